@@ -1,0 +1,1 @@
+"""A CloudStack management server in miniature, for tests, demos and benchmarks."""

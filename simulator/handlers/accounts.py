@@ -1,0 +1,135 @@
+"""Domains, accounts, users and their API keys."""
+
+import secrets
+
+from .. import errors
+from ..core import api
+from ._common import keyword_filter, public
+
+ACCOUNT_TYPES = {"User": 0, "Admin": 1, "DomainAdmin": 2}
+ROLE_NAMES = {0: ("User", "User"), 1: ("Admin", "Root Admin"), 2: ("DomainAdmin", "Domain Admin")}
+
+
+def new_key():
+    return secrets.token_urlsafe(64)[:86]
+
+
+def add_domain(store, name, parent=None):
+    path = "ROOT" if parent is None else f"{parent['path']}/{name}"
+    return store.add("domain", {
+        "name": name, "path": path, "level": 0 if parent is None else parent["level"] + 1,
+        "parentdomainid": parent["id"] if parent else None,
+        "parentdomainname": parent["name"] if parent else None, "state": "Active",
+    })
+
+
+def add_account(store, name, domain, accounttype=0, username=None):
+    roletype, rolename = ROLE_NAMES[accounttype]
+    account = store.add("account", {
+        "name": name, "accounttype": accounttype, "roletype": roletype, "rolename": rolename,
+        "domainid": domain["id"], "domain": domain["name"], "domainpath": domain["path"], "state": "enabled",
+    })
+    store.add("user", {
+        "username": username or name, "accountid": account["id"], "account": name,
+        "accounttype": accounttype, "domainid": domain["id"], "domain": domain["name"],
+        "roletype": roletype, "rolename": rolename, "state": "enabled", "email": f"{name}@example.com",
+        "firstname": name, "lastname": "user", "apikey": new_key(), "secretkey": new_key(),
+    })
+    return account
+
+
+def visible_accounts(ctx):
+    accounts = [a for a in ctx.store.all("account") if not a.get("removed")]
+    if ctx.caller.is_root:
+        return accounts
+    if ctx.caller.role == "DomainAdmin":
+        return [a for a in accounts if ctx.sim.in_domain(a["domainid"], ctx.caller.domain["id"])]
+    return [a for a in accounts if a["id"] == ctx.caller.account["id"]]
+
+
+def account_view(ctx, account):
+    view = public(account)
+    view["user"] = [user_view(u) for u in ctx.store.find("user", accountid=account["id"])]
+    return view
+
+
+def user_view(user):
+    view = public(user)
+    view.pop("secretkey", None)  # listUsers never returns the secret; getUserKeys does
+    return view
+
+
+@api("listDomains")
+def list_domains(ctx):
+    domains = [d for d in ctx.store.all("domain") if ctx.caller.is_root
+               or ctx.sim.in_domain(d["id"], ctx.caller.domain["id"])]
+    if not ctx.caller.is_admin:
+        domains = [ctx.caller.domain]
+    return [public(d) for d in keyword_filter(ctx, domains)]
+
+
+@api("createDomain")
+def create_domain(ctx):
+    parent = ctx.lookup("domain", "parentdomainid", required=False) or ctx.caller.domain
+    if ctx.store.first("domain", name=ctx.p["name"], parentdomainid=parent["id"]):
+        raise errors.invalid(f"Domain with name {ctx.p['name']} already exists for the parent id={parent['id']}")
+    domain = add_domain(ctx.store, ctx.p["name"], parent)
+    ctx.event("DOMAIN.CREATE", f"Domain Name: {domain['name']}")
+    return public(domain)
+
+
+@api("listAccounts")
+def list_accounts(ctx):
+    accounts = visible_accounts(ctx)
+    if ctx.has("domainid"):
+        accounts = [a for a in accounts if a["domainid"] == ctx.p["domainid"]]
+    if ctx.has("accounttype"):
+        accounts = [a for a in accounts if a["accounttype"] == int(ctx.p["accounttype"])]
+    return [account_view(ctx, a) for a in keyword_filter(ctx, accounts)]
+
+
+@api("createAccount")
+def create_account(ctx):
+    domain = ctx.lookup("domain", "domainid", required=False) or ctx.caller.domain
+    name = ctx.get("account") or ctx.p["username"]
+    if ctx.store.first("account", name=name, domainid=domain["id"], removed=None):
+        raise errors.invalid(f"The specified account: {name} already exists")
+    accounttype = int(ctx.get("accounttype", 0))
+    if accounttype not in ROLE_NAMES:
+        raise errors.invalid(f"Invalid account type {accounttype}")
+    account = add_account(ctx.store, name, domain, accounttype, ctx.p["username"])
+    ctx.event("ACCOUNT.CREATE", f"Account Name: {name}")
+    return account_view(ctx, account)
+
+
+@api("listUsers")
+def list_users(ctx):
+    accounts = {a["id"] for a in visible_accounts(ctx)}
+    users = [u for u in ctx.store.all("user") if u["accountid"] in accounts]
+    if ctx.has("account"):
+        users = [u for u in users if u["account"] == ctx.p["account"]]
+    if ctx.has("username"):
+        users = [u for u in users if u["username"] == ctx.p["username"]]
+    return [user_view(u) for u in keyword_filter(ctx, users, "username")]
+
+
+def _own_user(ctx):
+    user = ctx.lookup("user", "id")
+    if not ctx.caller.is_root and user["accountid"] != ctx.caller.account["id"]:
+        raise errors.denied("Caller is not allowed to access the keys of another account's user")
+    return user
+
+
+@api("getUserKeys")
+def get_user_keys(ctx):
+    user = _own_user(ctx)
+    return {"apikey": user["apikey"], "secretkey": user["secretkey"]}
+
+
+@api("registerUserKeys")
+def register_user_keys(ctx):
+    user = _own_user(ctx)
+    user.update(apikey=new_key(), secretkey=new_key())
+    ctx.store.touch("user", user)
+    ctx.event("REGISTER.USER.KEY", f"Registered keys for user {user['username']}")
+    return {"apikey": user["apikey"], "secretkey": user["secretkey"]}

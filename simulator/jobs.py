@@ -1,0 +1,131 @@
+"""Async jobs: a bounded worker pool, CloudStack's per-VM work queue, and the job table.
+
+A job waits its turn in its queue (jobs on the same VM run one at a time), then sleeps the
+job latency outside the lock, then runs its work under the simulator lock.
+"""
+
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+from . import errors
+from .errors import ApiError
+from .store import now
+
+PENDING, SUCCEEDED, FAILED = 0, 1, 2
+
+
+class JobRunner:
+    def __init__(self, sim, workers, latency):
+        self.sim = sim
+        self.latency = latency
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self.workers = workers
+        self._queues = {}  # queue key -> deque of waiting (record, job)
+        self._qlock = threading.Lock()
+        self._stopping = False
+        self.in_flight = 0
+
+    def fail_orphans(self):
+        """A restarted management server fails the jobs it had in flight."""
+        for rec in self.sim.store.find("asyncjob", jobstatus=PENDING):
+            self._finish(rec, ApiError(errors.INTERNAL_ERROR, "Job failed due to management server restart"))
+        self.sim.store.flush()
+
+    def submit(self, ctx, job):
+        caller = ctx.caller
+        rec = self.sim.store.add("asyncjob", {
+            "accountid": caller.account["id"], "account": caller.account["name"],
+            "domainid": caller.domain["id"], "domainpath": caller.domain["path"],
+            "userid": caller.user["id"], "cmd": ctx.command.name, "jobstatus": PENDING,
+            "jobprocstatus": 0, "jobresultcode": 0, "jobinstancetype": job.instance_type,
+            "jobinstanceid": job.instance_id, "_objectkey": job.object_key or ctx.command.object_key,
+            "_success_only": bool(ctx.command.response.get("success_only")),
+        })
+        if job.begin:
+            job.begin()
+        self.in_flight += 1
+        key = job.queue_key or rec["id"]
+        with self._qlock:
+            queue = self._queues.setdefault(key, deque())
+            queue.append((rec, job))
+            first = len(queue) == 1
+        if first:
+            self.pool.submit(self._work, key)
+        body = {"jobid": rec["id"]}
+        if job.instance_id:
+            body["id"] = job.instance_id
+        return body
+
+    def _work(self, key):
+        with self._qlock:
+            rec, job = self._queues[key][0]
+        try:
+            self._execute(rec, job)
+        finally:
+            with self._qlock:
+                queue = self._queues[key]
+                queue.popleft()
+                more = bool(queue)
+                if not more:
+                    del self._queues[key]
+            if more and not self._stopping:
+                self.pool.submit(self._work, key)
+
+    def _execute(self, rec, job):
+        rec["_started"] = time.time()
+        if self.latency:
+            time.sleep(self.latency)
+        if self._stopping:
+            return  # left pending: the next start fails it, as CloudStack does
+        with self.sim.lock:
+            try:
+                self._check_faults(job)
+                result = job.run()
+                self._finish(rec, result)
+            except ApiError as exc:
+                self._finish(rec, exc)
+            except Exception as exc:  # a simulator bug must still end the job, as CloudStack's would
+                self._finish(rec, ApiError(errors.INTERNAL_ERROR, f"Internal error executing command: {exc}"))
+            finally:
+                self.sim.store.flush()
+
+    def _check_faults(self, job):
+        faults = self.sim.faults
+        if faults["job_fail_rate"] and self.sim.random.random() < faults["job_fail_rate"]:
+            raise errors.internal("Injected fault: job failed")
+        if job.hypervisor_zone and self.sim.zone_down(job.hypervisor_zone):
+            raise errors.unavailable("Unable to reach the hypervisor: its zone is down", errors.CS_RESOURCE_UNAVAILABLE)
+
+    def _finish(self, rec, result):
+        from .core import SUCCESS
+
+        rec["completed"] = now()
+        rec["_ended"] = time.time()
+        if isinstance(result, ApiError):
+            rec.update(jobstatus=FAILED, jobresultcode=530, jobresulttype="object",
+                       jobresult={"errorcode": result.errorcode, "errortext": result.errortext})
+        else:
+            rec.update(jobstatus=SUCCEEDED, jobresultcode=0, jobresulttype="object",
+                       jobresult=self._result_body(rec, result, SUCCESS))
+        self.in_flight = max(0, self.in_flight - 1)
+        self.sim.store.touch("asyncjob", rec)
+
+    def _result_body(self, rec, result, success):
+        if result is success or rec["_success_only"]:
+            return {"success": True}
+        command = self.sim.spec.get(rec["cmd"])
+        return {rec["_objectkey"]: command.shape_fields(result)}
+
+    def view(self, rec):
+        out = {k: v for k, v in rec.items() if not k.startswith("_")}
+        out["jobid"] = out.pop("id")
+        if rec["jobstatus"] == PENDING:
+            out.pop("jobresult", None)
+            out.pop("jobresulttype", None)
+        return out
+
+    def shutdown(self):
+        self._stopping = True
+        self.pool.shutdown(wait=False, cancel_futures=True)

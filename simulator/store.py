@@ -1,0 +1,114 @@
+"""Object state: kept in memory for speed, written through to SQLite so a restart keeps it.
+
+Every object is a dict with a stable internal key ``_pk`` and CloudStack's public ``id`` (a
+UUID that ``customid`` may change). Keys starting with ``_`` are internal and never answered.
+"""
+
+import json
+import sqlite3
+import threading
+import uuid
+from datetime import datetime, timezone
+
+
+def now():
+    """CloudStack's timestamp format, e.g. 2026-11-25T06:10:00+0000."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+class Store:
+    def __init__(self, path=None):
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS objects (kind TEXT, pk INTEGER, data TEXT, PRIMARY KEY (kind, pk))"
+        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._rows = {}  # kind -> {pk: obj}
+        self._ids = {}  # kind -> {id: obj}
+        self._dirty = {}  # (kind, pk) -> obj or None (deleted)
+        self._io = threading.Lock()
+        self._next_pk = 1
+        for kind, pk, data in self._db.execute("SELECT kind, pk, data FROM objects ORDER BY pk"):
+            obj = json.loads(data)
+            self._index(kind, obj)
+            self._next_pk = max(self._next_pk, pk + 1)
+
+    def _index(self, kind, obj):
+        self._rows.setdefault(kind, {})[obj["_pk"]] = obj
+        if "id" in obj:
+            self._ids.setdefault(kind, {})[obj["id"]] = obj
+
+    def add(self, kind, obj):
+        obj.setdefault("id", str(uuid.uuid4()))
+        if self.get(kind, obj["id"]) is not None:
+            raise KeyError(f"duplicate {kind} id {obj['id']}")
+        obj["_pk"] = self._next_pk
+        self._next_pk += 1
+        obj.setdefault("created", now())
+        self._index(kind, obj)
+        self.touch(kind, obj)
+        return obj
+
+    def get(self, kind, id_):
+        return self._ids.get(kind, {}).get(id_)
+
+    def all(self, kind):
+        return list(self._rows.get(kind, {}).values())
+
+    def find(self, kind, **eq):
+        return [o for o in self._rows.get(kind, {}).values() if all(o.get(k) == v for k, v in eq.items())]
+
+    def first(self, kind, **eq):
+        for o in self._rows.get(kind, {}).values():
+            if all(o.get(k) == v for k, v in eq.items()):
+                return o
+        return None
+
+    def touch(self, kind, obj):
+        """Mark an object changed in place; it is written at the next flush."""
+        self._dirty[(kind, obj["_pk"])] = obj
+
+    def change_id(self, kind, obj, new_id):
+        ids = self._ids.setdefault(kind, {})
+        if new_id in ids and ids[new_id] is not obj:
+            raise KeyError(new_id)
+        ids.pop(obj["id"], None)
+        obj["id"] = new_id
+        ids[new_id] = obj
+        self.touch(kind, obj)
+
+    def delete(self, kind, obj):
+        self._rows.get(kind, {}).pop(obj["_pk"], None)
+        self._ids.get(kind, {}).pop(obj.get("id"), None)
+        self._dirty[(kind, obj["_pk"])] = None
+
+    def flush(self):
+        """Write what changed since the last flush in one transaction."""
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, {}
+        with self._io:
+            self._db.execute("BEGIN")
+            for (kind, pk), obj in dirty.items():
+                if obj is None:
+                    self._db.execute("DELETE FROM objects WHERE kind=? AND pk=?", (kind, pk))
+                else:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO objects (kind, pk, data) VALUES (?, ?, ?)",
+                        (kind, pk, json.dumps(obj, separators=(",", ":"))),
+                    )
+            self._db.execute("COMMIT")
+
+    def meta(self, key, default=None):
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_meta(self, key, value):
+        with self._io:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def close(self):
+        self.flush()
+        self._db.close()
