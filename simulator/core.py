@@ -170,6 +170,28 @@ class Context:
         self.sim.event(etype, description, account or self.caller.account, self.caller.user)
 
 
+def _flatten(params):
+    """The wire form of params, as the cs client sends them: lists joined, dicts as map entries."""
+    out = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = str(value).lower()
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+            for i, item in enumerate(value):
+                for k, v in item.items():
+                    out[f"{key}[{i}].{k}"] = str(v)
+        elif isinstance(value, dict):
+            for i, (k, v) in enumerate(value.items()):
+                out[f"{key}[{i}].key"], out[f"{key}[{i}].value"] = k, str(v)
+        elif isinstance(value, (list, tuple)):
+            out[key] = ",".join(map(str, value))
+        else:
+            out[key] = str(value)
+    return {k.lower(): v for k, v in out.items()}
+
+
 class Simulator:
     """Holds the state and answers parsed, authenticated calls (the HTTP layer sits on top)."""
 
@@ -253,6 +275,25 @@ class Simulator:
             finally:
                 self.store.flush()
         return command.response_name, body
+
+    def run_now(self, caller, name, params):
+        """Run a command in-process and synchronously (seeding, control ops): async work runs at once.
+
+        Params are given as a client would send them (strings, or lists/dicts the cs client
+        would flatten); returns the handler's view, not the wire answer.
+        """
+        command = self.check_available(caller, name)
+        parsed = command.parse(_flatten(params))
+        with self.lock:
+            try:
+                result = HANDLERS[command.name](Context(self, caller, command, parsed))
+                if isinstance(result, Job):
+                    if result.begin:
+                        result.begin()
+                    result = result.run()
+                return result
+            finally:
+                self.store.flush()
 
     def shape(self, command, result, params):
         if result is SUCCESS:
