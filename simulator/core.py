@@ -305,6 +305,10 @@ class Simulator:
         return {command.object_key: command.shape_fields(result)}
 
     def _page(self, command, items, params):
+        if not items:
+            return {}
+        if "pagesize" not in command.params:  # e.g. listApis: not a BaseListCmd, never paged
+            return {"count": len(items), command.response["listkey"]: [command.shape_fields(i) for i in items]}
         page, size = params.get("page"), params.get("pagesize")
         if size is not None and size != -1 and size > DEFAULT_PAGE_SIZE:
             raise errors.invalid(f"Page size can't exceed max allowed page size value: {DEFAULT_PAGE_SIZE}")
@@ -316,8 +320,6 @@ class Simulator:
             shown = items[start:start + size]
         else:
             shown = items
-        if not items:
-            return {}
         return {"count": len(items), command.response["listkey"]: [command.shape_fields(i) for i in shown]}
 
     def inject_fault(self, name):

@@ -24,7 +24,7 @@ class JobRunner:
         self.workers = workers
         self._queues = {}  # queue key -> deque of waiting (record, job)
         self._qlock = threading.Lock()
-        self._stopping = False
+        self._stopping = threading.Event()
         self.in_flight = 0
 
     def fail_orphans(self):
@@ -70,14 +70,14 @@ class JobRunner:
                 more = bool(queue)
                 if not more:
                     del self._queues[key]
-            if more and not self._stopping:
+            if more and not self._stopping.is_set():
                 self.pool.submit(self._work, key)
 
     def _execute(self, rec, job):
         rec["_started"] = time.time()
         if self.latency:
-            time.sleep(self.latency)
-        if self._stopping:
+            self._stopping.wait(self.latency)  # a stopping server must not wait out job latency
+        if self._stopping.is_set():
             return  # left pending: the next start fails it, as CloudStack does
         with self.sim.lock:
             try:
@@ -127,5 +127,5 @@ class JobRunner:
         return out
 
     def shutdown(self):
-        self._stopping = True
+        self._stopping.set()
         self.pool.shutdown(wait=False, cancel_futures=True)
