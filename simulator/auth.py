@@ -3,7 +3,7 @@
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 
@@ -45,6 +45,6 @@ def verify(params, secret):
         return False
     if lowered.get("signatureversion") == "3":
         expires = parse_expires(lowered.get("expires", ""))
-        if expires is None or expires < datetime.now(timezone.utc):
+        if expires is None or expires < datetime.now(UTC):
             return False
     return hmac.compare_digest(signature, sign(params, secret))

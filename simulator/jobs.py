@@ -86,7 +86,7 @@ class JobRunner:
                 self._finish(rec, result)
             except ApiError as exc:
                 self._finish(rec, exc)
-            except Exception as exc:  # a simulator bug must still end the job, as CloudStack's would
+            except Exception as exc:  # noqa: BLE001  (a simulator bug must still end the job, as in CloudStack)
                 self._finish(rec, ApiError(errors.INTERNAL_ERROR, f"Internal error executing command: {exc}"))
             finally:
                 self.sim.store.flush()

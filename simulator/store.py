@@ -8,12 +8,12 @@ import json
 import sqlite3
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now():
     """CloudStack's timestamp format, e.g. 2026-11-25T06:10:00+0000."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 class Store:

@@ -72,8 +72,8 @@ class Server:
         conf = self.section(name)
         session = requests.Session()
         session.hooks["response"].append(self._conform)
-        opts = dict(endpoint=conf["endpoint"], key=conf["key"], secret=conf["secret"], method="post",
-                    session=session, poll_interval=0.05, job_timeout=60)
+        opts = {"endpoint": conf["endpoint"], "key": conf["key"], "secret": conf["secret"], "method": "post",
+                "session": session, "poll_interval": 0.05, "job_timeout": 60}
         opts.update(kwargs)
         return cs.CloudStack(**opts)
 
