@@ -685,6 +685,19 @@ def op_read_marker(sim, volume):
     return {"volume": vol["id"], "array": array["name"], "path": vol["path"], "marker": found["marker"]}
 
 
+@control.op("materialise")
+def op_materialise(sim, volume, host=None):
+    """Give an Allocated volume its file as the start of a VM using it would (host: name or id; default any Up
+    host of its zone); for tests and demos that need a volume with content but no VM."""
+    vol = volume_by_ref(sim, volume)
+    hosts = [h for h in sim.store.find("host", zoneid=vol["zoneid"]) if h["state"] == "Up"
+             and (host is None or host in (h["id"], h["name"]))]
+    if not hosts:
+        raise errors.invalid(f"No Up host {host or ''} in the zone of volume {vol['name']}")
+    materialise(sim, vol, hosts[0])
+    return {"volume": vol["id"], "state": vol["state"], "storageid": vol["storageid"], "path": vol["path"]}
+
+
 @control.op("replicate")
 def op_replicate(sim, array=None):
     """Replicate now, ignoring the lag: one source array (name or id) or every replicating one."""

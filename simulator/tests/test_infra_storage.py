@@ -1,0 +1,202 @@
+"""Zones, hosts, primary storage and volumes through the real `cs` client: the storage import path a
+failover takes (replicate, introduce the replica as a pool, list for import, import, read the content),
+CloudStack's refusals, zone failure and recovery, and restart persistence."""
+
+import cs
+import pytest
+
+ADMIN_ONLY = 432
+
+
+def api_error(call, *args, **params):
+    with pytest.raises(cs.CloudStackApiException) as info:
+        call(*args, **params)
+    return info.value.response.status_code, info.value.error
+
+
+def job_error(call, **params):
+    """The error of an async job that fails (the submission itself succeeds)."""
+    with pytest.raises(cs.CloudStackApiException) as info:
+        call(fetch_result=True, **params)
+    return info.value.error["errorcode"], info.value.error["errortext"]
+
+
+def zone(api, name):
+    return api.listZones(name=name)["zone"][0]
+
+
+def cluster_of(api, zone_name):
+    return api.listClusters(zoneid=zone(api, zone_name)["id"])["cluster"][0]
+
+
+def create_pool(api, zone_name, name, url, **extra):
+    cluster = cluster_of(api, zone_name)
+    return api.createStoragePool(zoneid=cluster["zoneid"], podid=cluster["podid"], clusterid=cluster["id"],
+                                 scope="cluster", name=name, url=url, **extra)["storagepool"]
+
+
+@pytest.fixture(scope="module")
+def dr_offering(admin):
+    return admin.createDiskOffering(name="dr-disk", displaytext="DR disk", disksize=2, tags="dr")["diskoffering"]
+
+
+@pytest.fixture(scope="module")
+def source_volume(server, admin, acme, dr_offering):
+    """A tenant's data volume on pool-a1 (tagged dr) that has a file with a marker."""
+    vol = acme.createVolume(name="acme-data", zoneid=zone(acme, "zone-a")["id"], diskofferingid=dr_offering["id"],
+                            fetch_result=True)["volume"]
+    assert vol["state"] == "Allocated" and "storageid" not in vol  # never used: no file, as in CloudStack
+    placed = server.ctl("materialise", volume=vol["id"])
+    server.ctl("write-marker", volume=vol["id"], text="written-in-zone-a")
+    return dict(vol, path=placed["path"], storageid=placed["storageid"])
+
+
+@pytest.fixture(scope="module")
+def replica_pool(admin):
+    """replica-a1 (zone-b), introduced as a pool the way a failover does."""
+    return create_pool(admin, "zone-b", "replica-of-pool-a1", "nfs://10.2.0.21/export/replica-a1", tags="dr")
+
+
+def test_topology_is_listed(admin):
+    zones = {z["name"]: z for z in admin.listZones()["zone"]}
+    assert set(zones) >= {"zone-a", "zone-b"} and zones["zone-a"]["networktype"] == "Advanced"
+    pods = admin.listPods(zoneid=zones["zone-a"]["id"])["pod"]
+    clusters = admin.listClusters(podid=pods[0]["id"])["cluster"]
+    assert clusters[0]["hypervisortype"] == "KVM" and clusters[0]["zonename"] == "zone-a"
+    hosts = admin.listHosts(clusterid=clusters[0]["id"], type="Routing")["host"]
+    assert len(hosts) == 2 and {h["state"] for h in hosts} == {"Up"}
+    for host in hosts:
+        assert host["memorytotal"] > 0 and host["cpuallocated"].endswith("%")
+        assert host["memoryallocated"] == host["memoryallocatedbytes"] <= host["memorytotal"]
+
+
+def test_demo_pools_are_cluster_scoped_with_dr_tags(admin):
+    pools = {p["name"]: p for p in admin.listStoragePools()["storagepool"]}
+    assert {"pool-a1", "pool-a2", "pool-b1", "pool-b2"} <= set(pools)
+    assert pools["pool-a1"]["tags"] == "dr" and "tags" not in pools["pool-a2"]
+    assert pools["pool-a1"]["scope"] == "CLUSTER" and pools["pool-a1"]["ipaddress"] == "10.1.0.11"
+    assert pools["pool-a1"]["path"] == "/export/pool-a1" and pools["pool-a1"]["state"] == "Up"
+    assert admin.listStoragePools(name="pool-b2", zoneid=zone(admin, "zone-b")["id"])["count"] == 1
+    assert admin.listStoragePools(name="pool-b2", zoneid=zone(admin, "zone-a")["id"]) == {}
+
+
+def test_tenant_sees_zones_but_not_the_infrastructure(acme):
+    assert {z["name"] for z in acme.listZones()["zone"]} >= {"zone-a", "zone-b"}
+    for call in (acme.listHosts, acme.listStoragePools, acme.listClusters):
+        assert api_error(call)[0] == ADMIN_ONLY
+    assert api_error(acme.listVolumesForImport, storageid="x")[0] == ADMIN_ONLY
+    assert api_error(acme.createStoragePool, zoneid="x", name="p", url="nfs://1.2.3.4/x")[0] == ADMIN_ONLY
+
+
+def test_import_path_carries_the_content_across_zones(server, admin, acme, source_volume, replica_pool):
+    assert source_volume["storageid"] == admin.listStoragePools(name="pool-a1")["storagepool"][0]["id"]
+    listed = admin.listVolumesForImport(storageid=replica_pool["id"])["volumeforimport"]
+    found = [f for f in listed if f["path"] == source_volume["path"]]
+    assert found and found[0]["storage"] == "replica-of-pool-a1" and found[0]["format"] == "QCOW2"
+    acme_account = acme.listAccounts()["account"][0]
+    imported = admin.importVolume(storageid=replica_pool["id"], path=source_volume["path"], name="acme-data-dr",
+                                  account="acme", domainid=acme_account["domainid"], fetch_result=True)["volume"]
+    assert (imported["state"], imported["type"], imported["account"]) == ("Ready", "DATADISK", "acme")
+    assert imported["storageid"] == replica_pool["id"] and imported["zonename"] == "zone-b"
+    assert server.ctl("read-marker", volume=imported["id"])["marker"] == "written-in-zone-a"
+    again = admin.listVolumesForImport(storageid=replica_pool["id"], path=source_volume["path"])
+    assert again == {}  # managed now
+    code, text = job_error(admin.importVolume, storageid=replica_pool["id"], path=source_volume["path"])
+    assert code == 530 and text == f"Volume is already managed by CloudStack: {source_volume['path']}"
+    assert acme.listVolumes(id=imported["id"])["volume"][0]["name"] == "acme-data-dr"
+    assert admin.listEvents(type="VOLUME.IMPORT", listall=True)["count"] >= 1
+
+
+def test_replication_lag_holds_back_recent_writes(server, source_volume, replica_pool, admin):
+    server.ctl("set-replication", array="array-a1", lag_seconds=3600)
+    try:
+        server.ctl("write-marker", volume=source_volume["id"], text="too-recent")
+        imported = admin.listVolumes(name="acme-data-dr", listall=True)["volume"][0]
+        assert server.ctl("read-marker", volume=imported["id"])["marker"] == "written-in-zone-a"
+        assert server.ctl("replicate", array="array-a1")["array-a1"] >= 1
+        assert server.ctl("read-marker", volume=imported["id"])["marker"] == "too-recent"
+    finally:
+        server.ctl("set-replication", array="array-a1", lag_seconds=0)
+
+
+def test_unmanage_leaves_the_file_for_a_later_import(server, admin, replica_pool):
+    imported = admin.listVolumes(name="acme-data-dr", listall=True)["volume"][0]
+    admin.unmanageVolume(id=imported["id"], fetch_result=True)
+    assert admin.listVolumes(id=imported["id"], listall=True) == {}
+    paths = [f["path"] for f in admin.listVolumesForImport(storageid=replica_pool["id"])["volumeforimport"]]
+    assert imported["path"] in paths
+    back = admin.importVolume(storageid=replica_pool["id"], path=imported["path"], name="acme-data-dr",
+                              account="acme", domainid=imported["domainid"], fetch_result=True)["volume"]
+    assert back["id"] != imported["id"] and back["path"] == imported["path"]
+
+
+def test_import_api_errors(admin, replica_pool):
+    status, error = api_error(admin.listVolumesForImport)
+    assert status == 431 and error["errortext"].endswith("due to missing parameter storageid")
+    status, error = api_error(admin.listVolumesForImport, storageid="no-such-pool")
+    assert status == 431 and "invalid value. Invalid parameter storageid value=no-such-pool" in error["errortext"]
+    code, text = job_error(admin.importVolume, storageid=replica_pool["id"], path="not-on-the-array")
+    assert code == 530 and text == "Cannot find volume on storage pool: not-on-the-array"
+
+
+def test_create_storage_pool_refusals(admin):
+    status, error = api_error(create_pool, admin, "zone-b", "dup", "nfs://10.1.0.11/export/pool-a1")
+    assert status == 530 and "Storage pool nfs://10.1.0.11/export/pool-a1 already in use by another pod" in \
+        error["errortext"]
+    status, error = api_error(create_pool, admin, "zone-b", "nowhere", "nfs://10.9.9.9/export/none")
+    assert status == 530 and error["errortext"].startswith("Failed to add data store: Failed to create storage pool")
+    # replica-b1 lives in zone-a: zone-b's hosts cannot mount it
+    status, _ = api_error(create_pool, admin, "zone-b", "wrong-zone", "nfs://10.1.0.21/export/replica-b1")
+    assert status == 530
+    status, error = api_error(admin.createStoragePool, zoneid=zone(admin, "zone-b")["id"], name="x",
+                              url="nfs://10.2.0.22/export/replica-a2")
+    assert status == 431 and error["errortext"] == "cluster id can't be null, if scope is cluster"
+
+
+def test_pool_maintenance_and_delete(admin):
+    pool = create_pool(admin, "zone-a", "replica-of-pool-b2", "nfs://10.1.0.22/export/replica-b2")
+    status, error = api_error(admin.deleteStoragePool, id=pool["id"])
+    assert status == 431 and "not in Maintenance state" in error["errortext"]
+    assert admin.enableStorageMaintenance(id=pool["id"], fetch_result=True)["storagepool"]["state"] == "Maintenance"
+    assert admin.cancelStorageMaintenance(id=pool["id"], fetch_result=True)["storagepool"]["state"] == "Up"
+    admin.updateStoragePool(id=pool["id"], tags="gold,fast")
+    assert admin.listStoragePools(id=pool["id"])["storagepool"][0]["tags"] == "gold,fast"
+    admin.enableStorageMaintenance(id=pool["id"], fetch_result=True)
+    assert admin.deleteStoragePool(id=pool["id"])["success"] in (True, "true")
+    assert admin.listStoragePools(id=pool["id"]) == {}
+
+
+def test_volume_create_and_delete(admin, acme, dr_offering):
+    status, error = api_error(acme.createVolume, zoneid=zone(acme, "zone-a")["id"])
+    assert status == 431 and "disk Offering Id or snapshot Id" in error["errortext"]
+    vol = acme.createVolume(name="scratch", zoneid=zone(acme, "zone-a")["id"], diskofferingid=dr_offering["id"],
+                            fetch_result=True)["volume"]
+    assert vol["size"] == 2 * 1024 ** 3 and vol["type"] == "DATADISK"
+    assert acme.deleteVolume(id=vol["id"])["success"] in (True, "true")
+    assert acme.listVolumes(id=vol["id"]) == {}
+    assert api_error(acme.deleteVolume, id=vol["id"])[0] == 431
+
+
+def test_fail_and_recover_zone(server, admin, replica_pool):
+    zone_b = zone(admin, "zone-b")
+    server.ctl("fail-zone", zone="zone-b")
+    try:
+        assert {h["state"] for h in admin.listHosts(zoneid=zone_b["id"])["host"]} == {"Down"}
+        assert {p["state"] for p in admin.listStoragePools(zoneid=zone_b["id"])["storagepool"]} == {"Down"}
+        status, error = api_error(admin.listVolumesForImport, storageid=replica_pool["id"])
+        assert status == 530 and error["errortext"].endswith("is not Up: Down")
+        status, _ = api_error(create_pool, admin, "zone-b", "while-down", "nfs://10.2.0.22/export/replica-a2")
+        assert status == 530
+    finally:
+        server.ctl("recover-zone", zone=zone_b["id"])
+    assert {h["state"] for h in admin.listHosts(zoneid=zone_b["id"])["host"]} == {"Up"}
+    assert admin.listStoragePools(id=replica_pool["id"])["storagepool"][0]["state"] == "Up"
+
+
+def test_restart_keeps_pools_volumes_and_content(server, admin):
+    server.restart()
+    api = server.client()
+    assert api.listStoragePools(name="replica-of-pool-a1")["count"] == 1
+    imported = api.listVolumes(name="acme-data-dr", listall=True)["volume"][0]
+    assert imported["state"] == "Ready"
+    assert server.ctl("read-marker", volume=imported["id"])["marker"] == "too-recent"
