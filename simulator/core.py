@@ -276,11 +276,12 @@ class Simulator:
                 self.store.flush()
         return command.response_name, body
 
-    def run_now(self, caller, name, params):
+    def run_now(self, caller, name, params, flush=True):
         """Run a command in-process and synchronously (seeding, control ops): async work runs at once.
 
         Params are given as a client would send them (strings, or lists/dicts the cs client
-        would flatten); returns the handler's view, not the wire answer.
+        would flatten); returns the handler's view, not the wire answer. Bulk seeding passes
+        flush=False and flushes once at the end.
         """
         command = self.check_available(caller, name)
         parsed = command.parse(_flatten(params))
@@ -293,7 +294,8 @@ class Simulator:
                     result = result.run()
                 return result
             finally:
-                self.store.flush()
+                if flush:
+                    self.store.flush()
 
     def shape(self, command, result, params):
         if result is SUCCESS:

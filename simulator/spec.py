@@ -15,6 +15,8 @@ DATA = Path(__file__).with_name("data")
 ROLES = ("RootAdmin", "DomainAdmin", "User")
 # Commands newer than the 4.8 role tables whose @APICommand opens them to every role.
 ALL_ROLES_SINCE_4_9 = frozenset({"listAsyncJobs", "queryAsyncJobResult", "listApis", "listUserData"})
+# Object keys CloudStack answers where the SDK-derived spec has none or guesses wrong
+OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerSSHKeyPair": "keypair"}
 _MAP_KEY = re.compile(r"^([a-z0-9_]+)\[(\d+)\]\.(.+)$")
 
 
@@ -54,7 +56,7 @@ class Command:
     @property
     def object_key(self):
         r = self.response
-        return r.get("objectkey") or r.get("objectkey_guess")
+        return OBJECT_KEYS.get(self.name) or r.get("objectkey") or r.get("objectkey_guess")
 
     def parse(self, raw_params):
         """Validated parameters: lower-cased names, typed values, map parameters grouped."""
