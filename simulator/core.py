@@ -118,8 +118,8 @@ class Context:
     # -- access -----------------------------------------------------------------------------
     def can_see(self, obj):
         owner = obj.get("accountid")
-        if self.caller.is_root or owner is None:
-            return True
+        if self.caller.is_root or owner is None or obj.get("ispublic"):
+            return True  # public templates and offerings are everybody's
         if self.caller.role == "DomainAdmin":
             return self.sim.in_domain(obj.get("domainid"), self.caller.domain["id"])
         return owner == self.caller.account["id"]
