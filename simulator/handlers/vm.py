@@ -9,9 +9,10 @@ implements its networks. That is what a DR recovery VM is until failover.
 import base64
 import binascii
 import re
+import time
 
-from .. import errors
-from ..core import SUCCESS, Job, api
+from .. import control, errors
+from ..core import SUCCESS, Context, Job, api
 from ..store import now
 from . import infra, network, offerings, storage
 from ._common import details_of, keyword_filter, public, tags_of
@@ -516,6 +517,72 @@ def reset_ssh_key_for_virtual_machine(ctx):
     return _vm_job(ctx, vm, run, needs_hypervisor=False)
 
 
+# -- NICs ------------------------------------------------------------------------------------
+def _nic_of(ctx, vm):
+    nic = ctx.store.get("nic", ctx.p["nicid"])
+    if nic is None or nic["_vm_pk"] != vm["_pk"]:
+        raise ctx.invalid_value("nicid", ctx.p["nicid"])
+    return nic
+
+
+def _nic_job(ctx, vm, run):
+    """NIC changes run in the VM's queue and need its hypervisor while it runs."""
+    return _vm_job(ctx, vm, run, needs_hypervisor=vm["state"] == "Running")
+
+
+@api("addNicToVirtualMachine")
+def add_nic_to_virtual_machine(ctx):
+    vm = _vm(ctx, "virtualmachineid")
+    net = ctx.lookup("network", "networkid")
+    _owned_network(ctx, ctx.store.get("account", vm["accountid"]), ctx.store.get("zone", vm["zoneid"]), net)
+    if vm["state"] not in ("Running", "Stopped"):
+        raise errors.invalid(f"Unable to add a NIC to {infra.vm_text(vm)} in state {vm['state']}")
+    if any(n["networkid"] == net["id"] for n in network.nics_of(ctx.sim, vm)):
+        raise errors.invalid(f"A NIC already exists for VM:{vm['instancename']} in network: {net['id']}")
+
+    def run():
+        network.add_nic(ctx, vm, net, ctx.get("ipaddress"), event=True)
+        if vm["state"] == "Running":
+            network.implement(ctx.sim, net)
+        return vm_view(ctx, vm)
+
+    return _nic_job(ctx, vm, run)
+
+
+@api("removeNicFromVirtualMachine")
+def remove_nic_from_virtual_machine(ctx):
+    vm = _vm(ctx, "virtualmachineid")
+    nic = _nic_of(ctx, vm)
+    if nic["isdefault"]:
+        raise errors.invalid(f"Unable to remove nic from {infra.vm_text(vm)} in network {nic['networkname']}, nic "
+                             "is default.")
+
+    def run():
+        network.remove_nic(ctx.sim, nic)
+        ctx.event("NIC.DELETE", f"Removed nic {nic['id']} from VM {vm['id']}", ctx.store.get("account", vm["accountid"]))
+        return vm_view(ctx, vm)
+
+    return _nic_job(ctx, vm, run)
+
+
+@api("updateDefaultNicForVirtualMachine")
+def update_default_nic_for_virtual_machine(ctx):
+    vm = _vm(ctx, "virtualmachineid")
+    nic = _nic_of(ctx, vm)
+    if nic["isdefault"]:
+        raise errors.invalid("The NicId provided is already the default NIC; please specify another NIC")
+
+    def run():
+        for other in network.nics_of(ctx.sim, vm):
+            other["isdefault"] = other is nic
+            ctx.store.touch("nic", other)
+        ctx.event("NIC.UPDATE", f"Set nic {nic['id']} as the default of VM {vm['id']}",
+                  ctx.store.get("account", vm["accountid"]))
+        return vm_view(ctx, vm)
+
+    return _nic_job(ctx, vm, run)
+
+
 # -- list ------------------------------------------------------------------------------------
 def _on_networks(sim, vms, network_ids):
     pks = {n["_vm_pk"] for n in sim.store.all("nic") if n["networkid"] in network_ids}
@@ -618,3 +685,107 @@ def _seed_rules(sim, vms):
     ip = sim.run_now(globex, "associateIpAddress", {"networkid": _ids(sim, "network", name="globex-net")})
     sim.run_now(globex, "createPortForwardingRule", {"ipaddressid": ip["id"], "virtualmachineid": db,
                                                      "protocol": "tcp", "publicport": 5432, "privateport": 5432})
+
+
+# -- seed-tenants: the benchmark topology ----------------------------------------------------
+HOSTS_PER_GROWTH = 4
+IP_EVERY = 4  # every IP_EVERY-th VM gets a public IP with a port-forwarding rule
+
+
+def _offering(sim, kind, dr):
+    """The DR-tagged offering of a kind (storage tag dr), or an untagged one."""
+    return next(o for o in sim.store.all(kind) if not o.get("removed") and (o.get("tags") == "dr") == dr)
+
+
+def _ensure_public_ips(sim, zone, wanted):
+    """Add /24 public ranges (100.64.0.0/10) to the zone until `wanted` addresses are free."""
+    taken = {ip["ipaddress"] for ip in sim.store.find("publicip", zoneid=zone["id"])}
+    block = 0
+    while len(sim.store.find("publicip", zoneid=zone["id"], state="Free")) < wanted:
+        cidr = f"100.{64 + block // 256}.{block % 256}.0/24"
+        if f"100.{64 + block // 256}.{block % 256}.1" not in taken:
+            network.add_public_range(sim, zone, cidr)
+        block += 1
+
+
+def _make_room(sim, zone, offering):
+    """Add hosts to the zone's first cluster until the offering fits (the benchmark's big topologies)."""
+    try:
+        infra.pick_host(sim, zone["id"], offering["cpunumber"], offering["cpuspeed"], offering["memory"])
+        return 0
+    except errors.ApiError:
+        infra.add_hosts(sim, sim.root_caller(), sim.store.first("cluster", zoneid=zone["id"]), HOSTS_PER_GROWTH)
+        return HOSTS_PER_GROWTH
+
+
+def _tenant_accounts(sim, count):
+    """`count` new user accounts in domain customers, numbered after the ones already there."""
+    from .accounts import add_account, add_domain
+
+    store = sim.store
+    domain = store.first("domain", name="customers") or add_domain(store, "customers", store.first("domain",
+                                                                                                   path="ROOT"))
+    first = len(store.find("account", domainid=domain["id"]))
+    return [add_account(store, f"tenant-{n:04d}", domain) for n in range(first, first + count)]
+
+
+def _tenant_network(sim, root, account, zone):
+    offering = next(o for o in sim.store.all("networkoffering") if o["guestiptype"] == "Isolated"
+                    and not o.get("forvpc") and "SourceNat" in o["supportedservices"])
+    return sim.run_now(root, "createNetwork", {
+        "name": f"{account['name']}-net", "zoneid": zone["id"], "networkofferingid": offering["id"],
+        "account": account["name"], "domainid": account["domainid"]}, flush=False)
+
+
+def _extra_disks(sim, ctx, vm, count, disk):
+    zone = sim.store.get("zone", vm["zoneid"])
+    owner = sim.store.get("account", vm["accountid"])
+    for i in range(count):
+        vol = storage.new_data_volume(ctx, owner, zone, disk, None, f"DATA-{vm['_pk']}-{i + 2}")
+        storage.attach(sim, vol, vm, None)
+
+
+def _expose(sim, root, vm, net, port):
+    ip = sim.run_now(root, "associateIpAddress", {"networkid": net["id"]}, flush=False)
+    sim.run_now(root, "createPortForwardingRule", {"ipaddressid": ip["id"], "virtualmachineid": vm["id"],
+                                                   "protocol": "tcp", "publicport": port, "privateport": 22},
+                flush=False)
+
+
+@control.op("seed-tenants")
+def op_seed_tenants(sim, accounts=10, vms=100, zone="zone-a", dr_fraction=0.5, volumes_max=3, start=True):
+    """N tenant accounts in domain customers, each with an isolated network, and M VMs spread over
+    them (DR offerings for a fraction F, 1..volumes_max volumes each, content markers, some with
+    a public IP and a port-forwarding rule); hosts are added when capacity runs out."""
+    began = time.monotonic()
+    accounts, vms, start = int(accounts), int(vms), start not in (False, "false", 0)
+    zone = infra.zone_by_ref(sim, zone)
+    root = sim.root_caller()
+    ctx = Context(sim, root, sim.spec.get("attachVolume"), {})
+    _ensure_public_ips(sim, zone, accounts + vms // IP_EVERY + 1)
+    tenants = _tenant_accounts(sim, accounts)
+    nets = [_tenant_network(sim, root, a, zone) for a in tenants]
+    template = next(t for t in sim.store.all("template") if offerings.in_zone(t, zone["id"]))
+    volumes = hosts_added = 0
+    for k in range(vms):
+        dr = int((k + 1) * float(dr_fraction)) > int(k * float(dr_fraction))  # spreads DR VMs evenly
+        offering, disk = _offering(sim, "serviceoffering", dr), _offering(sim, "diskoffering", dr)
+        if start:
+            hosts_added += _make_room(sim, zone, offering)
+        account, net = tenants[k % accounts], nets[k % accounts]
+        disks = k % int(volumes_max)  # 0..volumes_max-1 data disks besides the root
+        view = sim.run_now(root, "deployVirtualMachine", {
+            "name": f"{account['name']}-vm-{k}", "zoneid": zone["id"], "templateid": template["id"],
+            "serviceofferingid": offering["id"], "networkids": [net["id"]], "account": account["name"],
+            "domainid": account["domainid"], "startvm": start, "diskofferingid": disks and disk["id"] or None},
+            flush=False)
+        vm = sim.store.get("vm", view["id"])
+        _extra_disks(sim, ctx, vm, max(0, disks - 1), disk)
+        volumes += 1 + disks
+        if start:
+            write_markers(sim, vm)
+        if k % IP_EVERY == 0:
+            _expose(sim, root, vm, net, 2200 + k // accounts)
+    sim.store.flush()
+    return {"accounts": accounts, "vms": vms, "volumes": volumes, "hosts_added": hosts_added,
+            "seconds": round(time.monotonic() - began, 2)}
