@@ -743,7 +743,8 @@ DEMO_DR_TAG = "dr"
 
 def seed_demo(sim, ctx):
     """Two pools per zone on arrays that replicate continuously to replica arrays in the other zone;
-    the replicas are not pools until a failover introduces them with createStoragePool."""
+    the replicas are not pools until a failover introduces them with createStoragePool. Each replica
+    also replicates to a failback array in the original zone, introduced by a failback."""
     for zone_name, letter, net, other_name, other_net in DEMO_STORAGE:
         zone, other = (sim.store.first("zone", name=n) for n in (zone_name, other_name))
         cluster = sim.store.first("cluster", zoneid=zone["id"])
@@ -751,7 +752,13 @@ def seed_demo(sim, ctx):
             source = add_array(sim, f"array-{letter}{i}", zone, f"nfs://{net}.0.1{i}/export/pool-{letter}{i}")
             replica = add_array(sim, f"replica-{letter}{i}", other,
                                 f"nfs://{other_net}.0.2{i}/export/replica-{letter}{i}")
+            # Where the replica's data comes home for failback: a second array in the original zone,
+            # replicating both ways with the replica (newer write wins), as a reversed SnapMirror would.
+            failback = add_array(sim, f"failback-{letter}{i}", zone,
+                                 f"nfs://{net}.0.3{i}/export/failback-{letter}{i}")
             source.update(replicates_to=replica["id"], mode="continuous", lag_seconds=0)
+            replica.update(replicates_to=failback["id"], mode="continuous", lag_seconds=0)
+            failback.update(replicates_to=replica["id"], mode="continuous", lag_seconds=0)
             sim.run_now(ctx.caller, "createStoragePool", {
                 "zoneid": zone["id"], "podid": cluster["podid"], "clusterid": cluster["id"], "scope": "cluster",
                 "name": f"pool-{letter}{i}", "url": source["url"], "tags": DEMO_DR_TAG if i == 1 else None})
