@@ -1,0 +1,56 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+
+
+class ModuleDocFragment:
+    """Connection options shared by every cloudstack.dr module."""
+
+    DOCUMENTATION = r"""
+options:
+  api_url:
+    description:
+      - URL of the CloudStack API, for example V(https://cloud.example.com/client/api).
+      - If not set, the E(CLOUDSTACK_ENDPOINT) environment variable is used, then the C(endpoint) of
+        the O(api_region) section of C(cloudstack.ini).
+    type: str
+  api_key:
+    description:
+      - API key of a CloudStack user. Writing DR metadata needs a root admin's key.
+      - If not set, E(CLOUDSTACK_KEY) is used, then the C(key) of the O(api_region) section of C(cloudstack.ini).
+    type: str
+  api_secret:
+    description:
+      - Secret key matching O(api_key). It is never logged or returned.
+      - If not set, E(CLOUDSTACK_SECRET) is used, then the C(secret) of the O(api_region) section of
+        C(cloudstack.ini).
+    type: str
+  api_timeout:
+    description:
+      - HTTP timeout of one API call, in seconds.
+      - If not set, E(CLOUDSTACK_TIMEOUT) is used, then C(cloudstack.ini), then V(10).
+    type: int
+  api_http_method:
+    description:
+      - HTTP method of API calls.
+      - If not set, E(CLOUDSTACK_METHOD) is used, then C(cloudstack.ini), then V(get).
+    type: str
+    choices: [get, post]
+  api_verify_ssl_cert:
+    description:
+      - CA bundle file used to verify the API's TLS certificate.
+      - If not set, E(CLOUDSTACK_VERIFY) is used, then C(cloudstack.ini).
+    type: str
+  api_region:
+    description:
+      - Section of C(cloudstack.ini) to read the options above from, when they are not set otherwise.
+      - If not set, E(CLOUDSTACK_REGION) is used, then V(cloudstack).
+    type: str
+notes:
+  - Credentials are resolved as by C(ngine_io.cloudstack) and the C(cs) library, so existing set-ups work
+    unchanged. Module options win, then the E(CLOUDSTACK_*) environment variables, then the O(api_region)
+    section of the first C(cloudstack.ini) found through E(CLOUDSTACK_CONFIG), C(./cloudstack.ini) or
+    C(~/.cloudstack.ini).
+  - The module runs on the controller, in a play against localhost or with C(delegate_to=localhost).
+requirements:
+  - cs >= 3.0
+"""

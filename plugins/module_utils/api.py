@@ -1,0 +1,217 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""The CloudStack API client every module and the DR engine share (plain Python, no Ansible).
+
+It wraps a `cs.CloudStack` and adds what the engine needs on top of signing: whole-list paging,
+submitting async jobs and waiting on a batch of them in one bounded poll loop, bounded retries
+for calls that are safe to repeat, and errors that say which command failed on which object.
+"""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import dataclass, field
+
+from .waiter import Clock, backoff, ticks
+
+try:
+    import requests
+    from cs import CloudStackApiException, CloudStackException, read_config
+
+    HAS_CS = True
+except ImportError:  # reported by the module base class with missing_required_lib
+    HAS_CS = False
+
+# Calls that only read may be sent again after a dropped connection or an internal error.
+SAFE_PREFIXES = ("list", "query", "get")
+RETRY_ERRORCODES = frozenset({530})
+JOB_PENDING, JOB_SUCCEEDED = 0, 1
+
+# Module option -> `cs` configuration key, for the credentials and connection settings.
+OPTION_TO_CONFIG = {
+    "api_url": "endpoint",
+    "api_key": "key",
+    "api_secret": "secret",
+    "api_timeout": "timeout",
+    "api_http_method": "method",
+    "api_verify_ssl_cert": "verify",
+}
+DEFAULT_REGION = "cloudstack"
+
+
+class ApiConfigError(Exception):
+    """The credentials or endpoint cannot be resolved."""
+
+
+class CloudStackError(Exception):
+    """A failed API call or async job, with CloudStack's own error fields kept apart."""
+
+    def __init__(self, command, errortext, target=None, errorcode=None, cserrorcode=None, jobid=None,
+                 transient=False):
+        self.command = command
+        self.target = target
+        self.errortext = errortext
+        self.errorcode = errorcode
+        self.cserrorcode = cserrorcode
+        self.jobid = jobid
+        # A dropped connection or CloudStack's internal error 530: the same call may succeed later.
+        self.transient = transient or errorcode in RETRY_ERRORCODES
+        where = f" on {target}" if target else ""
+        code = f" (errorcode {errorcode})" if errorcode is not None else ""
+        super().__init__(f"{command}{where} failed: {errortext}{code}")
+
+    def as_dict(self) -> dict:
+        return {
+            "command": self.command,
+            "target": self.target,
+            "errorcode": self.errorcode,
+            "cserrorcode": self.cserrorcode,
+            "errortext": self.errortext,
+            "jobid": self.jobid,
+        }
+
+
+def resolve_config(options: dict, reader=None) -> dict:
+    """The `cs.CloudStack` keyword arguments for the module options.
+
+    Same order as ngine_io.cloudstack and the `cs` client: an option given to the module (its
+    CLOUDSTACK_* environment fallback already applied), then the `api_region` section of the
+    cloudstack.ini files `cs.read_config` finds (CLOUDSTACK_CONFIG, ./cloudstack.ini,
+    ~/.cloudstack.ini), then the `cs` defaults.
+    """
+    region = options.get("api_region") or DEFAULT_REGION
+    config = {}
+    if not all(options.get(name) for name in ("api_url", "api_key", "api_secret")):
+        config = _read_region(reader or read_config, region)
+    resolved = {key: config.get(key) for key in OPTION_TO_CONFIG.values()}
+    resolved.update({key: options[opt] for opt, key in OPTION_TO_CONFIG.items() if options.get(opt) is not None})
+    resolved["timeout"] = int(resolved.get("timeout") or 10)
+    resolved["method"] = (resolved.get("method") or "get").lower()
+    if config.get("dangerous_no_tls_verify"):
+        resolved["dangerous_no_tls_verify"] = True
+    missing = [opt for opt in ("api_url", "api_key", "api_secret") if not resolved[OPTION_TO_CONFIG[opt]]]
+    if missing:
+        raise ApiConfigError(
+            f"Missing CloudStack credentials: {', '.join(missing)}. Set them as module options, as "
+            "CLOUDSTACK_ENDPOINT/CLOUDSTACK_KEY/CLOUDSTACK_SECRET, or in the [%s] section of a "
+            "cloudstack.ini (CLOUDSTACK_CONFIG, ./cloudstack.ini or ~/.cloudstack.ini)." % region
+        )
+    return resolved
+
+
+def _read_region(reader, region: str) -> dict:
+    """The ini section `region`, or nothing when there is no file or no such section."""
+    try:
+        return reader(region)
+    except (SystemExit, configparser.Error, ValueError, KeyError):
+        # cs exits when no ini file exists and raises when the section is missing.
+        return {}
+
+
+@dataclass
+class Job:
+    """An async job submitted to CloudStack, and what became of it."""
+
+    command: str
+    jobid: str
+    target: str | None = None
+    result: dict | None = None
+    error: CloudStackError | None = None
+    done: bool = False
+
+
+@dataclass
+class Client:
+    """A `cs.CloudStack` (or anything with the same call interface) plus the engine's rules."""
+
+    cs: object
+    clock: Clock = field(default_factory=Clock)
+    retries: int = 3
+    retry_backoff: float = 1.0
+    poll_interval: float = 1.0
+    job_timeout: float = 600.0
+
+    def call(self, command: str, target: str | None = None, **params):
+        """One synchronous API call; the answer under `<command>response`."""
+        return self._send(command, target, params)
+
+    def list(self, command: str, target: str | None = None, **params) -> list:
+        """Every item of a list command, all pages fetched."""
+        return self._send(command, target, dict(params, fetch_list=True)) or []
+
+    def submit(self, command: str, target: str | None = None, **params) -> Job:
+        """Queue an async command; wait for it (and others) with `wait`."""
+        answer = self._send(command, target, params)
+        return Job(command=command, jobid=answer["jobid"], target=target)
+
+    def wait(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
+        """Poll every pending job in one loop until all finished or the timeout passed.
+
+        Each job gets its `result` or `error`; a job still pending at the deadline gets a
+        timeout error. Nothing is raised here, so one failed job never hides the others.
+        """
+        pending = [job for job in jobs if not job.done]
+        for _elapsed in ticks(self.clock, self.job_timeout if timeout is None else timeout, self.poll_interval):
+            pending = [job for job in pending if not self._poll(job)]
+            if not pending:
+                return jobs
+        for job in pending:
+            job.error = CloudStackError(job.command, "timed out waiting for the async job", job.target,
+                                        jobid=job.jobid)
+        return jobs
+
+    def run(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
+        """`wait`, then raise the first job error, if any."""
+        for job in self.wait(jobs, timeout):
+            if job.error:
+                raise job.error
+        return jobs
+
+    def _poll(self, job: Job) -> bool:
+        """Query one job; record its outcome; True when it is finished."""
+        try:
+            answer = self._send("queryAsyncJobResult", job.target, {"jobid": job.jobid})
+        except CloudStackError as error:
+            job.error, job.done = error, True
+            return True
+        if answer.get("jobstatus", JOB_PENDING) == JOB_PENDING:
+            return False
+        job.done = True
+        result = answer.get("jobresult") or {}
+        if answer["jobstatus"] == JOB_SUCCEEDED:
+            job.result = result
+        else:
+            job.error = CloudStackError(
+                job.command, result.get("errortext", "the job failed without an error text"), job.target,
+                result.get("errorcode", answer.get("jobresultcode")), result.get("cserrorcode"), job.jobid,
+            )
+        return True
+
+    def _send(self, command: str, target: str | None, params: dict):
+        """Call `cs`; repeat what is safe to repeat after a transient failure."""
+        attempts = self.retries + 1 if command.startswith(SAFE_PREFIXES) else 1
+        for attempt in range(1, attempts):
+            try:
+                return self._send_once(command, target, params)
+            except CloudStackError as error:
+                if not error.transient:
+                    raise
+            self.clock.sleep(backoff(self.retry_backoff, attempt))
+        return self._send_once(command, target, params)
+
+    def _send_once(self, command: str, target: str | None, params: dict):
+        """One call, with `cs`'s and requests' exceptions turned into CloudStackError."""
+        try:
+            return getattr(self.cs, command)(**params)
+        except CloudStackApiException as exc:
+            error = exc.error if isinstance(exc.error, dict) else {}
+            raise CloudStackError(command, error.get("errortext") or str(exc), target, error.get("errorcode"),
+                                  error.get("cserrorcode")) from None
+        except CloudStackException as exc:
+            # Not CloudStack's JSON: a proxy's 5xx is worth another try, a wrong endpoint is not.
+            server_side = getattr(exc.response, "status_code", 0) >= 500
+            raise CloudStackError(command, " ".join(map(str, exc.args)), target, transient=server_side) from None
+        except requests.exceptions.RequestException as exc:
+            # Never str(exc): requests puts the signed URL, with the API key, in its messages.
+            text = f"cannot reach the CloudStack API at {getattr(self.cs, 'endpoint', '?')}: {type(exc).__name__}"
+            raise CloudStackError(command, text, target, transient=True) from None

@@ -1,0 +1,40 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Bounded waiting: a clock that tests replace, and the only loop that polls CloudStack.
+
+Everything that waits (async jobs, retries) goes through a Clock so unit tests can drive time
+without sleeping, and every wait has a deadline: there is no unbounded poll anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+class Clock:
+    """Real time. Tests pass a fake with the same two methods."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def ticks(clock: Clock, timeout: float, interval: float):
+    """Yield the elapsed seconds: at once, then every `interval`, while under `timeout`.
+
+    The caller breaks out when it is done; falling off the end means the time is up.
+    """
+    start = clock.monotonic()
+    yield 0.0
+    elapsed = 0.0
+    while elapsed < timeout:
+        clock.sleep(min(interval, timeout - elapsed))
+        elapsed = clock.monotonic() - start
+        yield elapsed
+
+
+def backoff(base: float, attempt: int, cap: float = 30.0) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): doubling, capped."""
+    return min(base * 2 ** (attempt - 1), cap)

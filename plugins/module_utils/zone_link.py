@@ -1,0 +1,175 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Zone links: active zone A is protected by recovery zone R, with a shared-network map.
+
+State lives in zone details (docs/metadata.md): on A `dr.recovery_zone` and one
+`dr.network.<A network id>` per mapped network, on R one `dr.protects.<A id>`. Each link owns
+only its own keys, so links can be written concurrently and a zone may be both protected and
+protecting. Everything is validated and the whole change computed before anything is written.
+"""
+
+from __future__ import annotations
+
+from . import details
+from .api import CloudStackError
+from .details import NETWORK_MAP, PROTECTS, RECOVERY_ZONE, Detail
+from .errors import InputError
+from .outcome import Outcome
+
+PROTECTS_VALUE = "true"
+WRITE_COMMAND = "addResourceDetail"
+
+
+class ZoneLinks:
+    """Plans and applies zone links over an api.Client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def check_caller(self) -> None:
+        """Fail unless the caller may write zone details (root admins only, by default roles)."""
+        try:
+            allowed = self.client.call("listApis", name=WRITE_COMMAND).get("api")
+        except CloudStackError as error:
+            if error.errorcode is None:
+                raise
+            allowed = None
+        if not allowed:
+            raise InputError(
+                "api_key", f"this API key may not call {WRITE_COMMAND}, so it cannot write zone details",
+                "Use a root admin's key: api_key/api_secret, CLOUDSTACK_KEY/CLOUDSTACK_SECRET, or an "
+                "api_region (CLOUDSTACK_REGION) naming a root admin's section of cloudstack.ini",
+            )
+
+    def plan(self, active: str, recovery: str | None, network_map: list | None, state: str) -> Outcome:
+        zones = self.client.list("listZones")
+        zone_a = _find(zones, active, "active_zone", "zone")
+        current_a = self._read(zone_a)
+        if state == "absent":
+            return self._plan_absent(zones, zone_a, recovery, current_a)
+        if recovery is None:
+            raise InputError("recovery_zone", "is required with state=present", "Name the zone that protects active_zone")
+        zone_r = _find(zones, recovery, "recovery_zone", "zone")
+        if zone_r["id"] == zone_a["id"]:
+            raise InputError("recovery_zone", f"zone {zone_a['name']} cannot protect itself",
+                             "Name a different zone as recovery_zone")
+        linked = current_a.get(RECOVERY_ZONE.key())
+        if linked and linked.value != zone_r["id"]:
+            raise InputError(
+                "recovery_zone", f"zone {zone_a['name']} is already protected by zone {_name(zones, linked.value)}",
+                "Remove that link first (state=absent) or keep its recovery_zone",
+            )
+        return self._plan_present(zone_a, zone_r, current_a, network_map)
+
+    def apply(self, outcome: Outcome) -> None:
+        jobs = [job for changes in outcome.changes if changes for job in details.submit(self.client, changes)]
+        self.client.run(jobs)
+
+    def _plan_present(self, zone_a, zone_r, current_a, network_map) -> Outcome:
+        nets_a, nets_r = self._shared_networks(zone_a), self._shared_networks(zone_r)
+        if network_map is None:  # not managed here: keep what is stored
+            pairs = {NETWORK_MAP.suffix(k): d.value for k, d in current_a.items() if NETWORK_MAP.owns(k)}
+        else:
+            pairs = _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r)
+        desired_a = {RECOVERY_ZONE.key(): Detail(zone_r["id"], RECOVERY_ZONE.visible)}
+        desired_a.update({NETWORK_MAP.key(a): Detail(r, NETWORK_MAP.visible) for a, r in pairs.items()})
+        protects = PROTECTS.key(zone_a["id"])
+        link = _link_view(zone_a, zone_r, pairs, {**_by_id(nets_a), **_by_id(nets_r)}, "present")
+        return _outcome(link, [
+            (zone_a, current_a, desired_a, _owner(RECOVERY_ZONE, NETWORK_MAP if network_map is not None else None)),
+            (zone_r, self._read(zone_r), {protects: Detail(PROTECTS_VALUE, PROTECTS.visible)}, protects.__eq__),
+        ])
+
+    def _plan_absent(self, zones, zone_a, recovery, current_a) -> Outcome:
+        """Remove A's link keys (if they point at R) and R's protects key for A."""
+        linked = current_a.get(RECOVERY_ZONE.key())
+        if recovery is not None:
+            zone_r = _find(zones, recovery, "recovery_zone", "zone")
+        elif linked:
+            zone_r = _by_id(zones).get(linked.value)
+        else:
+            zone_r = None
+        sides = []
+        if linked and (zone_r is None or linked.value == zone_r["id"]):
+            sides.append((zone_a, current_a, {}, _owner(RECOVERY_ZONE, NETWORK_MAP)))
+        if zone_r is not None:  # None when the recovery zone was deleted: nothing left to clean there
+            sides.append((zone_r, self._read(zone_r), {}, PROTECTS.key(zone_a["id"]).__eq__))
+        return _outcome(_link_view(zone_a, zone_r, {}, {}, "absent"), sides)
+
+    def _read(self, zone) -> dict:
+        return details.read(self.client, "Zone", zone["id"], _label(zone))
+
+    def _shared_networks(self, zone) -> list:
+        return self.client.list("listNetworks", _label(zone), zoneid=zone["id"], type="Shared", listall=True)
+
+
+def _outcome(link, sides) -> Outcome:
+    """Compare each side's owned keys with the desired ones: (zone, current, desired, owned)."""
+    outcome = Outcome(link)
+    for zone, current, desired, owned in sides:
+        change = details.plan("Zone", zone["id"], _label(zone), current, desired, owned)
+        before = _owned_values(current, owned)
+        after = {key: value for key, value in before.items() if key not in change.remove}
+        after.update(details.as_values(change.set))
+        outcome.changes.append(change)
+        outcome.before[zone["name"]] = before
+        outcome.after[zone["name"]] = dict(sorted(after.items()))
+    return outcome
+
+
+def _label(zone) -> str:
+    return f"zone {zone['name']}"
+
+
+def _by_id(items) -> dict:
+    return {item["id"]: item for item in items}
+
+
+def _name(items, item_id) -> str:
+    return _by_id(items).get(item_id, {}).get("name", item_id)
+
+
+def _find(items, wanted: str, option: str, kind: str, where: str = "") -> dict:
+    """The one item whose id or name is `wanted`, or an InputError naming `option`."""
+    by_id = [item for item in items if item["id"] == wanted]
+    matches = by_id or [item for item in items if item.get("name") == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(sorted(item.get("name", item["id"]) for item in items)) or "none"
+    if matches:
+        raise InputError(option, f"several {kind}s{where} are named {wanted!r}", "Give its id instead of its name")
+    raise InputError(option, f"no {kind}{where} has the name or id {wanted!r}", f"Use one of: {known}")
+
+
+def _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r) -> dict:
+    """active network id -> recovery network id, each checked to be a shared network of its zone."""
+    pairs = {}
+    for index, entry in enumerate(network_map):
+        option = f"network_map[{index}]"
+        net_a = _find(nets_a, entry["active"], f"{option}.active", "shared network", f" of zone {zone_a['name']}")
+        net_r = _find(nets_r, entry["recovery"], f"{option}.recovery", "shared network", f" of zone {zone_r['name']}")
+        if net_a["id"] in pairs:
+            raise InputError(f"{option}.active", f"network {net_a['name']} is mapped twice", "Map each network once")
+        pairs[net_a["id"]] = net_r["id"]
+    return pairs
+
+
+def _owner(*specs):
+    """A predicate: is this key owned by one of these key specs?"""
+    return lambda key: any(spec and spec.owns(key) for spec in specs)
+
+
+def _owned_values(current: dict, owned) -> dict:
+    return details.as_values({key: detail for key, detail in current.items() if owned(key)})
+
+
+def _link_view(zone_a, zone_r, pairs, networks, state) -> dict:
+    def ref(item_id):
+        return {"id": item_id, "name": networks.get(item_id, {}).get("name")}
+
+    return {
+        "active_zone": {"id": zone_a["id"], "name": zone_a["name"]},
+        "recovery_zone": {"id": zone_r["id"], "name": zone_r["name"]} if zone_r else None,
+        "network_map": [{"active": ref(a), "recovery": ref(r)} for a, r in sorted(pairs.items())],
+        "state": state,
+    }

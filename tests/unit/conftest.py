@@ -1,0 +1,118 @@
+"""A fake `cs.CloudStack` that keeps zones, shared networks, details and async jobs in memory.
+
+It answers like CloudStack does (list payloads, job ids, error dicts) so the engine is tested
+through the same interface it uses against a real cloud, without a network or sleeping.
+"""
+
+import itertools
+
+import pytest
+from cs import CloudStackApiException
+
+
+class FakeClock:
+    """A clock whose sleep only advances time."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def api_error(errorcode, errortext, cserrorcode=9999):
+    return CloudStackApiException(f"HTTP {errorcode} response from CloudStack",
+                                  error={"errorcode": errorcode, "cserrorcode": cserrorcode, "errortext": errortext})
+
+
+class FakeCloudStack:
+    endpoint = "http://cloud.example/client/api"
+
+    def __init__(self, admin=True, job_polls=1):
+        self.admin = admin
+        self.job_polls = job_polls  # queryAsyncJobResult calls before a job is done
+        self.zones = [{"id": "z-a", "name": "zone-a"}, {"id": "z-b", "name": "zone-b"},
+                      {"id": "z-c", "name": "zone-c"}]
+        self.networks = [
+            {"id": "n-a", "name": "shared-a", "zoneid": "z-a", "type": "Shared"},
+            {"id": "n-a2", "name": "shared-a2", "zoneid": "z-a", "type": "Shared"},
+            {"id": "n-b", "name": "shared-b", "zoneid": "z-b", "type": "Shared"},
+            {"id": "n-c", "name": "shared-c", "zoneid": "z-c", "type": "Shared"},
+        ]
+        self.details = {}  # (resourceid, key) -> (value, fordisplay)
+        self.jobs = {}
+        self.calls = []
+        self._ids = itertools.count(1)
+
+    def __getattr__(self, command):
+        def handler(fetch_list=False, **params):
+            self.calls.append((command, params))
+            return getattr(self, "_" + command)(**params)
+        return handler
+
+    def writes(self):
+        return [c for c, _ in self.calls if c in ("addResourceDetail", "removeResourceDetail")]
+
+    def _listZones(self):
+        return list(self.zones)
+
+    def _listNetworks(self, zoneid, type, listall):
+        return [n for n in self.networks if n["zoneid"] == zoneid and n["type"] == type]
+
+    def _listApis(self, name):
+        if not self.admin:
+            raise api_error(431, f"Api Name {name} is not available for the caller")
+        return {"count": 1, "api": [{"name": name}]}
+
+    def _listResourceDetails(self, resourcetype, resourceid, fordisplay=None):
+        return [{"key": k, "value": v, "resourceid": rid, "resourcetype": resourcetype}
+                for (rid, k), (v, shown) in sorted(self.details.items())
+                if rid == resourceid and (fordisplay is None or shown == fordisplay)]
+
+    def _job(self, work):
+        jobid = f"job-{next(self._ids)}"
+        self.jobs[jobid] = {"work": work, "polls": 0}
+        return {"jobid": jobid}
+
+    def _addResourceDetail(self, resourcetype, resourceid, details, fordisplay):
+        if not self.admin:
+            raise api_error(432, "The given command does not exist or it is not available for the user")
+
+        def work():
+            for item in details:
+                self.details[(resourceid, item["key"])] = (item["value"], fordisplay)
+        return self._job(work)
+
+    def _removeResourceDetail(self, resourcetype, resourceid, key):
+        return self._job(lambda: self.details.pop((resourceid, key), None))
+
+    def _queryAsyncJobResult(self, jobid):
+        job = self.jobs[jobid]
+        job["polls"] += 1
+        if job["polls"] < self.job_polls:
+            return {"jobid": jobid, "jobstatus": 0}
+        if "done" not in job:
+            job["done"] = job["work"]() or True
+        return {"jobid": jobid, "jobstatus": 1, "jobresultcode": 0, "jobresult": {"success": True}}
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def fake():
+    return FakeCloudStack()
+
+
+@pytest.fixture
+def client(fake, clock):
+    from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
+
+    return Client(fake, clock=clock, poll_interval=1.0, job_timeout=30.0)
