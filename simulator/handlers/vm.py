@@ -51,9 +51,13 @@ def _affinity_brief(ctx, group):
     return {k: group.get(k) for k in ("id", "name", "type", "description", "account", "domainid", "domain")}
 
 
+def owner_of(ctx, vm):
+    return ctx.store.get("account", vm["accountid"])
+
+
 def vm_event(ctx, etype, verb, vm):
     """CloudStack's ActionEvent description, charged to the VM's owner."""
-    ctx.event(etype, f"Successfully completed {verb} Vm. Vm Id: {vm['id']}", ctx.store.get("account", vm["accountid"]))
+    ctx.event(etype, f"Successfully completed {verb} Vm. Vm Id: {vm['id']}", owner_of(ctx, vm))
 
 
 # -- lookups and validation ------------------------------------------------------------------
@@ -501,7 +505,7 @@ def get_virtual_machine_user_data(ctx):
 @api("resetSSHKeyForVirtualMachine")
 def reset_ssh_key_for_virtual_machine(ctx):
     vm = _vm(ctx)
-    owner = ctx.store.get("account", vm["accountid"])
+    owner = owner_of(ctx, vm)
     keypairs = _keypairs(ctx, owner)
     if keypairs is None:
         raise errors.invalid("'keypair' or 'keyparis' must be specified")
@@ -534,7 +538,7 @@ def _nic_job(ctx, vm, run):
 def add_nic_to_virtual_machine(ctx):
     vm = _vm(ctx, "virtualmachineid")
     net = ctx.lookup("network", "networkid")
-    _owned_network(ctx, ctx.store.get("account", vm["accountid"]), ctx.store.get("zone", vm["zoneid"]), net)
+    _owned_network(ctx, owner_of(ctx, vm), ctx.store.get("zone", vm["zoneid"]), net)
     if vm["state"] not in ("Running", "Stopped"):
         raise errors.invalid(f"Unable to add a NIC to {infra.vm_text(vm)} in state {vm['state']}")
     if any(n["networkid"] == net["id"] for n in network.nics_of(ctx.sim, vm)):
@@ -559,7 +563,7 @@ def remove_nic_from_virtual_machine(ctx):
 
     def run():
         network.remove_nic(ctx.sim, nic)
-        ctx.event("NIC.DELETE", f"Removed nic {nic['id']} from VM {vm['id']}", ctx.store.get("account", vm["accountid"]))
+        ctx.event("NIC.DELETE", f"Removed nic {nic['id']} from VM {vm['id']}", owner_of(ctx, vm))
         return vm_view(ctx, vm)
 
     return _nic_job(ctx, vm, run)
@@ -577,7 +581,7 @@ def update_default_nic_for_virtual_machine(ctx):
             other["isdefault"] = other is nic
             ctx.store.touch("nic", other)
         ctx.event("NIC.UPDATE", f"Set nic {nic['id']} as the default of VM {vm['id']}",
-                  ctx.store.get("account", vm["accountid"]))
+                  owner_of(ctx, vm))
         return vm_view(ctx, vm)
 
     return _nic_job(ctx, vm, run)
