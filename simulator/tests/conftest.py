@@ -1,13 +1,7 @@
 """Fixtures: a simulator process per test module, and real `cs` clients whose every answer is
 checked against the spec (the conformance check rides on a requests response hook)."""
 
-import configparser
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,58 +9,19 @@ import cs
 import pytest
 import requests
 
-from simulator.cli import ctl_request
+from simulator import testing
 
 from .conformance import check_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(testing.Server):
+    """The test harness's simulator, whose cs clients check every answer against the spec."""
 
-
-class Server:
-    """A simulator subprocess; restart() keeps its database."""
-
-    def __init__(self, tmp, seed="demo", job_latency=0.0, extra=()):
-        self.tmp = Path(tmp)
-        self.ini = self.tmp / "cloudstack.ini"
-        self.db = self.tmp / "sim.db"
-        self.seed, self.job_latency, self.extra = seed, job_latency, list(extra)
-        self.port = free_port()
-        self.proc = None
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.violations = []
-
-    def start(self):
-        if self.ini.exists():
-            self.ini.unlink()
-        cmd = [sys.executable, "-m", "simulator", "serve", "--port", str(self.port), "--db", str(self.db),
-               "--seed", self.seed, "--job-latency", str(self.job_latency), "--credentials-out", str(self.ini),
-               "--random-seed", "7", *self.extra]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not self.ini.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"simulator did not start: {cmd}")
-            time.sleep(0.05)
-        return self
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
-
-    def restart(self):
-        self.stop()
-        return self.start()
-
-    def section(self, name="cloudstack"):
-        ini = configparser.ConfigParser()
-        ini.read(self.ini)
-        return ini[name]
 
     def client(self, name="cloudstack", **kwargs):
         conf = self.section(name)
@@ -76,9 +31,6 @@ class Server:
                 "session": session, "poll_interval": 0.05, "job_timeout": 60}
         opts.update(kwargs)
         return cs.CloudStack(**opts)
-
-    def ctl(self, op, **args):
-        return ctl_request(self.ini, op, args)
 
     def _conform(self, response, *args, **kwargs):
         req = response.request
