@@ -31,6 +31,7 @@ class ApiServer:
         self.host = host
         self.port = port
         self.server = None
+        self.connections = set()  # open client writers, closed on shutdown so keep-alive cannot hold it
 
     # -- CloudStack API ---------------------------------------------------------------------
     def answer_api(self, params):
@@ -58,6 +59,7 @@ class ApiServer:
 
     # -- HTTP -------------------------------------------------------------------------------
     async def handle(self, reader, writer):
+        self.connections.add(writer)
         try:
             while True:
                 request = await self._read_request(reader)
@@ -71,6 +73,7 @@ class ApiServer:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.CancelledError):
             pass  # the client went away, or the server is stopping
         finally:
+            self.connections.discard(writer)
             writer.close()
 
     async def _read_request(self, reader):
@@ -131,6 +134,9 @@ class ApiServer:
             loop.add_signal_handler(sig, stop.set)
         if ready:
             ready(self.port)
-        async with self.server:
-            await stop.wait()
+        await stop.wait()
+        self.server.close()
+        for writer in list(self.connections):
+            writer.close()
+        await self.server.wait_closed()
         self.sim.close()

@@ -1,0 +1,145 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""A picture of the cloud loaded in a handful of bulk listings.
+
+The DR engine plans from one snapshot instead of asking CloudStack object by object, so a
+batch of a thousand VMs costs a dozen paged listings, not thousands of calls.
+"""
+
+from __future__ import annotations
+
+import json
+
+DR_PREFIX = "dr."
+
+
+def _index(items, key="id"):
+    return {item[key]: item for item in items}
+
+
+def _group(items, key):
+    out = {}
+    for item in items:
+        out.setdefault(item.get(key), []).append(item)
+    return out
+
+
+def _details_by_resource(rows):
+    """listResourceDetails rows -> {resourceid: {key: value}} (DR keys only)."""
+    out = {}
+    for row in rows:
+        if row["key"].startswith(DR_PREFIX):
+            out.setdefault(row["resourceid"], {})[row["key"]] = row["value"]
+    return out
+
+
+def decode(value, default=None):
+    """A JSON-encoded detail value, tolerating absent or hand-edited values."""
+    if value in (None, ""):
+        return default
+    try:
+        return json.loads(value)
+    except ValueError:
+        return default
+
+
+class Snapshot:
+    """Zones, offerings, networks, VPCs, public IPs, rules and VMs with their DR details."""
+
+    def __init__(self, api):
+        self.api = api
+        self.zones = _index(api.list("listZones"))
+        self.zone_details = _details_by_resource(api.list("listResourceDetails", resourcetype="Zone"))
+        self.offerings = _index(api.list("listServiceOfferings"))
+        self.offering_details = _details_by_resource(
+            api.list("listResourceDetails", resourcetype="ServiceOffering"))
+        self.templates = {}
+        self.refresh_vms()
+        self.refresh_network()
+
+    def refresh_vms(self):
+        self.vms = _index(self.api.list("listVirtualMachines", listall=True, userdata=True))
+        self.vm_details = _details_by_resource(
+            self.api.list("listResourceDetails", resourcetype="UserVm", listall=True))
+
+    def refresh_network(self):
+        self.networks = _index(self.api.list("listNetworks", listall=True))
+        self.vpcs = _index(self.api.list("listVPCs", listall=True))
+        self.ips = _index(self.api.list("listPublicIpAddresses", listall=True))
+        self.network_details = _details_by_resource(
+            self.api.list("listResourceDetails", resourcetype="Network", listall=True))
+        self.vpc_details = _details_by_resource(
+            self.api.list("listResourceDetails", resourcetype="Vpc", listall=True))
+        self.firewall = _group(self.api.list("listFirewallRules", listall=True), "ipaddressid")
+        self.portforward = _group(self.api.list("listPortForwardingRules", listall=True), "ipaddressid")
+        self.egress = _group(self.api.list("listEgressFirewallRules", listall=True), "networkid")
+
+    # -- zones and offerings -----------------------------------------------------------------
+    def recovery_zone_of(self, zone_id):
+        return self.zone_details.get(zone_id, {}).get("dr.recovery_zone")
+
+    def network_map(self, zone_id):
+        """{active-zone shared network id: recovery-zone network id} of the zone's link."""
+        prefix = "dr.network."
+        return {key[len(prefix):]: value for key, value in self.zone_details.get(zone_id, {}).items()
+                if key.startswith(prefix)}
+
+    def dr_offering(self, offering_id):
+        """The DR settings of a service offering, or None when it is not DR-enabled."""
+        details = self.offering_details.get(offering_id, {})
+        if details.get("dr.enabled") != "true":
+            return None
+        return details
+
+    def template_in_zone(self, template_id, zone_id):
+        key = (template_id, zone_id)
+        if key not in self.templates:
+            found = self.api.list("listTemplates", templatefilter="all", id=template_id, zoneid=zone_id)
+            self.templates[key] = bool(found)
+        return self.templates[key]
+
+    # -- VMs -----------------------------------------------------------------------------------
+    def details(self, vm_id):
+        return self.vm_details.get(vm_id, {})
+
+    def peer(self, vm):
+        """The other VM of a DR pair (recovery VM of an original, or the reverse)."""
+        pair = self.details(vm["id"]).get("dr.pair")
+        if not pair:
+            return None
+        for other_id, details in self.vm_details.items():
+            if other_id != vm["id"] and details.get("dr.pair") == pair and other_id in self.vms:
+                return self.vms[other_id]
+        return None
+
+    def pairs(self):
+        """{pair id: {"original": vm, "recovery": vm}} for every VM carrying DR details."""
+        out = {}
+        for vm_id, details in self.vm_details.items():
+            if vm_id in self.vms and details.get("dr.pair"):
+                out.setdefault(details["dr.pair"], {})[details.get("dr.role", "original")] = self.vms[vm_id]
+        return out
+
+    # -- networks ----------------------------------------------------------------------------
+    def recovery_network_for(self, network_id):
+        """The recovery-zone network DR created for an isolated network or VPC tier, if any."""
+        for net_id, details in self.network_details.items():
+            if details.get("dr.source_network") == network_id and net_id in self.networks:
+                return self.networks[net_id]
+        return None
+
+    def recovery_vpc_for(self, vpc_id):
+        for other_id, details in self.vpc_details.items():
+            if details.get("dr.source_vpc") == vpc_id and other_id in self.vpcs:
+                return self.vpcs[other_id]
+        return None
+
+    def ips_of_vm(self, vm):
+        """Public IPs pointing at a VM: static NAT to it, or port forwarding to it."""
+        out = []
+        for ip in self.ips.values():
+            nat = ip.get("isstaticnat") and ip.get("virtualmachineid") == vm["id"]
+            forwards = [r for r in self.portforward.get(ip["id"], []) if r.get("virtualmachineid") == vm["id"]]
+            if nat or forwards:
+                out.append(ip)
+        return sorted(out, key=lambda ip: ip["ipaddress"])
