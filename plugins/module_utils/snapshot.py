@@ -46,7 +46,8 @@ def decode(value, default=None):
 class Snapshot:
     """Zones, offerings, networks, VPCs, public IPs, rules and VMs with their DR details."""
 
-    def __init__(self, api):
+    def __init__(self, api, network=True):
+        """`network=False` skips networks, IPs and rules: enough for listing DR state."""
         self.api = api
         self.zones = _index(api.list("listZones"))
         self.zone_details = _details_by_resource(api.list("listResourceDetails", resourcetype="Zone"))
@@ -55,7 +56,8 @@ class Snapshot:
             api.list("listResourceDetails", resourcetype="ServiceOffering"))
         self.templates = {}
         self.refresh_vms()
-        self.refresh_network()
+        if network:
+            self.refresh_network()
 
     def refresh_vms(self):
         self.vms = _index(self.api.list("listVirtualMachines", listall=True, userdata=True))
