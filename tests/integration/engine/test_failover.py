@@ -1,0 +1,106 @@
+"""The whole DR cycle on the engine: prepare, lose zone-a, fail over, write, recover, fail back."""
+
+import pytest
+
+from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.move import Move, MoveRun
+from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import PrepareRun
+from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from simulator.testing import Server
+
+from .conftest import client_for, configure_demo
+
+STORAGE_MAP = {  # pool -> (replica URL in zone-b, failback URL in zone-a)
+    "pool-a1": ("nfs://10.2.0.21/export/replica-a1", "nfs://10.1.0.31/export/failback-a1"),
+    "pool-a2": ("nfs://10.2.0.22/export/replica-a2", "nfs://10.1.0.32/export/failback-a2"),
+}
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    server = Server(tmp_path_factory.mktemp("cycle")).start()
+    api = client_for(server)
+    zones = configure_demo(api)
+    clusters = {c["zoneid"]: c for c in api.list("listClusters")}
+    jobs = []
+    for pool in api.list("listStoragePools", zoneid=zones["zone-a"]["id"]):
+        replica, failback = STORAGE_MAP[pool["name"]]
+        details = {"dr.replica_zone": zones["zone-b"]["id"], "dr.replica_url": replica, "dr.replica_scope": "cluster",
+                   "dr.replica_pod": clusters[zones["zone-b"]["id"]]["podid"],
+                   "dr.replica_cluster": clusters[zones["zone-b"]["id"]]["id"],
+                   "dr.failback_zone": zones["zone-a"]["id"], "dr.failback_url": failback,
+                   "dr.failback_scope": "cluster", "dr.failback_pod": clusters[zones["zone-a"]["id"]]["podid"],
+                   "dr.failback_cluster": clusters[zones["zone-a"]["id"]]["id"]}
+        if pool.get("tags"):
+            details["dr.replica_tags"] = details["dr.failback_tags"] = pool["tags"]
+        jobs.append(api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=details,
+                               fordisplay=False))
+    api.run(jobs)
+    snap = Snapshot(api)
+    originals = [vm for vm in snap.vms.values() if vm["zoneid"] == zones["zone-a"]["id"]
+                 and snap.dr_offering(vm["serviceofferingid"])]
+    assert all(r["error"] is None for r in PrepareRun(api, snap).run(originals))
+    yield server, api, zones
+    server.stop()
+
+
+def moves(api, op):
+    snap = Snapshot(api, network=False)
+    return snap, [Move(p["original"], p["recovery"], op) for p in snap.pairs().values()]
+
+
+def vm_volumes(api, vm_id):
+    return sorted(api.list("listVolumes", virtualmachineid=vm_id, listall=True), key=lambda v: v["deviceid"])
+
+
+def run(api, zones, op, mode="unplanned"):
+    introducer = StorageIntroducer(api)
+    introduced = introducer.introduce(zones["zone-a"]["id"], op)
+    assert [i.error for i in introduced] == [None] * len(introduced)
+    snap, batch = moves(api, op)
+    return MoveRun(api, snap, op, introducer.pool_map(introduced, op), mode=mode).run(batch)
+
+
+def test_failover_then_failback_keeps_ids_and_data(cloud):
+    server, api, zones = cloud
+    before = {vm["name"]: vm for vm in api.list("listVirtualMachines", listall=True, zoneid=zones["zone-a"]["id"])}
+    markers = {vm["name"]: [server.ctl("read-marker", volume=v["id"])["marker"] for v in vm_volumes(api, vm["id"])]
+               for vm in before.values() if vm["name"] != "acme-plain-1"}
+    originals_volumes = {name: vm_volumes(api, before[name]["id"]) for name in markers}
+    server.ctl("fail-zone", zone="zone-a")
+
+    results = run(api, zones, "failover")
+    assert [r["error"] for r in results] == [None] * 3, results
+    for name, marks in markers.items():
+        vm = api.list("listVirtualMachines", id=before[name]["id"], listall=True)[0]
+        assert (vm["zoneid"], vm["state"], vm["displayvm"]) == (zones["zone-b"]["id"], "Running", True)
+        vols = vm_volumes(api, vm["id"])
+        assert [server.ctl("read-marker", volume=v["id"])["marker"] for v in vols] == marks
+        assert vols[0]["type"] == "ROOT"
+        server.ctl("write-marker", volume=vols[0]["id"], text=f"{name}:written-in-zone-b")
+
+    for pair in Snapshot(api, network=False).pairs().values():
+        original = pair["original"]  # now carries the recovery VM's former id
+        assert (original["state"], original["displayvm"]) == ("Stopped", False)
+        assert vm_volumes(api, original["id"]) == []
+    kept = {v["path"] for v in api.list("listVolumes", listall=True, zoneid=zones["zone-a"]["id"]) if v.get("path")}
+    assert all(v["path"] in kept for vols in originals_volumes.values() for v in vols), "no source volume is gone"
+
+    acme = client_for(server, "acme")
+    seen = {v["name"]: v["id"] for v in acme.list("listVirtualMachines")}
+    assert seen == {n: before[n]["id"] for n in ("acme-app-1", "acme-plain-1", "acme-web-1")}  # one VM, same id
+    server.ctl("recover-zone", zone="zone-a")
+
+    results = run(api, zones, "failback", mode="planned")
+    assert [r["error"] for r in results] == [None] * 3, results
+    for name in markers:
+        vm = api.list("listVirtualMachines", id=before[name]["id"], listall=True)[0]
+        assert (vm["zoneid"], vm["state"]) == (zones["zone-a"]["id"], "Running")
+        root = vm_volumes(api, vm["id"])[0]
+        assert server.ctl("read-marker", volume=root["id"])["marker"] == f"{name}:written-in-zone-b"
+    snap = Snapshot(api, network=False)
+    for pair in snap.pairs().values():
+        rec = pair["recovery"]
+        assert (rec["state"], rec["displayvm"], rec["zoneid"]) == ("Stopped", False, zones["zone-b"]["id"])
+        assert vm_volumes(api, rec["id"]) == []
+        assert snap.details(pair["original"]["id"])["dr.state"] == "Prepared"
