@@ -59,9 +59,7 @@ class StorageIntroducer:
             pool = self.pools.get(pool_id)
             if pool is None or pool["zoneid"] != zone_id:
                 continue
-            if direction == "failover" and (details.get(prefix + "url") or details.get("dr.replica_pool")):
-                out.append(pool)
-            elif direction == "failback" and details.get(prefix + "url") and details.get("dr.replica_pool"):
+            if direction == "failover" and (details.get(prefix + "url") or details.get("dr.replica_pool")) or direction == "failback" and details.get(prefix + "url") and details.get("dr.replica_pool"):
                 out.append(pool)
         return sorted(out, key=lambda p: p["name"])
 

@@ -1,11 +1,13 @@
 """The whole DR cycle on the engine: prepare, lose zone-a, fail over, write, recover, fail back."""
 
 import pytest
-
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
+    StorageIntroducer,
+)
 from ansible_collections.cloudstack.dr.plugins.module_utils.move import Move, MoveRun
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import PrepareRun
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+
 from simulator.testing import Server
 
 from .conftest import client_for, configure_demo
