@@ -1,0 +1,60 @@
+# cloudstack.dr: `make demo` and `make test` from a fresh clone; everything lands in .venv and build/.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+COLLECTION := build/collections/ansible_collections/cloudstack/dr
+STAMP := $(VENV)/.installed
+SIM_PYPROJECT := $(wildcard simulator/pyproject.toml)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help venv demo test lint sanity unit integration molecule clean
+
+help:
+	@echo "make demo   start the simulator, link the demo zones, show the links"
+	@echo "make test   lint, sanity, unit, integration, molecule"
+	@echo "other targets: venv lint sanity unit integration molecule clean"
+
+venv: $(STAMP) $(COLLECTION)
+
+# Reinstalled only when a requirements file changes.
+$(STAMP): requirements.txt requirements-dev.txt $(SIM_PYPROJECT)
+	test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	if [ -n "$(SIM_PYPROJECT)" ]; then $(PY) -m pip install --quiet ./simulator; fi
+	touch $@
+
+# The collection, as Ansible and the tests import it: a link to this tree, so edits need no reinstall.
+$(COLLECTION):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+demo: venv
+	$(PY) scripts/demo.py
+
+test: lint sanity unit integration molecule
+
+lint: venv
+	$(BIN)/ruff check plugins scripts tests simulator
+	$(BIN)/ansible-lint --profile production
+
+# ansible-test sanity needs to download its pip bootstrap, which is not reachable offline:
+# ansible-doc renders every module and argument specs are checked against DOCUMENTATION instead.
+sanity: venv
+	$(PY) scripts/check_docs.py
+
+unit: venv
+	$(PY) -m pytest -q tests/unit
+
+integration: venv
+	$(PY) -m pytest -q tests/integration simulator/tests
+
+molecule: venv
+	cd extensions && ../$(BIN)/molecule test --all
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .ruff_cache
