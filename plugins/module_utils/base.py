@@ -77,17 +77,30 @@ class DrModule:
 
     def execute(self) -> None:
         """Plan, apply unless in check mode, and exit with the result or a structured failure."""
+        self.exit_with(self._plan_and_apply)
+
+    def _plan_and_apply(self) -> dict:
+        outcome = self.plan()
+        if outcome.changed and not self.module.check_mode:
+            self.apply(outcome)
+        return self.result(outcome)
+
+    def exit_with(self, work) -> None:
+        """Exit with what `work()` returns, or with CloudStack's or the input's error as a failure.
+
+        Engine modules (batches of VMs) call this with their own work instead of plan/apply.
+        """
         try:
-            outcome = self.plan()
-            if outcome.changed and not self.module.check_mode:
-                self.apply(outcome)
+            result = work()
         except CloudStackError as error:
             self.module.fail_json(msg=str(error), failure=error.as_dict())
         except InputError as error:
             self.module.fail_json(msg=str(error), failure={"field": error.field})
         except ApiConfigError as error:
             self.module.fail_json(msg=str(error))
-        self.module.exit_json(**self.result(outcome))
+        if not self.module._diff:
+            result.pop("diff", None)
+        self.module.exit_json(**result)
 
     def result(self, outcome) -> dict:
         result = {"changed": outcome.changed, self.represent: outcome.value, "actions": outcome.actions()}

@@ -12,12 +12,14 @@ Each step checks the cloud before acting, and what cannot be read back from the 
 source's volume list before detaching it, the user-facing id) is journaled in a hidden detail
 first, so a run interrupted anywhere is finished by running it again. No step deletes a volume
 that holds data: the only volume ever deleted is a placeholder root in state Allocated (never
-materialised, so it has no file).
+materialised, so it has no file). Steps run for the whole batch at once: one step's async jobs
+for every VM are submitted together and waited on together.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -25,16 +27,20 @@ from . import batch, swap
 from .api import CloudStackError
 
 JOURNAL_KEY = "dr.move"
+# op -> (state while moving, state when done, states a move may start from)
 STATES = {
-    "failover": ("FailingOver", "FailedOver"),
-    "failback": ("FailingBack", "Prepared"),
+    "failover": ("FailingOver", "FailedOver", ("Prepared",)),
+    "failback": ("FailingBack", "Prepared", ("FailedOver",)),
 }
-STEPS = ("begin", "stop", "detach", "hide", "import", "attach", "swap", "start", "finish")
-RUNNING = {"Running", "Starting"}
+STEPS = ("begin", "stop", "record", "detach", "hide", "import", "attach", "swap", "start", "finish")
+GONE = ("Destroyed", "Expunging")
+RTO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class MoveError(Exception):
-    """Why one VM's move cannot go on; recorded for that VM, the batch goes on."""
+def rto_seconds(text):
+    """'90s', '15m', '1h', '2d' -> seconds; None when absent or not of that form."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text or "")
+    return int(match.group(1)) * RTO_UNITS[match.group(2)] if match else None
 
 
 @dataclass
@@ -42,8 +48,11 @@ class Move:
     original: dict  # the VM with dr.role=original (home zone)
     recovery: dict  # its recovery VM
     op: str
+    tier: int = 1
+    rto: str = ""
     journal: dict = field(default_factory=dict)
     error: str | None = None
+    done_before: bool = False  # found already moved: nothing to do
     timings: dict = field(default_factory=dict)  # step -> [start, end] epoch seconds
     notes: list = field(default_factory=list)
 
@@ -63,20 +72,22 @@ class Move:
 class MoveRun:
     """Runs one direction for a batch of pairs; the caller hands tiers in order."""
 
-    def __init__(self, api, snapshot, op, pool_map, mode="unplanned", clock=time):
+    def __init__(self, api, snapshot, op, pool_map, mode="unplanned", clock=time, progress=None):
         if op not in STATES:
             raise ValueError(f"op must be failover or failback, not {op}")
         self.api = api
         self.snap = snapshot
         self.op = op
-        self.pool_map = pool_map  # source pool id -> introduced pool id on the target side
+        self.pool_map = pool_map  # pool the volumes are on -> introduced pool to import them from
         self.mode = mode
         self.clock = clock
+        self.progress = progress or (lambda step, moves: None)
 
     # -- the batch -------------------------------------------------------------------------------
-    def run(self, moves, progress=lambda step, moves: None):
-        for step in STEPS:
-            live = [m for m in moves if m.error is None]
+    def run(self, moves, steps=STEPS):
+        self._load_journals(moves)
+        for step in steps:
+            live = [m for m in moves if m.error is None and not m.done_before]
             if not live:
                 break
             started = self.clock.time()
@@ -84,19 +95,31 @@ class MoveRun:
             ended = self.clock.time()
             for m in live:
                 m.timings[step] = [started, ended]
-            progress(step, live)
-        return [self._result(m) for m in moves]
+            self.progress(step, live)
+        return [self.result(m) for m in moves]
 
-    def _result(self, m):
-        timings = {s: round(e - b, 3) for s, (b, e) in m.timings.items()}
+    def result(self, m):
         first = min((b for b, _ in m.timings.values()), default=None)
         last = max((e for _, e in m.timings.values()), default=None)
+        seconds = round(last - first, 3) if first is not None else 0.0
+        target = rto_seconds(m.rto)
+        running_at = m.timings.get("start", [None, None])[1]
         return {
-            "name": m.name, "id": m.target["id"], "op": self.op, "failed": m.error is not None,
-            "error": m.error, "state": STATES[self.op][1] if m.error is None else STATES[self.op][0],
-            "step_seconds": timings, "started": first, "ended": last,
-            "seconds": round(last - first, 3) if first is not None else 0.0, "notes": m.notes,
+            "name": m.name, "id": m.target["id"], "account": m.original.get("account"), "tier": m.tier,
+            "rto": m.rto, "op": self.op, "failed": m.error is not None, "error": m.error,
+            "changed": bool(m.timings) and not m.done_before,
+            "state": STATES[self.op][1] if m.error is None else STATES[self.op][0],
+            "step_seconds": {s: round(e - b, 3) for s, (b, e) in m.timings.items()},
+            "started": first, "ended": last, "seconds": seconds,
+            "rto_met": None if target is None or running_at is None else running_at - first <= target,
+            "notes": m.notes,
         }
+
+    def _load_journals(self, moves):
+        for m in moves:
+            stored = json.loads(self.snap.details(m.original["id"]).get(JOURNAL_KEY) or "{}")
+            if stored.get("op") == self.op:
+                m.journal = stored
 
     def _jobs(self, requests, moves_by_tag, what):
         outcomes = batch.run(self.api, requests)
@@ -112,66 +135,73 @@ class MoveRun:
         try:
             return self.api.call(command, **params)
         except CloudStackError as exc:
-            move.error = f"{command}: {exc}"
+            move.error = f"{command}: {exc.errortext}"
             return None
 
     def _save_journal(self, moves):
         requests = [(m.original["id"], "addResourceDetail", {
             "resourcetype": "UserVm", "resourceid": m.original["id"], "fordisplay": False,
             "details": {JOURNAL_KEY: json.dumps(m.journal, sort_keys=True)}}) for m in moves]
-        self._jobs(requests, {m.original["id"]: m for m in moves}, "journal")
+        self._jobs(requests, {m.original["id"]: m for m in moves}, "writing the journal")
+
+    def _volumes_by_vm(self, vms):
+        """{vm id: [volumes attached]}, read with one listing per zone."""
+        out = {}
+        for zone_id in {vm["zoneid"] for vm in vms}:
+            for vol in self.api.list("listVolumes", listall=True, zoneid=zone_id):
+                if vol.get("virtualmachineid"):
+                    out.setdefault(vol["virtualmachineid"], []).append(vol)
+        return out
 
     # -- steps -------------------------------------------------------------------------------------
     def _step_begin(self, moves):
-        fresh = []
-        for m in moves:
-            stored = json.loads(self.snap.details(m.original["id"]).get(JOURNAL_KEY) or "{}")
-            if stored.get("op") == self.op:
-                m.journal = stored
-            else:
-                m.journal = {"op": self.op, "user_id": m.source["id"], "volumes": None}
-                fresh.append(m)
+        fresh = [m for m in moves if not m.journal]
+        for m in fresh:
+            m.journal = {"op": self.op, "user_id": m.source["id"], "volumes": None, "imported": {}}
         self._save_journal(fresh)
-        state = STATES[self.op][0]
-        self._set_state(moves, state, visible_on=lambda m: m.source)
+        self._set_state(moves, STATES[self.op][0], lambda m: m.source)
 
     def _set_state(self, moves, state, visible_on):
         requests = [(m.original["id"], "addResourceDetail", {
             "resourcetype": "UserVm", "resourceid": visible_on(m)["id"], "fordisplay": True,
             "details": {"dr.state": state}}) for m in moves]
-        self._jobs(requests, {m.original["id"]: m for m in moves}, "DR state")
+        self._jobs(requests, {m.original["id"]: m for m in moves}, "writing the DR state")
 
     def _step_stop(self, moves):
         requests, by_tag = [], {}
         for m in moves:
-            vm = self.snap.vms.get(m.source["id"], m.source)
-            if vm.get("state") in ("Stopped", "Destroyed", "Expunging"):
+            if m.source.get("state") in ("Stopped", *GONE):
                 continue
-            forced = self.mode == "unplanned"
-            requests.append((m.source["id"], "stopVirtualMachine", {"id": m.source["id"], "forced": forced}))
+            requests.append((m.source["id"], "stopVirtualMachine",
+                             {"id": m.source["id"], "forced": self.mode == "unplanned"}))
             by_tag[m.source["id"]] = m
-        what = "the source VM could not be stopped cleanly (use mode unplanned to force it)" \
-            if self.mode == "planned" else "stopping the source VM"
+        what = ("the source VM could not be stopped cleanly (mode unplanned forces the stop)"
+                if self.mode == "planned" else "stopping the source VM")
         self._jobs(requests, by_tag, what)
 
+    def _step_record(self, moves):
+        """Journal the source's volumes before anything detaches them: the one fact not re-readable."""
+        todo = [m for m in moves if m.journal.get("volumes") is None]
+        attached = self._volumes_by_vm([m.source for m in todo])
+        for m in todo:
+            vols = sorted(attached.get(m.source["id"], []), key=_device)
+            if not vols:
+                m.error = "the source VM has no volumes to move"
+            m.journal["volumes"] = [_volume_record(v) for v in vols]
+        self._save_journal([m for m in todo if m.error is None])
+
     def _step_detach(self, moves):
+        attached = self._volumes_by_vm([m.source for m in moves])
         requests, by_tag = [], {}
         for m in moves:
-            attached = self.api.list("listVolumes", virtualmachineid=m.source["id"], listall=True)
-            if m.journal.get("volumes") is None:
-                m.journal["volumes"] = [_volume_record(v) for v in sorted(attached, key=_device)]
-                self._save_journal([m])
-            for vol in attached:
+            for vol in attached.get(m.source["id"], []):
                 requests.append((vol["id"], "detachVolume", {"id": vol["id"]}))
                 by_tag[vol["id"]] = m
         self._jobs(requests, by_tag, "detaching the source VM's volumes")
-        for m in moves:
-            if m.error is None and not m.journal.get("volumes"):
-                m.error = "the source VM has no volumes to move"
 
     def _step_hide(self, moves):
         for m in moves:
-            if self.snap.vms.get(m.source["id"], m.source).get("displayvm", True):
+            if m.source.get("displayvm", True):
                 self._sync(m, "updateVirtualMachine", id=m.source["id"], displayvm=False)
 
     def _step_import(self, moves):
@@ -181,36 +211,50 @@ class MoveRun:
                 managed[(pool_id, vol.get("path"))] = vol
         requests, by_tag = [], {}
         for m in moves:
-            m.journal.setdefault("imported", {})
             for rec in m.journal["volumes"]:
                 pool = self.pool_map.get(rec["storageid"])
                 if pool is None:
-                    m.error = (f"pool {rec.get('storage')} of volume {rec['name']} has no introduced replica on the "
-                               "other side: run storage_introduce first")
+                    m.error = (f"pool {rec.get('storage')} of volume {rec['name']} has no introduced pool on the "
+                               "other side: run cloudstack.dr.storage_introduce first")
                     break
+                if rec["path"] in m.journal["imported"]:
+                    continue
                 have = managed.get((pool, rec["path"]))
-                if have is not None:
+                if have is not None:  # imported by an earlier run, or the volume of an earlier move
                     m.journal["imported"][rec["path"]] = have["id"]
                     continue
-                params = {"path": rec["path"], "storageid": pool, "name": rec["name"],
-                          "account": m.original.get("account"), "domainid": m.original.get("domainid")}
-                if rec.get("diskofferingid") and rec["type"] != "ROOT":
-                    params["diskofferingid"] = rec["diskofferingid"]
                 tag = f"{m.original['id']}|{rec['path']}"
-                requests.append((tag, "importVolume", params))
+                requests.append((tag, "importVolume", _import_params(m, rec, pool)))
                 by_tag[tag] = m
         for tag, result in self._jobs(requests, by_tag, "importing a replicated volume").items():
             by_tag[tag].journal["imported"][tag.split("|", 1)[1]] = result["volume"]["id"]
         self._save_journal([m for m in moves if m.error is None])
 
     def _step_attach(self, moves):
+        current = self._volumes_by_vm([m.target for m in moves])
         for m in moves:
-            current = self.api.list("listVolumes", virtualmachineid=m.target["id"], listall=True)
             wanted = {m.journal["imported"][r["path"]] for r in m.journal["volumes"]}
-            for vol in current:
+            for vol in current.get(m.target["id"], []):
                 if vol["id"] not in wanted:
                     self._clear_slot(m, vol)
-        self._attach_in_order(moves)
+        # Device order matters (root first, at 0), so each VM's volumes go one at a time while the
+        # batch's VMs go together: one round per device position.
+        for i in range(max((len(m.journal["volumes"]) for m in moves), default=0)):
+            attached = {v["id"] for vols in current.values() for v in vols} if i == 0 else \
+                {v["id"] for vols in self._volumes_by_vm([m.target for m in moves]).values() for v in vols}
+            requests, by_tag = [], {}
+            for m in moves:
+                if m.error is not None or i >= len(m.journal["volumes"]):
+                    continue
+                rec = m.journal["volumes"][i]
+                vol_id = m.journal["imported"][rec["path"]]
+                if vol_id in attached:
+                    continue
+                device = 0 if rec["type"] == "ROOT" else rec["deviceid"]
+                requests.append((vol_id, "attachVolume", {"id": vol_id, "virtualmachineid": m.target["id"],
+                                                          "deviceid": device}))
+                by_tag[vol_id] = m
+            self._jobs(requests, by_tag, "attaching a replicated volume")
 
     def _clear_slot(self, m, vol):
         """Remove what stands on the target in place of the moved volumes; delete only a placeholder."""
@@ -220,34 +264,15 @@ class MoveRun:
         else:
             m.notes.append(f"volume {vol['name']} ({vol['id']}) was on the target VM; detached and kept")
 
-    def _attach_in_order(self, moves):
-        # Device order matters (root first at 0), so each VM's attachments go one by one while
-        # the batch's VMs go together: one round per device position.
-        rounds = max((len(m.journal["volumes"]) for m in moves), default=0)
-        for i in range(rounds):
-            requests, by_tag = [], {}
-            for m in moves:
-                if m.error is not None or i >= len(m.journal["volumes"]):
-                    continue
-                rec = m.journal["volumes"][i]
-                vol_id = m.journal["imported"][rec["path"]]
-                vol = (self.api.list("listVolumes", id=vol_id, listall=True) or [{}])[0]
-                if vol.get("virtualmachineid") == m.target["id"]:
-                    continue
-                device = 0 if rec["type"] == "ROOT" else rec["deviceid"]
-                requests.append((vol_id, "attachVolume", {"id": vol_id, "virtualmachineid": m.target["id"],
-                                                          "deviceid": device}))
-                by_tag[vol_id] = m
-            self._jobs(requests, by_tag, "attaching a replicated volume")
-
     def _step_swap(self, moves):
         for m in moves:
-            user_id = m.journal["user_id"]
-            if m.target["id"] == user_id:
+            if m.target["id"] == m.journal["user_id"]:
                 continue
             try:
                 self._swap(m)
-            except (CloudStackError, ValueError) as exc:
+            except CloudStackError as exc:
+                m.error = f"UUID swap: {exc.errortext}"
+            except ValueError as exc:
                 m.error = f"UUID swap: {exc}"
 
     def _swap(self, m):
@@ -255,34 +280,36 @@ class MoveRun:
         stored = swap.decode(self.snap.details(m.original["id"]).get(swap.JOURNAL_KEY))
         journal = stored or swap.new_journal(source["id"], target["id"])
         if stored is None:
-            batch.run(self.api, [("swap", "addResourceDetail", {
+            self._jobs([("swap", "addResourceDetail", {
                 "resourcetype": "UserVm", "resourceid": m.original["id"], "fordisplay": False,
-                "details": {swap.JOURNAL_KEY: swap.encode(journal)}})])
+                "details": {swap.JOURNAL_KEY: swap.encode(journal)}})], {"swap": m}, "journaling the UUID swap")
         for current, new in swap.remaining_calls(journal, swap.step_reached(journal, source["id"], target["id"])):
             self.api.call("updateVirtualMachine", id=current, customid=new)
             for vm in (source, target):
                 if vm["id"] == current:
                     vm["id"] = new
-        batch.run(self.api, [("unswap", "removeResourceDetail", {
-            "resourcetype": "UserVm", "resourceid": m.original["id"], "key": swap.JOURNAL_KEY})])
+        self._jobs([("unswap", "removeResourceDetail", {
+            "resourcetype": "UserVm", "resourceid": m.original["id"], "key": swap.JOURNAL_KEY})],
+            {"unswap": m}, "clearing the UUID swap journal")
 
     def _step_start(self, moves):
         for m in moves:
-            self._sync(m, "updateVirtualMachine", id=m.target["id"], displayvm=True)
+            if m.target.get("displayvm") is not True:
+                self._sync(m, "updateVirtualMachine", id=m.target["id"], displayvm=True)
         requests = [(m.target["id"], "startVirtualMachine", {"id": m.target["id"]}) for m in moves
-                    if m.error is None]
+                    if m.error is None and m.target.get("state") != "Running"]
         self._jobs(requests, {m.target["id"]: m for m in moves}, "starting the target VM")
 
     def _step_finish(self, moves):
         state = STATES[self.op][1]
-        self._set_state(moves, state, visible_on=lambda m: m.target)
-        self._set_state(moves, state, visible_on=lambda m: m.source)
+        self._set_state(moves, state, lambda m: m.target)
+        self._set_state(moves, state, lambda m: m.source)
         requests = [(m.original["id"], "removeResourceDetail", {
             "resourcetype": "UserVm", "resourceid": m.original["id"], "key": JOURNAL_KEY}) for m in moves]
         self._jobs(requests, {m.original["id"]: m for m in moves}, "clearing the journal")
         for m in moves:
-            kept = [r["name"] for r in m.journal["volumes"]]
-            m.notes.append(f"source volumes detached and kept for later clean-up: {', '.join(kept)}")
+            kept = ", ".join(f"{r['name']} ({r['id']})" for r in m.journal["volumes"])
+            m.notes.append(f"source volumes detached and kept for later clean-up: {kept}")
 
 
 def _device(vol):
@@ -292,3 +319,11 @@ def _device(vol):
 def _volume_record(vol):
     keep = ("id", "name", "path", "storageid", "storage", "type", "deviceid", "diskofferingid", "size")
     return {k: vol.get(k) for k in keep}
+
+
+def _import_params(m, rec, pool):
+    params = {"path": rec["path"], "storageid": pool, "name": rec["name"],
+              "account": m.original.get("account"), "domainid": m.original.get("domainid")}
+    if rec.get("diskofferingid") and rec["type"] != "ROOT":
+        params["diskofferingid"] = rec["diskofferingid"]
+    return params

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from . import batch
 from .api import CloudStackError
-from .snapshot import decode
+from .snapshot import Snapshot, decode
 
 STATE_PREPARED = "Prepared"
 STATE_FAILED = "PrepareFailed"
@@ -552,3 +552,26 @@ def _describe(before, after):
         return ["deploy the recovery VM (stopped, hidden, no volumes)"]
     return [f"{key}: {before.get(key)!r} -> {after.get(key)!r}" for key in sorted(after)
             if before.get(key) != after.get(key)]
+
+
+def prepare_vms(api, names=None, zone=None, account=None, domain=None, batch_size=500, check_mode=False):
+    """The vm_prepare module's work: select, then prepare in bounded batches; the module's result."""
+    snap = Snapshot(api)
+    vms = snap.originals(names, zone, account, domain)
+    results = []
+    for start in range(0, len(vms), batch_size):
+        results += PrepareRun(api, snap, check_mode=check_mode).run(vms[start:start + batch_size])
+    return {
+        "changed": any(r["changed"] for r in results),
+        "vms": [{k: v for k, v in r.items() if k != "diff"} for r in results],
+        "summary": {
+            "selected": len(results),
+            "prepared": sum(r["error"] is None for r in results),
+            "failed": sum(r["error"] is not None for r in results),
+            "changed": sum(r["changed"] for r in results),
+        },
+        "diff": {
+            "before": {r["name"]: r.get("diff", {}).get("before", {}) for r in results},
+            "after": {r["name"]: r.get("diff", {}).get("after", {}) for r in results},
+        },
+    }

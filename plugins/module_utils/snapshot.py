@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from .errors import InputError
+
 DR_PREFIX = "dr."
 
 
@@ -145,3 +147,44 @@ class Snapshot:
             if nat or forwards:
                 out.append(ip)
         return sorted(out, key=lambda ip: ip["ipaddress"])
+
+    # -- selection -------------------------------------------------------------------------------
+    def zone_id(self, ref, option="zone"):
+        """The id of a zone given by name or id, or an InputError listing the zones."""
+        for zone in self.zones.values():
+            if ref in (zone["id"], zone["name"]):
+                return zone["id"]
+        known = ", ".join(sorted(z["name"] for z in self.zones.values()))
+        raise InputError(option, f"no zone has the name or id {ref!r}", f"Use one of: {known}")
+
+    def originals(self, names=None, zone=None, account=None, domain=None):
+        """Original VMs of DR offerings (never recovery VMs), selected the way the modules allow.
+
+        Named VMs must exist and be of a DR offering (an InputError says why not); without names,
+        every original VM of a DR offering in the zone/account is selected.
+        """
+        zone_id = self.zone_id(zone) if zone else None
+        pool = [vm for vm in self.vms.values()
+                if self.details(vm["id"]).get("dr.role") != "recovery"
+                and (zone_id is None or vm["zoneid"] == zone_id)
+                and (account is None or vm.get("account") == account)
+                and (domain is None or domain in (vm.get("domainid"), vm.get("domain"), vm.get("domainpath")))]
+        if not names:
+            return [vm for vm in pool if self.dr_offering(vm["serviceofferingid"]) or self.details(vm["id"])]
+        return [self._named(pool, ref, f"vms[{i}]") for i, ref in enumerate(names)]
+
+    def _named(self, pool, ref, option):
+        matches = [vm for vm in pool if vm["id"] == ref] or [vm for vm in pool if vm["name"] == ref]
+        if len(matches) > 1:
+            accounts = ", ".join(sorted(vm.get("account", "?") for vm in matches))
+            raise InputError(option, f"{len(matches)} VMs are named {ref!r} (accounts {accounts})",
+                             "Give the VM's id, or narrow with account/domain")
+        if not matches:
+            raise InputError(option, f"no VM with the name or id {ref!r} is visible with these filters",
+                             "Check the name, the zone/account/domain filters and the API key's rights")
+        vm = matches[0]
+        if not (self.dr_offering(vm["serviceofferingid"]) or self.details(vm["id"]).get("dr.pair")):
+            raise InputError(option, f"VM {vm['name']} uses service offering {vm.get('serviceofferingname')}, "
+                             "which is not DR-enabled",
+                             "Mark the offering with cloudstack.dr.dr_offering, or change the VM's offering")
+        return vm
