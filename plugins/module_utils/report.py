@@ -1,0 +1,259 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""The failover/failback report: a text table for the console and an HTML page with a timeline.
+
+Input is what vm_failover and vm_failback return per VM (their `vms` list, one or more runs
+concatenated). Everything here is pure: the same results give the same text and the same page
+(no clock is read), so writing the page again after an idempotent re-run changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# The steps of plugins/module_utils/move.py, in order, with one colour each; a step we do not
+# know yet still gets a stable colour from EXTRA_COLOURS.
+STEP_COLOURS = {
+    "begin": "#9e9e9e", "stop": "#e53935", "detach": "#fb8c00", "hide": "#8d6e63",
+    "import": "#1e88e5", "attach": "#3949ab", "swap": "#8e24aa", "start": "#43a047", "finish": "#00897b",
+}
+EXTRA_COLOURS = ("#f4511e", "#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#00acc1")
+RTO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "failed step", "error")
+
+
+def rto_seconds(text) -> float | None:
+    """`1h`, `30m`, `90s`, `1d`, `1h30m` or a plain number of seconds -> seconds; None if unknown."""
+    if text in (None, ""):
+        return None
+    if isinstance(text, (int, float)):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhd]?)", str(text).strip().lower())
+    if not parts or re.sub(r"[\d.\s smhd]", "", str(text).lower()):
+        return None
+    return sum(float(n) * RTO_UNITS[u or "s"] for n, u in parts)
+
+
+def _tier(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def normalise(results) -> list[dict]:
+    """The entries the report needs, tolerant of partial results (a VM refused before any step)."""
+    out = []
+    for raw in results or []:
+        if not isinstance(raw, dict):
+            raise TypeError(f"each result must be a dict (a `vms` entry of vm_failover/vm_failback), not {raw!r}")
+        steps = {str(k): float(v or 0) for k, v in (raw.get("step_seconds") or {}).items()}
+        started, ended = _number(raw.get("started")), _number(raw.get("ended"))
+        seconds = _number(raw.get("seconds"))
+        if seconds is None:
+            seconds = ended - started if started is not None and ended is not None else sum(steps.values())
+        failed = bool(raw.get("failed")) or bool(raw.get("error"))
+        met = raw.get("rto_met")
+        target = rto_seconds(raw.get("rto"))
+        if met is None and target is not None and not failed and started is not None:
+            met = seconds <= target
+        out.append({
+            "name": str(raw.get("name") or raw.get("id") or "?"), "id": raw.get("id"),
+            "account": raw.get("account") or "", "tier": _tier(raw.get("tier")), "op": raw.get("op") or "",
+            "state": raw.get("state") or "", "failed": failed, "error": raw.get("error") or "",
+            "steps": steps, "started": started, "ended": ended, "seconds": round(seconds, 3),
+            "rto": "" if raw.get("rto") is None else str(raw.get("rto")), "rto_met": None if failed else met,
+            "failed_step": (list(steps)[-1] if steps else "") if failed else "",
+            "notes": list(raw.get("notes") or []),
+        })
+    return sorted(out, key=lambda e: (_tier_key(e["tier"]), e["started"] or 0.0, e["name"]))
+
+
+def _tier_key(tier):
+    return (1, 0) if tier is None else (0, tier)
+
+
+def _tier_label(tier):
+    return "tier ?" if tier is None else f"tier {tier}"
+
+
+def _met_label(entry):
+    if entry["failed"]:
+        return "failed"
+    return {True: "met", False: "missed", None: "-"}[entry["rto_met"]]
+
+
+def tiers(entries) -> list[dict]:
+    """One summary per tier, in recovery order: counts, RTO, and when the tier ran."""
+    out = {}
+    for e in entries:
+        t = out.setdefault(e["tier"], {"tier": e["tier"], "vms": 0, "done": 0, "failed": 0, "rto_met": 0,
+                                       "rto_missed": 0, "started": None, "ended": None})
+        t["vms"] += 1
+        t["failed" if e["failed"] else "done"] += 1
+        t["rto_met"] += e["rto_met"] is True
+        t["rto_missed"] += e["rto_met"] is False
+        if e["started"] is not None:
+            t["started"] = e["started"] if t["started"] is None else min(t["started"], e["started"])
+        if e["ended"] is not None:
+            t["ended"] = e["ended"] if t["ended"] is None else max(t["ended"], e["ended"])
+    return [out[k] for k in sorted(out, key=_tier_key)]
+
+
+def summary(entries) -> dict:
+    return {"selected": len(entries), "done": sum(not e["failed"] for e in entries),
+            "failed": sum(e["failed"] for e in entries),
+            "rto_missed": sum(e["rto_met"] is False for e in entries),
+            "tiers": tiers(entries)}
+
+
+def _origin(entries):
+    starts = [e["started"] for e in entries if e["started"] is not None]
+    return min(starts) if starts else 0.0
+
+
+def _rows(entries):
+    for e in entries:
+        yield (e["name"], e["account"], "-" if e["tier"] is None else str(e["tier"]), e["op"], e["state"],
+               f"{e['seconds']:.1f}", e["rto"] or "-", _met_label(e), e["failed_step"] or "-",
+               e["error"] or "-")
+
+
+def text(entries, title="") -> list[str]:
+    """The console report: an aligned table, one line per VM, then one summary line per tier."""
+    rows = [COLUMNS, *(tuple(r) for r in _rows(entries))]
+    # The error column is last and not padded: it may be long and should not widen the table.
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
+    lines = [title] if title else []
+    for n, row in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(row, widths)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(COLUMNS[-1]))
+    origin = _origin(entries)
+    for t in tiers(entries):
+        span = ""
+        if t["started"] is not None and t["ended"] is not None:
+            span = (f", from +{t['started'] - origin:.1f}s to +{t['ended'] - origin:.1f}s"
+                    f" ({t['ended'] - t['started']:.1f}s)")
+        lines.append(f"{_tier_label(t['tier'])}: {t['vms']} VMs, {t['done']} done, {t['failed']} failed, "
+                     f"RTO met {t['rto_met']}, missed {t['rto_missed']}{span}")
+    if not entries:
+        lines.append("no VM results")
+    return lines
+
+
+def _colour(step, unknown):
+    if step in STEP_COLOURS:
+        return STEP_COLOURS[step]
+    if step not in unknown:
+        unknown[step] = EXTRA_COLOURS[len(unknown) % len(EXTRA_COLOURS)]
+    return unknown[step]
+
+
+def svg_timeline(entries, width=960) -> str:
+    """An inline SVG: one bar per VM, grouped by tier, x = seconds since the first start.
+
+    Each bar is a sequence of segments, one per step, laid out from the VM's start in the order
+    the steps ran; a failed VM's bar ends with a red cross and is outlined in red.
+    """
+    e = escape
+    timed = [x for x in entries if x["started"] is not None]
+    origin = _origin(entries)
+    end = max([(x["ended"] if x["ended"] is not None else x["started"] + x["seconds"]) - origin for x in timed]
+              + [1e-3])
+    left, right, row_h, bar_h, top = 220, 20, 22, 14, 30
+    scale = (width - left - right) / end
+    groups = tiers(entries)
+    height = top + sum((t["vms"] + 1) * row_h for t in groups) + 40
+    unknown = {}
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+              f'viewBox="0 0 {width} {height}" role="img" aria-label="failover timeline" '
+              'font-family="sans-serif" font-size="12">')]
+    for i in range(6):  # the time axis, with ticks
+        x = left + (width - left - right) * i / 5
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 30}" stroke="#e0e0e0"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{end * i / 5:.1f}s</text>')
+    y = top
+    for t in groups:
+        parts.append(f'<text x="4" y="{y + 15}" font-weight="bold">{e(_tier_label(t["tier"]))}</text>')
+        if t["started"] is not None and t["ended"] is not None:
+            x0, x1 = left + (t["started"] - origin) * scale, left + (t["ended"] - origin) * scale
+            parts.append(f'<rect class="tier" x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1):.1f}" height="{bar_h}" '
+                         f'fill="#eceff1" stroke="#90a4ae"><title>{e(_tier_label(t["tier"]))}: '
+                         f'+{t["started"] - origin:.1f}s to +{t["ended"] - origin:.1f}s</title></rect>')
+        y += row_h
+        for vm in (x for x in entries if x["tier"] == t["tier"]):
+            label = vm["name"] + (f" ({vm['account']})" if vm["account"] else "")
+            colour = "#c62828" if vm["failed"] else "#212121"
+            parts.append(f'<text x="14" y="{y + 15}" fill="{colour}">{e(label)}</text>')
+            if vm["started"] is not None:
+                x = left + (vm["started"] - origin) * scale
+                for step, seconds in vm["steps"].items():
+                    w = seconds * scale
+                    parts.append(f'<rect class="step" data-step="{e(step)}" x="{x:.1f}" y="{y + 4}" '
+                                 f'width="{max(w, 0.5):.1f}" height="{bar_h}" fill="{_colour(step, unknown)}">'
+                                 f'<title>{e(vm["name"])}: {e(step)} {seconds:.2f}s</title></rect>')
+                    x += w
+                if vm["failed"]:
+                    parts.append(f'<g class="failed" stroke="#c62828" stroke-width="2"><title>{e(vm["name"])} '
+                                 f'failed at {e(vm["failed_step"] or "?")}: {e(vm["error"])}</title>'
+                                 f'<line x1="{x + 2:.1f}" y1="{y + 4}" x2="{x + 12:.1f}" y2="{y + 4 + bar_h}"/>'
+                                 f'<line x1="{x + 12:.1f}" y1="{y + 4}" x2="{x + 2:.1f}" y2="{y + 4 + bar_h}"/></g>')
+            y += row_h
+    x = left
+    for step in [*STEP_COLOURS, *unknown]:  # the legend
+        parts.append(f'<rect x="{x}" y="{height - 22}" width="10" height="10" fill="{_colour(step, unknown)}"/>'
+                     f'<text x="{x + 14}" y="{height - 13}">{e(step)}</text>')
+        x += 14 + 8 * len(step) + 12
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def escape(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+STYLE = """body{font-family:sans-serif;margin:1.5em;color:#212121}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f5f5f5}tr.failed td{background:#ffebee}td.missed{color:#c62828;font-weight:bold}
+td.met{color:#2e7d32}.num{text-align:right}"""
+
+
+def html_page(entries, title="cloudstack.dr report") -> str:
+    """A self-contained page (no external asset): summary per tier, table per VM, SVG timeline."""
+    e = escape
+    origin = _origin(entries)
+    s = summary(entries)
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{e(title)}</title>",
+           f"<style>{STYLE}</style></head><body>", f"<h1>{e(title)}</h1>",
+           f"<p>{s['selected']} VMs: {s['done']} done, {s['failed']} failed, RTO missed by {s['rto_missed']}.</p>",
+           "<h2>Tiers</h2>", ("<table><tr><th>tier</th><th>VMs</th><th>done</th><th>failed</th><th>RTO met</th>"
+                              "<th>RTO missed</th><th>start (s)</th><th>end (s)</th></tr>")]
+    for t in s["tiers"]:
+        start = "-" if t["started"] is None else f"+{t['started'] - origin:.1f}"
+        stop = "-" if t["ended"] is None else f"+{t['ended'] - origin:.1f}"
+        out.append(f"<tr><td>{e(_tier_label(t['tier']))}</td><td class=num>{t['vms']}</td>"
+                   f"<td class=num>{t['done']}</td><td class=num>{t['failed']}</td><td class=num>{t['rto_met']}</td>"
+                   f"<td class=num>{t['rto_missed']}</td><td class=num>{start}</td><td class=num>{stop}</td></tr>")
+    out += ["</table>", "<h2>Timeline</h2>", svg_timeline(entries), "<h2>VMs</h2>",
+            "<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "<th>steps (s)</th><th>notes</th></tr>"]
+    for entry, row in zip(entries, _rows(entries)):
+        cells = []
+        for column, value in zip(COLUMNS, row):
+            cls = f' class="{e(_met_label(entry))}"' if column == "RTO met" else ""
+            cells.append(f"<td{cls}>{e(value)}</td>")
+        steps = ", ".join(f"{k} {v:.2f}" for k, v in entry["steps"].items())
+        notes = "<br>".join(e(n) for n in entry["notes"])
+        cls = ' class="failed"' if entry["failed"] else ""
+        out.append(f"<tr{cls}>{''.join(cells)}<td>{e(steps)}</td><td>{notes}</td></tr>")
+    out += ["</table>", "</body></html>", ""]
+    return "\n".join(out)
