@@ -50,11 +50,14 @@ sanity: venv
 unit: venv
 	$(PY) -m pytest -q tests/unit
 
+# Each xdist worker starts its own simulator on a free port.
 integration: venv
-	$(PY) -m pytest -q tests/integration simulator/tests
+	$(PY) -m pytest -q -n 2 tests/integration simulator/tests
 
+# The scenario talks to a simulator that this target starts (and stops) around the whole run.
 molecule: venv
-	cd extensions && ../$(BIN)/molecule test --all
+	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(PY) ../scripts/simhost.py --dir ../build/molecule -- \
+		molecule test --all
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache

@@ -53,7 +53,7 @@ def main(argv=None) -> int:
         parser.error("give the command to run after --")
     with running(args.dir, args.seed) as server:
         print(f"simulator on port {server.port}; CLOUDSTACK_CONFIG={server.ini}", flush=True)
-        return subprocess.call(command, env=ansible_env(server), cwd=ROOT)
+        return subprocess.call(command, env=ansible_env(server))
 
 
 if __name__ == "__main__":
