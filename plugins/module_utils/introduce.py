@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from . import batch
 from .api import CloudStackError
+from .errors import InputError
 from .snapshot import DR_PREFIX
 
 DIRECTIONS = ("failover", "failback")
@@ -147,3 +148,29 @@ class StorageIntroducer:
                 r.files = self.api.list("listVolumesForImport", storageid=r.pool["id"])
             except CloudStackError as error:
                 r.error = error.errortext
+
+
+def introduce_storage(api, zone, direction, check_mode=False):
+    """The storage_introduce module's work: introduce every mapped pool of `zone`; its result."""
+    intro = StorageIntroducer(api, check_mode=check_mode)
+    zone_id = _zone_id(api, zone)
+    results = intro.introduce(zone_id, direction)
+    if not results:
+        raise InputError("zone", f"no primary storage pool of zone {zone} has a {direction} storage map",
+                         "Map the zone's pools with cloudstack.dr.storage_map first")
+    return {
+        "changed": any(r.created for r in results) or (check_mode and any(r.pool is None for r in results)),
+        "pools": [{"source": {"id": r.source["id"], "name": r.source["name"]},
+                   "pool": {"id": r.pool["id"], "name": r.pool["name"]} if r.pool else None,
+                   "created": r.created, "files": len(r.files), "error": r.error} for r in results],
+        "failed_pools": sum(r.error is not None for r in results),
+    }
+
+
+def _zone_id(api, ref):
+    zones = api.list("listZones")
+    for zone in zones:
+        if ref in (zone["id"], zone["name"]):
+            return zone["id"]
+    raise InputError("zone", f"no zone has the name or id {ref!r}",
+                     f"Use one of: {', '.join(sorted(z['name'] for z in zones))}")

@@ -276,21 +276,7 @@ class MoveRun:
                 m.error = f"UUID swap: {exc}"
 
     def _swap(self, m):
-        source, target = m.source, m.target
-        stored = swap.decode(self.snap.details(m.original["id"]).get(swap.JOURNAL_KEY))
-        journal = stored or swap.new_journal(source["id"], target["id"])
-        if stored is None:
-            self._jobs([("swap", "addResourceDetail", {
-                "resourcetype": "UserVm", "resourceid": m.original["id"], "fordisplay": False,
-                "details": {swap.JOURNAL_KEY: swap.encode(journal)}})], {"swap": m}, "journaling the UUID swap")
-        for current, new in swap.remaining_calls(journal, swap.step_reached(journal, source["id"], target["id"])):
-            self.api.call("updateVirtualMachine", id=current, customid=new)
-            for vm in (source, target):
-                if vm["id"] == current:
-                    vm["id"] = new
-        self._jobs([("unswap", "removeResourceDetail", {
-            "resourcetype": "UserVm", "resourceid": m.original["id"], "key": swap.JOURNAL_KEY})],
-            {"unswap": m}, "clearing the UUID swap journal")
+        swap.run(self.api, self.snap, m.original, m.source, m.target)
 
     def _step_start(self, moves):
         for m in moves:

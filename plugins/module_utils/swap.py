@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 import uuid
 
+from . import batch
+from .api import CloudStackError
+
 JOURNAL_KEY = "dr.swap"
 
 # (id of first VM, id of second VM) -> step reached, for journal ids a, b, t
@@ -54,3 +57,28 @@ def encode(journal):
 
 def decode(value):
     return json.loads(value) if value else None
+
+
+def run(api, snap, journal_on, first, second):
+    """Swap the ids of VMs `first` and `second` (dicts whose "id" is updated as the swap goes).
+
+    The journal lives on `journal_on` (one of the two VMs; details follow a VM through id changes):
+    written before the first call, removed after the last. Raises CloudStackError or ValueError.
+    """
+    stored = decode(snap.details(journal_on["id"]).get(JOURNAL_KEY))
+    journal = stored or new_journal(first["id"], second["id"])
+    if stored is None:
+        _detail_job(api, "addResourceDetail", journal_on["id"],
+                    details={JOURNAL_KEY: encode(journal)}, fordisplay=False)
+    for current, new in remaining_calls(journal, step_reached(journal, first["id"], second["id"])):
+        api.call("updateVirtualMachine", id=current, customid=new)
+        for vm in (first, second):
+            if vm["id"] == current:
+                vm["id"] = new
+    _detail_job(api, "removeResourceDetail", journal_on["id"], key=JOURNAL_KEY)
+
+
+def _detail_job(api, command, vm_id, **params):
+    outcome = batch.run(api, [(vm_id, command, dict(params, resourcetype="UserVm", resourceid=vm_id))])[vm_id]
+    if not outcome.ok:
+        raise CloudStackError(command, outcome.error, f"VM {vm_id}")

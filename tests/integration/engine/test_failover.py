@@ -4,7 +4,7 @@ import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
     StorageIntroducer,
 )
-from ansible_collections.cloudstack.dr.plugins.module_utils.move import Move, MoveRun
+from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import PrepareRun
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
 
@@ -46,21 +46,14 @@ def cloud(tmp_path_factory):
     server.stop()
 
 
-def moves(api, op):
-    snap = Snapshot(api, network=False)
-    return snap, [Move(p["original"], p["recovery"], op) for p in snap.pairs().values()]
-
-
 def vm_volumes(api, vm_id):
     return sorted(api.list("listVolumes", virtualmachineid=vm_id, listall=True), key=lambda v: v["deviceid"])
 
 
 def run(api, zones, op, mode="unplanned"):
-    introducer = StorageIntroducer(api)
-    introduced = introducer.introduce(zones["zone-a"]["id"], op)
+    introduced = StorageIntroducer(api).introduce(zones["zone-a"]["id"], op)
     assert [i.error for i in introduced] == [None] * len(introduced)
-    snap, batch = moves(api, op)
-    return MoveRun(api, snap, op, introducer.pool_map(introduced, op), mode=mode).run(batch)
+    return move_vms(api, op, zone="zone-a", mode=mode)["vms"]
 
 
 def test_failover_then_failback_keeps_ids_and_data(cloud):

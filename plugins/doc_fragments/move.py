@@ -1,0 +1,53 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+
+
+class ModuleDocFragment:
+    """Options shared by vm_failover and vm_failback."""
+
+    DOCUMENTATION = r"""
+options:
+  vms:
+    description:
+      - Names or ids of the original VMs to move. Every VM named must exist and be DR-protected.
+      - When omitted, every DR-protected VM selected by O(zone), O(account), O(domain) and O(tier) moves.
+    type: list
+    elements: str
+  zone:
+    description:
+      - The home zone of the VMs (name or id), where the originals live. On failover, the lost zone.
+    type: str
+  account:
+    description: Only VMs of this account.
+    type: str
+  domain:
+    description: Only VMs of this domain (id, name or path).
+    type: str
+  tier:
+    description:
+      - Only VMs of this DR tier. Without it, all tiers move, lowest tier first, each tier's VMs started
+        before the next tier begins.
+    type: int
+  allow_drift:
+    description:
+      - Move VMs whose recovery VM no longer mirrors the original (a NIC, rule, offering or user data
+        changed since the last preparation). By default such VMs are refused, with the drift named.
+    type: bool
+    default: false
+  force:
+    description:
+      - Move VMs whose DR state does not allow it (for example V(PrepareFailed)). Use only after reading
+        why they are in that state.
+    type: bool
+    default: false
+  progress_log:
+    description:
+      - A file to which one line per step is appended while the VMs move (C(tail -f) it to follow a long run).
+    type: path
+  validate_only:
+    description:
+      - Check every VM (prepared, linked, not drifted, storage mapped) and return the plan without changing
+        anything, as check mode does.
+    type: bool
+    default: false
+"""

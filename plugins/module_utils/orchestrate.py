@@ -1,0 +1,198 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Failover and failback of a selection of VMs: validation first, then tier after tier.
+
+Validation decides, per VM, whether it may move (prepared, linked, not drifted, storage mapped)
+before anything changes; refused VMs are reported with the reason and the fix. The accepted VMs
+move tier by tier, lowest tier first, each tier finished (its VMs started) before the next one
+starts. A VM found already moved is reported done; one with a journal of this direction is
+resumed where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from .introduce import StorageIntroducer
+from .move import JOURNAL_KEY, STATES, Move, MoveRun
+from .prepare import PrepareRun
+from .snapshot import Snapshot
+
+
+def _tier(snap, vm):
+    details = snap.details(vm["id"])
+    offering = snap.dr_offering(vm["serviceofferingid"]) or {}
+    tier = details.get("dr.tier") or offering.get("dr.tier") or "1"
+    return int(tier) if str(tier).isdigit() else 1, details.get("dr.rto") or offering.get("dr.rto", "")
+
+
+class Orchestrator:
+    def __init__(self, api, op, mode, allow_drift=False, force=False, progress_log=None, clock=time):
+        self.api = api
+        self.op = op
+        self.mode = mode
+        self.allow_drift = allow_drift
+        self.force = force
+        self.progress_log = progress_log
+        self.clock = clock
+        self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
+
+    # -- selection and validation ------------------------------------------------------------------
+    def select(self, names=None, zone=None, account=None, domain=None, tier=None):
+        """(moves, refusals): refusals are result entries saying why a VM may not move."""
+        moves, refused = [], []
+        for vm in self.snap.originals(names, zone, account, domain):
+            vm_tier, rto = _tier(self.snap, vm)
+            if tier is not None and vm_tier != tier:
+                continue
+            move = Move(vm, self.snap.peer(vm) or {}, self.op, tier=vm_tier, rto=rto)
+            reason = self._refusal(move)
+            (refused if reason else moves).append(self._refuse(move, reason) if reason else move)
+        return moves, refused
+
+    def _refuse(self, move, reason):
+        result = MoveRun(self.api, self.snap, self.op, {}).result(move)
+        result.update(failed=True, error=reason, refused=True,
+                      state=self.snap.details(move.original["id"]).get("dr.state", "Unprepared"))
+        return result
+
+    def _refusal(self, move):
+        """Why this VM may not move now, with the fix; None when it may."""
+        if not move.recovery:
+            return "the VM is not prepared (it has no recovery VM): run cloudstack.dr.vm_prepare first"
+        details = self.snap.details(move.original["id"])
+        journal = json.loads(details.get(JOURNAL_KEY) or "{}")
+        _, done, start_from = STATES[self.op]
+        if journal:
+            if journal.get("op") != self.op:
+                return f"a {journal.get('op')} of this VM is in flight: run vm_{journal.get('op')} to finish it first"
+            move.journal = journal
+            return None  # resumable
+        state = details.get("dr.state", "")
+        if state == done and self._already_done(move):
+            move.done_before = True
+            return None
+        if state not in start_from and not self.force:
+            alert = details.get("dr.alert")
+            return (f"its DR state is {state or 'unknown'}{f' ({alert})' if alert else ''}, and only "
+                    f"{'/'.join(start_from)} VMs can {self.op}: fix the cause (re-run vm_prepare), or pass force")
+        if self.op == "failover" and self.snap.recovery_zone_of(move.original["zoneid"]) != move.recovery["zoneid"]:
+            return "the VM's zone is not linked to its recovery VM's zone: check cloudstack.dr.zone_link"
+        return None
+
+    def _already_done(self, move):
+        target = move.target
+        return target.get("displayvm") is True and target.get("state") == "Running"
+
+    def check_drift(self, moves):
+        """Refuse failover of VMs whose recovery VM no longer mirrors them (unless allow_drift)."""
+        if self.op != "failover" or self.allow_drift:
+            return moves, []
+        fresh = [m for m in moves if not m.done_before and not self.snap.details(m.original["id"]).get(JOURNAL_KEY)]
+        drift = {r["id"]: r for r in PrepareRun(self.api, self.snap, check_mode=True).run([m.original for m in fresh])
+                 if r["changed"] or r["error"]}
+        keep, refused = [], []
+        for m in moves:
+            found = drift.get(m.original["id"])
+            if found is None:
+                keep.append(m)
+            else:
+                what = found["error"] or "; ".join(found["changes"])
+                refused.append(self._refuse(m, f"the recovery VM has drifted from the original ({what}): re-run "
+                                               "cloudstack.dr.vm_prepare, or pass allow_drift"))
+        return keep, refused
+
+    def check_storage(self, moves, zone_id):
+        """Refuse VMs whose volumes sit on pools with no storage map for this direction."""
+        intro = StorageIntroducer(self.api, check_mode=True)
+        mapped = {p["id"] for p in intro.sources(zone_id, self.op)} if self.op == "failover" else \
+            {intro.details[p["id"]]["dr.replica_pool"] for p in intro.sources(zone_id, self.op)}
+        keep, refused = [], []
+        by_vm = MoveRun(self.api, self.snap, self.op, {})._volumes_by_vm(
+            [m.source for m in moves if not m.done_before and not m.journal])
+        for m in moves:
+            missing = sorted({v.get("storage") or v["storageid"] for v in by_vm.get(m.source["id"], [])
+                              if v["storageid"] not in mapped})
+            if missing:
+                refused.append(self._refuse(m, f"its volumes are on pools without a {self.op} storage map "
+                                               f"({', '.join(missing)}): map them with cloudstack.dr.storage_map"))
+            else:
+                keep.append(m)
+        return keep, refused
+
+    # -- the run -----------------------------------------------------------------------------------
+    def pool_map(self, zone_id):
+        intro = StorageIntroducer(self.api, check_mode=True)
+        return intro.pool_map(intro.introduce(zone_id, self.op), self.op)
+
+    def run(self, moves, pool_map):
+        """Tier by tier, lowest first; every tier's VMs are started before the next tier begins."""
+        results = []
+        for tier in sorted({m.tier for m in moves}):
+            batch = [m for m in moves if m.tier == tier]
+            engine = MoveRun(self.api, self.snap, self.op, pool_map, self.mode, clock=self.clock,
+                             progress=self._progress(tier, len(batch)))
+            results += engine.run(batch)
+        return results
+
+    def _progress(self, tier, total):
+        def log(step, live):
+            if not self.progress_log:
+                return
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            failed = total - sum(m.error is None for m in live)
+            with open(self.progress_log, "a", encoding="utf-8") as fh:
+                fh.write(f"{stamp} {self.op} tier {tier}: {step:<7} done for {len(live)} of {total} VMs"
+                         f"{f', {failed} failed' if failed else ''}\n")
+        return log
+
+
+def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=None, mode="unplanned",
+             allow_drift=False, force=False, progress_log=None, validate_only=False):
+    """The vm_failover/vm_failback modules' work; their result."""
+    orch = Orchestrator(api, op, mode, allow_drift, force, progress_log)
+    moves, refused = orch.select(names, zone, account, domain, tier)
+    moves, drifted = orch.check_drift(moves)
+    home = orch.snap.zone_id(zone) if zone else None
+    zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
+    mapped, unmapped = [], []
+    for zone_id in zone_ids:
+        ok, bad = orch.check_storage([m for m in moves if m.original["zoneid"] == zone_id], zone_id)
+        mapped += ok
+        unmapped += bad
+    refused += drifted + unmapped
+    if validate_only:
+        plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
+                 "action": "nothing: already done" if m.done_before else
+                 ("resume" if m.journal else op)} for m in mapped]
+        return {"changed": False, "plan": plan, "vms": refused, "summary": _summary(plan, refused)}
+    pool_map = {}
+    for zone_id in zone_ids:
+        pool_map.update(orch.pool_map(zone_id))
+    results = orch.run(mapped, pool_map)
+    return {"changed": any(r["changed"] for r in results), "vms": results + refused,
+            "summary": _summary(results, refused)}
+
+
+def _summary(accepted, refused):
+    """Counts: `accepted` are moved results (or plan entries), `refused` the VMs that may not move."""
+    failed = sum(1 for r in accepted if r.get("failed"))
+    return {"selected": len(accepted) + len(refused), "done": len(accepted) - failed, "failed": failed,
+            "refused": len(refused)}
+
+
+def move_options(default_mode):
+    """The argument spec of vm_failover and vm_failback (doc fragment cloudstack.dr.move + mode)."""
+    return {
+        "vms": {"type": "list", "elements": "str"},
+        "zone": {"type": "str"},
+        "account": {"type": "str"},
+        "domain": {"type": "str"},
+        "tier": {"type": "int"},
+        "mode": {"type": "str", "choices": ["planned", "unplanned"], "default": default_mode},
+        "allow_drift": {"type": "bool", "default": False},
+        "force": {"type": "bool", "default": False},
+        "progress_log": {"type": "path"},
+        "validate_only": {"type": "bool", "default": False},
+    }

@@ -1,0 +1,113 @@
+#!/usr/bin/python
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: storage_introduce
+short_description: Introduce the replicated primary storage of a zone on the other side of its zone link
+version_added: 0.1.0
+description:
+  - For every primary storage pool of O(zone) that M(cloudstack.dr.storage_map) mapped, creates the
+    CloudStack pool for its replica (C(createStoragePool)) or finds the one an earlier run created, and
+    reports the replicated volume files CloudStack finds there (C(listVolumesForImport)).
+  - With O(direction=failover), the replicas appear in the recovery zone; with O(direction=failback), the
+    copies replicated back from the recovery zone appear in O(zone) itself.
+  - The introduced pool's id is recorded on the source pool, so re-runs and the volume import find it.
+    Introducing is idempotent and never changes or removes an existing pool.
+  - Needs a root admin's API key.
+author:
+  - cloudstack.dr contributors
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
+attributes:
+  check_mode:
+    support: full
+    description: Reports which pools would be created and creates none.
+  diff_mode:
+    support: none
+options:
+  zone:
+    description: The active zone of the link (name or id); the lost zone on failover, the home zone on failback.
+    type: str
+    required: true
+  direction:
+    description: Which copies to introduce.
+    type: str
+    choices: [failover, failback]
+    default: failover
+"""
+
+EXAMPLES = r"""
+- name: Introduce the replicas of zone-a's pools in its recovery zone
+  cloudstack.dr.storage_introduce:
+    zone: zone-a
+
+- name: Introduce the copies coming home for failback
+  cloudstack.dr.storage_introduce:
+    zone: zone-a
+    direction: failback
+"""
+
+RETURN = r"""
+pools:
+  description: One entry per mapped pool of the zone.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: Id and name of the mapped pool.
+      type: dict
+      returned: always
+    pool:
+      description: Id and name of the introduced pool; null in check mode when it does not exist yet, or on error.
+      type: dict
+      returned: always
+    created:
+      description: Whether this run created the pool.
+      type: bool
+      returned: always
+    files:
+      description: How many replicated volume files CloudStack found on the introduced pool.
+      type: int
+      returned: always
+    error:
+      description: Why the pool could not be introduced; null when it was.
+      type: str
+      returned: always
+  sample: [{"source": {"id": "1b2c...", "name": "pool-a1"}, "pool": {"id": "9f8e...", "name": "pool-a1-replica"},
+            "created": true, "files": 12, "error": null}]
+failed_pools:
+  description: How many pools could not be introduced.
+  returned: always
+  type: int
+"""
+
+from typing import ClassVar
+
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
+    introduce_storage,
+)
+
+
+class StorageIntroduceModule(DrModule):
+    argument_spec: ClassVar[dict] = {
+        "zone": {"type": "str", "required": True},
+        "direction": {"type": "str", "choices": ["failover", "failback"], "default": "failover"},
+    }
+
+    def run(self):
+        p = self.params
+        return introduce_storage(self.client, p["zone"], p["direction"], check_mode=self.module.check_mode)
+
+
+def main():
+    module = StorageIntroduceModule()
+    module.exit_with(module.run)
+
+
+if __name__ == "__main__":
+    main()
