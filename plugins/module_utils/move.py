@@ -276,7 +276,8 @@ class MoveRun:
                 m.error = f"UUID swap: {exc}"
 
     def _swap(self, m):
-        swap.run(self.api, self.snap, m.original, m.source, m.target)
+        first = "original" if self.op == "failover" else "recovery"
+        swap.run(self.api, self.snap, {"original": m.original, "recovery": m.recovery}, first)
 
     def _step_start(self, moves):
         for m in moves:

@@ -90,8 +90,8 @@ class Orchestrator:
         if self.op != "failover" or self.allow_drift:
             return moves, []
         fresh = [m for m in moves if not m.done_before and not self.snap.details(m.original["id"]).get(JOURNAL_KEY)]
-        drift = {r["id"]: r for r in PrepareRun(self.api, self.snap, check_mode=True).run([m.original for m in fresh])
-                 if r["changed"] or r["error"]}
+        checked = PrepareRun(self.api, self.snap, check_mode=True).run([m.original for m in fresh])
+        drift = {r["id"]: r for r in checked if r["error"] or r["diff"]["before"] != r["diff"]["after"]}
         keep, refused = [], []
         for m in moves:
             found = drift.get(m.original["id"])

@@ -21,6 +21,8 @@ from .snapshot import Snapshot, decode
 
 STATE_PREPARED = "Prepared"
 STATE_FAILED = "PrepareFailed"
+# While a VM runs on its recovery VM, the pair is not re-prepared: the recovery VM is in use.
+MOVED_STATES = ("FailingOver", "FailedOver", "FailingBack")
 ALERT_TYPE = 27  # a free alert type number for DR alerts (CloudStack's own stop below 27)
 
 
@@ -167,6 +169,8 @@ class PrepareRun(Preparer):
     def run(self, vms):
         plans = []
         for vm in vms:
+            if self._moved(vm):
+                continue
             try:
                 plans.append(self.plan(vm))
             except PrepareError as exc:
@@ -182,9 +186,23 @@ class PrepareRun(Preparer):
             live = self._phase_rules(live)
         for plan in live:
             self._finish(plan, before[plan.original["id"]])
+        writes = self._record(plans + self.unplanned)
         if not self.check_mode:
-            self._record(plans + self.unplanned)
+            batch.run(self.api, writes)
         return [self.results[vm["id"]] for vm in vms]
+
+    def _moved(self, vm):
+        """Record a VM that is failed over (or moving) as skipped; True when it is."""
+        details = self.snap.details(vm["id"])
+        state = details.get("dr.state")
+        if state not in MOVED_STATES and not details.get("dr.move"):
+            return False
+        peer = self.snap.peer(vm) or {}
+        self.results[vm["id"]] = {
+            "id": vm["id"], "name": vm["name"], "state": state, "changed": False, "error": None,
+            "changes": [f"skipped: the VM is {state}; it is prepared again by its failback"],
+            "recovery_vm": peer.get("id")}
+        return True
 
     def _check_template(self, plan):
         if not self.snap.template_in_zone(plan.original.get("templateid"), plan.recovery_zone):
@@ -512,12 +530,14 @@ class PrepareRun(Preparer):
 
     # -- phase 5: DR details and alerts --------------------------------------------------------
     def _record(self, plans):
+        """The detail writes and alerts that record each VM's DR state; a VM they touch is changed."""
         requests = []
         for plan in plans:
             vm_id, result = plan.original["id"], self.results[plan.original["id"]]
             stored = self.snap.details(vm_id)
             for visible, wanted in ((True, self._visible_details(plan, result)), (False, self._hidden_details(plan))):
                 if any(stored.get(k) != v for k, v in wanted.items()):
+                    result["changed"] = True
                     requests.append((f"{visible}:{vm_id}", "addResourceDetail", {
                         "resourcetype": "UserVm", "resourceid": vm_id, "details": wanted, "fordisplay": visible}))
             if plan.recovery and self.snap.details(plan.recovery["id"]).get("dr.role") != "recovery":
@@ -528,11 +548,11 @@ class PrepareRun(Preparer):
                 requests.append((f"alert:{vm_id}", "generateAlert", {
                     "type": ALERT_TYPE, "name": "DR.PREPARE.FAILED", "zoneid": plan.original.get("zoneid"),
                     "description": f"DR preparation of VM {plan.name} ({vm_id}) failed: {result['error']}"}))
-        batch.run(self.api, requests)
+        return requests
 
     def _visible_details(self, plan, result):
         zone = self.snap.zones.get(plan.recovery_zone, {})
-        ips = {src: self.snap.ips[rid]["ipaddress"] for src, rid in (plan.ip_ids or {}).items() if rid in self.snap.ips}
+        ips = {src: self.snap.ips[rid]["ipaddress"] for src, rid in self._mirrored(plan).items() if rid in self.snap.ips}
         return {
             "dr.state": result["state"], "dr.recovery_zone": zone.get("name", ""),
             "dr.recovery_public_ips": dump(ips), "dr.tier": plan.dr.get("dr.tier", ""),
@@ -540,9 +560,10 @@ class PrepareRun(Preparer):
         }
 
     def _hidden_details(self, plan):
-        out = {"dr.recovery_vm": (plan.recovery or {}).get("id", "")}
-        if plan.ip_ids is not None:
-            out["dr.recovery_ip_ids"] = dump(plan.ip_ids)
+        vm_id = plan.original["id"]
+        out = {"dr.recovery_vm": (plan.recovery or {}).get("id", ""),
+               "dr.user_id": self.snap.details(vm_id).get("dr.user_id") or vm_id}  # the id the owner knows
+        out["dr.recovery_ip_ids"] = dump(self._mirrored(plan))
         return out
 
 

@@ -59,23 +59,31 @@ def decode(value):
     return json.loads(value) if value else None
 
 
-def run(api, snap, journal_on, first, second):
-    """Swap the ids of VMs `first` and `second` (dicts whose "id" is updated as the swap goes).
+ROLES = ("original", "recovery")
 
-    The journal lives on `journal_on` (one of the two VMs; details follow a VM through id changes):
-    written before the first call, removed after the last. Raises CloudStackError or ValueError.
+
+def run(api, snap, pair, first_role):
+    """Give `pair[first_role]`'s id to the other VM of the pair, and its id to the first.
+
+    `pair` maps "original" and "recovery" to VM dicts whose "id" is updated as the swap goes. The
+    journal lives on the original (details follow a VM through id changes) and names which role went
+    first, so a resumed swap continues in the same direction. Raises CloudStackError or ValueError.
     """
-    stored = decode(snap.details(journal_on["id"]).get(JOURNAL_KEY))
-    journal = stored or new_journal(first["id"], second["id"])
+    original = pair["original"]
+    stored = decode(snap.details(original["id"]).get(JOURNAL_KEY))
     if stored is None:
-        _detail_job(api, "addResourceDetail", journal_on["id"],
-                    details={JOURNAL_KEY: encode(journal)}, fordisplay=False)
-    for current, new in remaining_calls(journal, step_reached(journal, first["id"], second["id"])):
+        second_role = ROLES[1 - ROLES.index(first_role)]
+        stored = dict(new_journal(pair[first_role]["id"], pair[second_role]["id"]), first=first_role)
+        _detail_job(api, "addResourceDetail", original["id"], details={JOURNAL_KEY: encode(stored)},
+                    fordisplay=False)
+    first = pair[stored["first"]]
+    second = pair[ROLES[1 - ROLES.index(stored["first"])]]
+    for current, new in remaining_calls(stored, step_reached(stored, first["id"], second["id"])):
         api.call("updateVirtualMachine", id=current, customid=new)
         for vm in (first, second):
             if vm["id"] == current:
                 vm["id"] = new
-    _detail_job(api, "removeResourceDetail", journal_on["id"], key=JOURNAL_KEY)
+    _detail_job(api, "removeResourceDetail", original["id"], key=JOURNAL_KEY)
 
 
 def _detail_job(api, command, vm_id, **params):
