@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import details
 from .details import as_values
 
 
@@ -25,3 +26,21 @@ class Outcome:
     def actions(self) -> list:
         """The writes, as reported to the user: which resource, keys set, keys removed."""
         return [{"resource": c.label, "set": as_values(c.set), "remove": c.remove} for c in self.changes if c]
+
+    def compare(self, resourcetype: str, resource: dict, label: str, current: dict, desired: dict, owned) -> None:
+        """Add the changes that bring `resource`'s owned keys (`owned(key)`) from `current` to `desired`.
+
+        before/after, keyed by the resource's name, show only the owned keys.
+        """
+        change = details.plan(resourcetype, resource["id"], label, current, desired, owned)
+        before = as_values({key: detail for key, detail in current.items() if owned(key)})
+        after = {key: value for key, value in before.items() if key not in change.remove}
+        after.update(as_values(change.set))
+        self.changes.append(change)
+        self.before[resource["name"]] = before
+        self.after[resource["name"]] = dict(sorted(after.items()))
+
+    def apply(self, client) -> None:
+        """Write every change: all jobs submitted first, then waited on together."""
+        jobs = [job for change in self.changes if change for job in details.submit(client, change)]
+        client.run(jobs)

@@ -11,13 +11,16 @@ protecting. Everything is validated and the whole change computed before anythin
 from __future__ import annotations
 
 from . import details
-from .api import CloudStackError
 from .details import NETWORK_MAP, PROTECTS, RECOVERY_ZONE, Detail
 from .errors import InputError
 from .outcome import Outcome
+from .resources import by_id as _by_id
+from .resources import check_caller
+from .resources import find as _find
+from .resources import name_of as _name
+from .resources import owner as _owner
 
 PROTECTS_VALUE = "true"
-WRITE_COMMAND = "addResourceDetail"
 
 
 class ZoneLinks:
@@ -28,18 +31,7 @@ class ZoneLinks:
 
     def check_caller(self) -> None:
         """Fail unless the caller may write zone details (root admins only, by default roles)."""
-        try:
-            allowed = self.client.call("listApis", name=WRITE_COMMAND).get("api")
-        except CloudStackError as error:
-            if error.errorcode is None:
-                raise
-            allowed = None
-        if not allowed:
-            raise InputError(
-                "api_key", f"this API key may not call {WRITE_COMMAND}, so it cannot write zone details",
-                "Use a root admin's key: api_key/api_secret, CLOUDSTACK_KEY/CLOUDSTACK_SECRET, or an "
-                "api_region (CLOUDSTACK_REGION) naming a root admin's section of cloudstack.ini",
-            )
+        check_caller(self.client, "zone details")
 
     def plan(self, active: str, recovery: str | None, network_map: list | None, state: str) -> Outcome:
         zones = self.client.list("listZones")
@@ -62,8 +54,7 @@ class ZoneLinks:
         return self._plan_present(zone_a, zone_r, current_a, network_map)
 
     def apply(self, outcome: Outcome) -> None:
-        jobs = [job for changes in outcome.changes if changes for job in details.submit(self.client, changes)]
-        self.client.run(jobs)
+        outcome.apply(self.client)
 
     def _plan_present(self, zone_a, zone_r, current_a, network_map) -> Outcome:
         nets_a, nets_r = self._shared_networks(zone_a), self._shared_networks(zone_r)
@@ -107,38 +98,12 @@ def _outcome(link, sides) -> Outcome:
     """Compare each side's owned keys with the desired ones: (zone, current, desired, owned)."""
     outcome = Outcome(link)
     for zone, current, desired, owned in sides:
-        change = details.plan("Zone", zone["id"], _label(zone), current, desired, owned)
-        before = _owned_values(current, owned)
-        after = {key: value for key, value in before.items() if key not in change.remove}
-        after.update(details.as_values(change.set))
-        outcome.changes.append(change)
-        outcome.before[zone["name"]] = before
-        outcome.after[zone["name"]] = dict(sorted(after.items()))
+        outcome.compare("Zone", zone, _label(zone), current, desired, owned)
     return outcome
 
 
 def _label(zone) -> str:
     return f"zone {zone['name']}"
-
-
-def _by_id(items) -> dict:
-    return {item["id"]: item for item in items}
-
-
-def _name(items, item_id) -> str:
-    return _by_id(items).get(item_id, {}).get("name", item_id)
-
-
-def _find(items, wanted: str, option: str, kind: str, where: str = "") -> dict:
-    """The one item whose id or name is `wanted`, or an InputError naming `option`."""
-    by_id = [item for item in items if item["id"] == wanted]
-    matches = by_id or [item for item in items if item.get("name") == wanted]
-    if len(matches) == 1:
-        return matches[0]
-    known = ", ".join(sorted(item.get("name", item["id"]) for item in items)) or "none"
-    if matches:
-        raise InputError(option, f"several {kind}s{where} are named {wanted!r}", "Give its id instead of its name")
-    raise InputError(option, f"no {kind}{where} has the name or id {wanted!r}", f"Use one of: {known}")
 
 
 def _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r) -> dict:
@@ -152,15 +117,6 @@ def _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r) -> dict:
             raise InputError(f"{option}.active", f"network {net_a['name']} is mapped twice", "Map each network once")
         pairs[net_a["id"]] = net_r["id"]
     return pairs
-
-
-def _owner(*specs):
-    """A predicate: is this key owned by one of these key specs?"""
-    return lambda key: any(spec and spec.owns(key) for spec in specs)
-
-
-def _owned_values(current: dict, owned) -> dict:
-    return details.as_values({key: detail for key, detail in current.items() if owned(key)})
 
 
 def _link_view(zone_a, zone_r, pairs, networks, state) -> dict:

@@ -1,0 +1,67 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""What the configuration modules share: finding a named object, the admin-key check.
+
+zone_link, dr_offering and storage_map all take names or ids of CloudStack objects and all
+write resource details, which only a root admin may do; the lookups and the check live here
+so each module reports bad input the same way.
+"""
+
+from __future__ import annotations
+
+from .api import CloudStackError
+from .errors import InputError
+
+WRITE_COMMAND = "addResourceDetail"
+
+
+def check_caller(client, what: str) -> None:
+    """Fail unless the caller may write resource details (root admins only, by default roles).
+
+    `what` names the details in the message, e.g. "zone details".
+    """
+    try:
+        allowed = client.call("listApis", name=WRITE_COMMAND).get("api")
+    except CloudStackError as error:
+        if error.errorcode is None:
+            raise
+        allowed = None
+    if not allowed:
+        raise InputError(
+            "api_key", f"this API key may not call {WRITE_COMMAND}, so it cannot write {what}",
+            "Use a root admin's key: api_key/api_secret, CLOUDSTACK_KEY/CLOUDSTACK_SECRET, or an "
+            "api_region (CLOUDSTACK_REGION) naming a root admin's section of cloudstack.ini",
+        )
+
+
+def by_id(items) -> dict:
+    return {item["id"]: item for item in items}
+
+
+def name_of(items, item_id) -> str:
+    return by_id(items).get(item_id, {}).get("name", item_id)
+
+
+def ref(item) -> dict | None:
+    """{id, name} of an object, for results; None for no object."""
+    return {"id": item["id"], "name": item.get("name")} if item else None
+
+
+def known(items) -> str:
+    return ", ".join(sorted(item.get("name", item["id"]) for item in items)) or "none"
+
+
+def find(items, wanted: str, option: str, kind: str, where: str = "") -> dict:
+    """The one item whose id or name is `wanted`, or an InputError naming `option`."""
+    by_ids = [item for item in items if item["id"] == wanted]
+    matches = by_ids or [item for item in items if item.get("name") == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise InputError(option, f"several {kind}s{where} are named {wanted!r}", "Give its id instead of its name")
+    raise InputError(option, f"no {kind}{where} has the name or id {wanted!r}", f"Use one of: {known(items)}")
+
+
+def owner(*specs):
+    """A predicate: is this key owned by one of these key specs (None entries are skipped)?"""
+    return lambda key: any(spec and spec.owns(key) for spec in specs)
