@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import time
 
+from . import swap
+from .errors import InputError
 from .introduce import StorageIntroducer
 from .move import JOURNAL_KEY, STATES, Move, MoveRun
 from .prepare import PrepareRun
@@ -196,3 +198,49 @@ def move_options(default_mode):
         "progress_log": {"type": "path"},
         "validate_only": {"type": "bool", "default": False},
     }
+
+
+def import_volumes(api, direction, names=None, zone=None, account=None, domain=None, check_mode=False):
+    """The volume_import module's work: the record, import and attach steps of a move, alone.
+
+    It starts the move's journal (the DR state becomes FailingOver/FailingBack), so a later
+    vm_failover/vm_failback continues from the attached volumes instead of importing again.
+    """
+    orch = Orchestrator(api, direction, mode="planned", allow_drift=True)
+    moves, refused = orch.select(names, zone, account, domain)
+    home = orch.snap.zone_id(zone) if zone else None
+    zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
+    if check_mode:
+        return {"changed": bool(moves), "vms": refused, "plan": [{"name": m.name, "action": "import and attach"}
+                                                                  for m in moves]}
+    pool_map = {}
+    for zone_id in zone_ids:
+        pool_map.update(orch.pool_map(zone_id))
+    engine = MoveRun(api, orch.snap, direction, pool_map, mode="planned")
+    results = engine.run(moves, steps=("begin", "record", "import", "attach"))
+    return {"changed": any(r["changed"] for r in results), "vms": results + refused,
+            "summary": _summary(results, refused)}
+
+
+def swap_ids(api, vm, holder, check_mode=False):
+    """The vm_uuid_swap module's work: make `holder` (original|recovery) carry the owner's VM id."""
+    snap = Snapshot(api, network=False)
+    [original] = snap.originals([vm])
+    pair = {"original": original, "recovery": snap.peer(original)}
+    if not pair["recovery"]:
+        raise InputError("vm", f"VM {original['name']} has no recovery VM", "Prepare it with cloudstack.dr.vm_prepare")
+    details = snap.details(original["id"])
+    user_id = details.get("dr.user_id") or original["id"]
+    journal = swap.decode(details.get(swap.JOURNAL_KEY))
+    before = {role: vm["id"] for role, vm in pair.items()}
+    if journal is None and pair[holder]["id"] == user_id:
+        return {"changed": False, "ids": before, "user_id": user_id}
+    other = "recovery" if holder == "original" else "original"
+    if journal is None and pair[other]["id"] != user_id:
+        raise InputError("vm", f"neither VM of the pair carries the owner's id {user_id}",
+                         "Set the ids back by hand with updateVirtualMachine customid=, then re-run")
+    if not check_mode:
+        swap.run(api, snap, pair, first_role=other)
+    after = {role: vm["id"] for role, vm in pair.items()} if not check_mode else \
+        {holder: user_id, other: before[holder]}
+    return {"changed": True, "ids": after, "user_id": user_id, "diff": {"before": before, "after": after}}

@@ -3,6 +3,7 @@
 import cs
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
+from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
 
 from simulator.testing import Server
 
@@ -39,3 +40,39 @@ def sim(tmp_path_factory):
 @pytest.fixture(scope="module")
 def api(sim):
     return client_for(sim)
+
+
+STORAGE_MAP = {  # pool -> (replica URL in zone-b, failback URL in zone-a)
+    "pool-a1": ("nfs://10.2.0.21/export/replica-a1", "nfs://10.1.0.31/export/failback-a1"),
+    "pool-a2": ("nfs://10.2.0.22/export/replica-a2", "nfs://10.1.0.32/export/failback-a2"),
+}
+
+
+def map_storage(api, zones):
+    """Storage maps of zone-a's pools, as cloudstack.dr.storage_map writes them."""
+    clusters = {c["zoneid"]: c for c in api.list("listClusters")}
+    jobs = []
+    for pool in api.list("listStoragePools", zoneid=zones["zone-a"]["id"]):
+        replica, failback = STORAGE_MAP[pool["name"]]
+        details = {}
+        for side, zone, url in (("replica", "zone-b", replica), ("failback", "zone-a", failback)):
+            cluster = clusters[zones[zone]["id"]]
+            details.update({f"dr.{side}_zone": zones[zone]["id"], f"dr.{side}_url": url,
+                            f"dr.{side}_scope": "cluster", f"dr.{side}_pod": cluster["podid"],
+                            f"dr.{side}_cluster": cluster["id"]})
+            if pool.get("tags"):
+                details[f"dr.{side}_tags"] = pool["tags"]
+        jobs.append(api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=details,
+                               fordisplay=False))
+    api.run(jobs)
+
+
+def protected_cloud(tmp):
+    """A started demo simulator, configured (link, DR offering, storage maps) with its DR VMs prepared."""
+    server = Server(tmp).start()
+    api = client_for(server)
+    zones = configure_demo(api)
+    map_storage(api, zones)
+    results = prepare_vms(api, zone="zone-a")
+    assert results["summary"]["failed"] == 0, results
+    return server, api, zones

@@ -5,43 +5,14 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
     StorageIntroducer,
 )
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import PrepareRun
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
 
-from simulator.testing import Server
-
-from .conftest import client_for, configure_demo
-
-STORAGE_MAP = {  # pool -> (replica URL in zone-b, failback URL in zone-a)
-    "pool-a1": ("nfs://10.2.0.21/export/replica-a1", "nfs://10.1.0.31/export/failback-a1"),
-    "pool-a2": ("nfs://10.2.0.22/export/replica-a2", "nfs://10.1.0.32/export/failback-a2"),
-}
+from .conftest import client_for, protected_cloud
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("cycle")).start()
-    api = client_for(server)
-    zones = configure_demo(api)
-    clusters = {c["zoneid"]: c for c in api.list("listClusters")}
-    jobs = []
-    for pool in api.list("listStoragePools", zoneid=zones["zone-a"]["id"]):
-        replica, failback = STORAGE_MAP[pool["name"]]
-        details = {"dr.replica_zone": zones["zone-b"]["id"], "dr.replica_url": replica, "dr.replica_scope": "cluster",
-                   "dr.replica_pod": clusters[zones["zone-b"]["id"]]["podid"],
-                   "dr.replica_cluster": clusters[zones["zone-b"]["id"]]["id"],
-                   "dr.failback_zone": zones["zone-a"]["id"], "dr.failback_url": failback,
-                   "dr.failback_scope": "cluster", "dr.failback_pod": clusters[zones["zone-a"]["id"]]["podid"],
-                   "dr.failback_cluster": clusters[zones["zone-a"]["id"]]["id"]}
-        if pool.get("tags"):
-            details["dr.replica_tags"] = details["dr.failback_tags"] = pool["tags"]
-        jobs.append(api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=details,
-                               fordisplay=False))
-    api.run(jobs)
-    snap = Snapshot(api)
-    originals = [vm for vm in snap.vms.values() if vm["zoneid"] == zones["zone-a"]["id"]
-                 and snap.dr_offering(vm["serviceofferingid"])]
-    assert all(r["error"] is None for r in PrepareRun(api, snap).run(originals))
+    server, api, zones = protected_cloud(tmp_path_factory.mktemp("cycle"))
     yield server, api, zones
     server.stop()
 

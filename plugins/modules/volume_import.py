@@ -1,0 +1,100 @@
+#!/usr/bin/python
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: volume_import
+short_description: Import the replicated volumes of DR-protected VMs and attach them to the other VM of the pair
+version_added: 0.1.0
+description:
+  - For each selected VM, matches its volumes by path to the replicated files on the pools introduced by
+    M(cloudstack.dr.storage_introduce), imports them (C(importVolume)) into the VM's account with the right
+    disk offering, and attaches them to the recovery VM (O(direction=failover)) or to the original
+    (O(direction=failback)). The root goes to device 0, in place of the never-materialised placeholder root,
+    and the data disks keep their original device order.
+  - A volume whose file is missing on the introduced pool is an error for that VM, never a silent skip.
+    A volume already imported by an earlier run is reused, not imported twice.
+  - These are the import and attach steps of M(cloudstack.dr.vm_failover) and M(cloudstack.dr.vm_failback),
+    which call them themselves. Running them alone starts the move's journal, so a later vm_failover or
+    vm_failback continues from here.
+  - Needs a root admin's API key.
+author:
+  - cloudstack.dr contributors
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
+attributes:
+  check_mode:
+    support: full
+    description: Lists the VMs whose volumes would be imported and changes nothing.
+  diff_mode:
+    support: none
+options:
+  direction:
+    description: V(failover) attaches to the recovery VMs, V(failback) to the originals.
+    type: str
+    choices: [failover, failback]
+    default: failover
+  vms:
+    description: Names or ids of the original VMs. When omitted, every DR-protected VM of O(zone)/O(account).
+    type: list
+    elements: str
+  zone:
+    description: The home zone of the VMs (name or id).
+    type: str
+  account:
+    description: Only VMs of this account.
+    type: str
+  domain:
+    description: Only VMs of this domain (id, name or path).
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Import and attach the replicas of web-1's volumes to its recovery VM
+  cloudstack.dr.volume_import:
+    vms: [web-1]
+"""
+
+RETURN = r"""
+vms:
+  description: Per VM, what was done, as M(cloudstack.dr.vm_failover) reports it (steps begin, record, import, attach).
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Counts over the selection.
+  returned: unless in check mode
+  type: dict
+  sample: {"selected": 1, "done": 1, "failed": 0, "refused": 0}
+"""
+
+from typing import ClassVar
+
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import import_volumes
+
+
+class VolumeImportModule(DrModule):
+    argument_spec: ClassVar[dict] = {
+        "direction": {"type": "str", "choices": ["failover", "failback"], "default": "failover"},
+        "vms": {"type": "list", "elements": "str"},
+        "zone": {"type": "str"},
+        "account": {"type": "str"},
+        "domain": {"type": "str"},
+    }
+
+    def run(self):
+        p = self.params
+        return import_volumes(self.client, p["direction"], p["vms"], p["zone"], p["account"], p["domain"],
+                              check_mode=self.module.check_mode)
+
+
+def main():
+    module = VolumeImportModule()
+    module.exit_with(module.run)
+
+
+if __name__ == "__main__":
+    main()
