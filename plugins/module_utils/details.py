@@ -41,6 +41,19 @@ RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
 NETWORK_MAP = KeySpec("dr.network.", visible=False, family=True)
 PROTECTS = KeySpec("dr.protects.", visible=False, family=True)
 
+# DR offerings (docs/metadata.md, "DR offering"): details of a service offering.
+OFFERING_ENABLED = KeySpec("dr.enabled", visible=True)
+OFFERING_TIER = KeySpec("dr.tier", visible=True)
+OFFERING_RTO = KeySpec("dr.rto", visible=True)
+OFFERING_STORAGE_TAGS = KeySpec("dr.storage_tags", visible=False)
+OFFERING_RECOVERY = KeySpec("dr.recovery_offering", visible=False)
+
+# Storage maps (docs/metadata.md, "Storage map"): details of a primary storage pool, all hidden.
+# `dr.replica_pool`/`dr.failback_pool` are the engine's (the pool it introduced), not the map's.
+STORAGE_MAP_FIELDS = ("zone", "url", "scope", "pod", "cluster", "tags")
+REPLICA = {f: KeySpec(f"dr.replica_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
+FAILBACK = {f: KeySpec(f"dr.failback_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
+
 
 @dataclass(frozen=True)
 class Detail:
