@@ -54,3 +54,23 @@ notes:
 requirements:
   - cs >= 3.0
 """
+
+    # Inventory plugins read options through Ansible's config system, not AnsibleModule, so the
+    # CLOUDSTACK_* fallbacks are declared here; Ansible merges these entries into the options above.
+    INVENTORY = r"""
+options:
+  api_url:
+    env: [{name: CLOUDSTACK_ENDPOINT}]
+  api_key:
+    env: [{name: CLOUDSTACK_KEY}]
+  api_secret:
+    env: [{name: CLOUDSTACK_SECRET}]
+  api_timeout:
+    env: [{name: CLOUDSTACK_TIMEOUT}]
+  api_http_method:
+    env: [{name: CLOUDSTACK_METHOD}]
+  api_verify_ssl_cert:
+    env: [{name: CLOUDSTACK_VERIFY}]
+  api_region:
+    env: [{name: CLOUDSTACK_REGION}]
+"""

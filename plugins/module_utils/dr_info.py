@@ -1,0 +1,186 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""The DR status of a cloud, read-only: zone links, DR offerings, storage maps, protected VMs, drift.
+
+Shared by the dr_info module and the cloudstack.dr.vms inventory plugin. Everything comes from
+bulk listings (a Snapshot); what the API key may not see is simply absent, so a tenant's key
+yields the tenant's view (its VMs' visible DR details) instead of an error.
+"""
+
+from __future__ import annotations
+
+from .api import CloudStackError
+from .errors import InputError
+from .prepare import PrepareRun
+from .snapshot import Snapshot, _details_by_resource, decode
+from .zone_link import _link_view
+
+UNPREPARED = "Unprepared"
+# While a VM is moving or moved, its recovery VM legitimately differs from it: no drift to compute.
+MOVING = frozenset({"FailingOver", "FailedOver", "FailingBack"})
+POOL_SIDES = {"replica": "dr.replica_", "failback": "dr.failback_"}
+TENANT_NOTE = ("This API key is not a root admin's: zone links, storage maps, hidden DR details and "
+               "drift are not visible to it, so they are empty or null here.")
+
+
+def tier_number(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ref(items: dict, item_id) -> dict | None:
+    return {"id": item_id, "name": items.get(item_id, {}).get("name")} if item_id else None
+
+
+def vm_record(snap: Snapshot, vm: dict) -> dict:
+    """One original VM's DR status. Before preparation, tier/RTO/recovery zone come from its offering and zone."""
+    details = snap.details(vm["id"])
+    offering = snap.dr_offering(vm["serviceofferingid"]) or {}
+    linked = snap.zones.get(snap.recovery_zone_of(vm["zoneid"]), {}).get("name")
+    return {
+        "name": vm["name"], "id": vm["id"], "zone": vm.get("zonename"), "zone_id": vm["zoneid"],
+        "account": vm.get("account"), "domain": vm.get("domainpath") or vm.get("domain"),
+        "offering": vm.get("serviceofferingname"),
+        "state": details.get("dr.state") or UNPREPARED,
+        "tier": tier_number(details.get("dr.tier") or offering.get("dr.tier")),
+        "rto": details.get("dr.rto") or offering.get("dr.rto"),
+        "recovery_zone": details.get("dr.recovery_zone") or linked,
+        "recovery_public_ips": decode(details.get("dr.recovery_public_ips"), {}),
+        "recovery_vm": details.get("dr.recovery_vm") or None,
+        "alert": details.get("dr.alert", ""),
+    }
+
+
+def protected_vms(snap: Snapshot, zone_ids=None, accounts=None, only_prepared=False) -> list[dict]:
+    """Records of the original VMs of DR offerings (never recovery VMs) in these zones/accounts."""
+    records = [vm_record(snap, vm) for vm in snap.originals()
+               if (not zone_ids or vm["zoneid"] in zone_ids) and (not accounts or vm.get("account") in accounts)]
+    if only_prepared:
+        records = [r for r in records if r["state"] != UNPREPARED]
+    return sorted(records, key=lambda r: (r["zone"] or "", r["account"] or "", r["name"], r["id"]))
+
+
+def pick(records: list[dict], ref: str) -> list[dict]:
+    """The records of the VM named (or with the id) `ref`; names may repeat across accounts."""
+    found = [r for r in records if r["id"] == ref] or [r for r in records if r["name"] == ref]
+    if not found:
+        raise InputError("vm", f"no DR-protected VM with the name or id {ref!r} is visible with these filters",
+                         "Check the name, the zone/account filters, the VM's offering and the API key's rights")
+    return found
+
+
+def links(snap: Snapshot, networks: dict) -> list[dict]:
+    """Zone links in the shape the zone_link module returns them."""
+    out = []
+    for zone_id, zone in sorted(snap.zones.items(), key=lambda item: item[1]["name"]):
+        recovery = snap.zones.get(snap.recovery_zone_of(zone_id))
+        if recovery:
+            out.append(_link_view(zone, recovery, snap.network_map(zone_id), networks, "present"))
+    return out
+
+
+def offerings(snap: Snapshot) -> list[dict]:
+    out = []
+    for offering_id, details in snap.offering_details.items():
+        if details.get("dr.enabled") == "true" and offering_id in snap.offerings:
+            out.append({
+                "id": offering_id, "name": snap.offerings[offering_id]["name"],
+                "tier": tier_number(details.get("dr.tier")), "rto": details.get("dr.rto"),
+                "storage_tags": details.get("dr.storage_tags"),
+                "recovery_offering": _ref(snap.offerings, details.get("dr.recovery_offering")),
+            })
+    return sorted(out, key=lambda o: (o["tier"] is None, o["tier"], o["name"]))
+
+
+def storage_maps(pools: dict, rows: list) -> list[dict]:
+    """Pools with a storage map: per side (replica = failover, failback) its settings by detail suffix.
+
+    `pool` in a side is the pool introduced from it by a failover or failback, once there was one.
+    """
+    out = []
+    for pool_id, details in _details_by_resource(rows).items():
+        sides = {side: {key[len(prefix):]: value for key, value in details.items() if key.startswith(prefix)}
+                 for side, prefix in POOL_SIDES.items()}
+        if pool_id in pools and any(sides.values()):
+            pool = pools[pool_id]
+            out.append({"pool": _ref(pools, pool_id), "zone": pool.get("zonename"), **sides})
+    return sorted(out, key=lambda m: (m["zone"] or "", m["pool"]["name"] or ""))
+
+
+def read_pools(client) -> dict | None:
+    """Primary storage pools by id, or None when the key may not list them (not a root admin)."""
+    try:
+        return {pool["id"]: pool for pool in client.list("listStoragePools")}
+    except CloudStackError as error:
+        if error.errorcode is None:  # not a refusal: the API itself failed
+            raise
+        return None
+
+
+def add_drift(client, snap: Snapshot, records: list[dict]) -> None:
+    """Set each record's `drift`: what preparation would change on its recovery VM (check mode).
+
+    A VM that cannot be prepared gets `drift_error`; a moving or moved VM keeps drift null.
+    """
+    by_id = {r["id"]: r for r in records}
+    settled = [snap.vms[r["id"]] for r in records if r["state"] not in MOVING]
+    if not settled:
+        return
+    for result in PrepareRun(client, snap, check_mode=True).run(settled):
+        record = by_id[result["id"]]
+        record["drift"] = result["changes"] if result["changed"] else []
+        record["drift_error"] = result["error"]
+
+
+def summary(records: list[dict]) -> list[dict]:
+    """VM counts per zone, tier and DR state, in recovery order within each zone."""
+    rows = {}
+    for r in records:
+        row = rows.setdefault((r["zone"] or "", r["tier"], r["state"]),
+                              {"zone": r["zone"], "tier": r["tier"], "state": r["state"], "count": 0, "vms": []})
+        row["count"] += 1
+        row["vms"].append(r["name"])
+    return [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] is None, k[1] or 0, k[2]))]
+
+
+def align(rows: list[tuple]) -> list[str]:
+    """Text lines of a table whose first row is the header; the last column is left unpadded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = ["  ".join([cell.ljust(w) for cell, w in zip(row, widths)] + [row[-1]]).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in [*widths, len(rows[0][-1])]))
+    return lines
+
+
+def table(records: list[dict]) -> list[str]:
+    """The status table: one line per zone, tier and state, then the total."""
+    rows = [("zone", "tier", "state", "VMs", "names")]
+    rows += [(s["zone"] or "-", "-" if s["tier"] is None else str(s["tier"]), s["state"], str(s["count"]),
+              ", ".join(s["vms"])) for s in summary(records)]
+    zones = {r["zone"] for r in records}
+    return [*align(rows), f"total: {len(records)} DR VMs in {len(zones)} zone(s)"]
+
+
+def dr_info(client, zone=None, account=None, vm=None, drift=True) -> dict:
+    """The dr_info module's result."""
+    pools = read_pools(client)
+    admin = pools is not None
+    snap = Snapshot(client, network=drift and admin)
+    records = protected_vms(snap, {snap.zone_id(zone)} if zone else None, [account] if account else None)
+    if vm:
+        records = pick(records, vm)
+    for record in records:
+        record.update(drift=None, drift_error=None)
+    if drift and admin:
+        add_drift(client, snap, records)
+    result = {
+        "changed": False, "admin": admin, "notes": [] if admin else [TENANT_NOTE],
+        "offerings": offerings(snap), "vms": records, "summary": summary(records), "table": table(records),
+        "links": [], "storage_maps": [],
+    }
+    if admin:
+        shared = {n["id"]: n for n in client.list("listNetworks", listall=True, type="Shared")}
+        result["links"] = links(snap, shared)
+        result["storage_maps"] = storage_maps(pools, client.list("listResourceDetails", resourcetype="Storage"))
+    return result
