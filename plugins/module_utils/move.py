@@ -105,7 +105,7 @@ class MoveRun:
         target = rto_seconds(m.rto)
         running_at = m.timings.get("start", [None, None])[1]
         return {
-            "name": m.name, "id": m.target["id"], "account": m.original.get("account"), "tier": m.tier,
+            "name": m.name, "id": self.user_id(m), "account": m.original.get("account"), "tier": m.tier,
             "rto": m.rto, "op": self.op, "failed": m.error is not None, "error": m.error,
             "changed": bool(m.timings) and not m.done_before,
             "state": STATES[self.op][1] if m.error is None else STATES[self.op][0],
@@ -114,6 +114,14 @@ class MoveRun:
             "rto_met": None if target is None or running_at is None else running_at - first <= target,
             "notes": m.notes,
         }
+
+    @staticmethod
+    def user_id(m):
+        """The id the owner knows the VM by: journaled during a move, else on whichever VM serves."""
+        if m.journal.get("user_id"):
+            return m.journal["user_id"]
+        serving = m.target if m.done_before else m.source
+        return serving.get("id") or m.original["id"]
 
     def _load_journals(self, moves):
         for m in moves:
@@ -178,6 +186,17 @@ class MoveRun:
         what = ("the source VM could not be stopped cleanly (mode unplanned forces the stop)"
                 if self.mode == "planned" else "stopping the source VM")
         self._jobs(requests, by_tag, what)
+        self._abandon([m for m in by_tag.values() if m.error is not None])
+
+    def _abandon(self, moves):
+        """Undo `begin` for VMs that failed before anything moved: back to the state they started from."""
+        if not moves:
+            return
+        self._set_state(moves, STATES[self.op][2][0], lambda m: m.source)
+        batch.run(self.api, [(m.original["id"], "removeResourceDetail", {
+            "resourcetype": "UserVm", "resourceid": m.original["id"], "key": JOURNAL_KEY}) for m in moves])
+        for m in moves:
+            m.notes.append("nothing was moved: the VM keeps running where it was")
 
     def _step_record(self, moves):
         """Journal the source's volumes before anything detaches them: the one fact not re-readable."""

@@ -568,11 +568,34 @@ class PrepareRun(Preparer):
 
 
 def _describe(before, after):
-    """Human-readable differences between two summaries (what check mode would do)."""
+    """Human-readable differences between two summaries: what check mode would do, what drifted."""
     if not before:
         return ["deploy the recovery VM (stopped, hidden, no volumes)"]
-    return [f"{key}: {before.get(key)!r} -> {after.get(key)!r}" for key in sorted(after)
-            if before.get(key) != after.get(key)]
+    out = [f"{key}: {before.get(key)} -> {after[key]}" for key in ("zone", "serviceofferingid", "templateid")
+           if before.get(key) != after[key]]
+    if before.get("userdata") != after["userdata"]:
+        out.append("user data changed")
+    have = {(n["network"], n["ip"]) for n in before.get("nics", [])}
+    want = {(n["network"], n["ip"]) for n in after["nics"]}
+    out += [f"NIC in network {net} ({ip or 'any IP'}) to add" for net, ip in sorted(want - have, key=str)]
+    out += [f"NIC in network {net} ({ip}) to remove" for net, ip in sorted(have - want, key=str)]
+    for ip in sorted(set(before.get("public_ips", {})) | set(after["public_ips"])):
+        out += _describe_ip(ip, before.get("public_ips", {}).get(ip), after["public_ips"].get(ip))
+    return out
+
+
+def _describe_ip(ip, have, want):
+    if have is None:
+        return [f"public IP {ip}: reserve a recovery IP with its rules"]
+    if want is None:
+        return [f"public IP {ip}: release its recovery IP"]
+    out = [f"public IP {ip}: static NAT {'on' if want['staticnat'] else 'off'}"] \
+        if have["staticnat"] != want["staticnat"] else []
+    for kind in ("firewall", "portforward"):
+        wanted, present = set(want[kind]), set(have[kind])
+        out += [f"public IP {ip}: {kind} rule {'/'.join(r)} to add" for r in sorted(wanted - present)]
+        out += [f"public IP {ip}: {kind} rule {'/'.join(r)} to remove" for r in sorted(present - wanted)]
+    return out
 
 
 def prepare_vms(api, names=None, zone=None, account=None, domain=None, batch_size=500, check_mode=False):

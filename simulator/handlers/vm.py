@@ -26,9 +26,10 @@ ROOT_ONLY_VIEW = ("hostid", "hostname", "instancename")  # ResponseView.Full: ro
 
 
 # -- the view --------------------------------------------------------------------------------
-def vm_view(ctx, vm):
+def vm_view(ctx, vm, with_userdata=False):
     view = public(vm)
-    view.pop("userdata", None)  # only getVirtualMachineUserData answers it
+    if not with_userdata:  # getVirtualMachineUserData, or listVirtualMachines userdata=true (4.18+)
+        view.pop("userdata", None)
     if not ctx.caller.is_root:
         for field in ROOT_ONLY_VIEW:
             view.pop(field, None)
@@ -624,7 +625,8 @@ def list_virtual_machines(ctx):
         vms = _on_networks(ctx.sim, vms, {n["id"] for n in ctx.store.find("network", vpcid=ctx.p["vpcid"])})
     if ctx.has("affinitygroupid"):
         vms = [v for v in vms if ctx.p["affinitygroupid"] in (v.get("affinitygroupids") or [])]
-    return [vm_view(ctx, v) for v in keyword_filter(ctx, vms, "name", "displayname")]
+    with_userdata = bool(ctx.p.get("userdata"))
+    return [vm_view(ctx, v, with_userdata) for v in keyword_filter(ctx, vms, "name", "displayname")]
 
 
 api("listVirtualMachinesMetrics")(list_virtual_machines)
