@@ -5,7 +5,7 @@ import base64
 import json
 
 import pytest
-
+from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
@@ -169,7 +169,6 @@ def test_planned_failover_of_an_unreachable_original_moves_nothing(cloud):
     server, api, _ = cloud
     server.ctl("fail-zone", zone="zone-a")
     try:
-        from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
         StorageIntroducer(api).introduce(vm_named(api, "acme-app-1")["zoneid"], "failover")
         result = move_vms(api, "failover", names=["acme-app-1"], mode="planned")
         [vm] = result["vms"]
