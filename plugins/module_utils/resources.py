@@ -10,6 +10,7 @@ so each module reports bad input the same way.
 from __future__ import annotations
 
 from .api import CloudStackError
+from .details import RECOVERY_ZONE
 from .errors import InputError
 
 WRITE_COMMAND = "addResourceDetail"
@@ -65,3 +66,23 @@ def find(items, wanted: str, option: str, kind: str, where: str = "") -> dict:
 def owner(*specs):
     """A predicate: is this key owned by one of these key specs (None entries are skipped)?"""
     return lambda key: any(spec and spec.owns(key) for spec in specs)
+
+
+def zone_links(client) -> dict:
+    """{active zone id: recovery zone id} of every zone link (zone detail `dr.recovery_zone`), in one listing."""
+    rows = client.list("listResourceDetails", "zone links", resourcetype="Zone")
+    return {row["resourceid"]: row["value"] for row in rows if row["key"] == RECOVERY_ZONE.key()}
+
+
+def split_tags(text) -> list:
+    """CloudStack's comma-joined tags (`tags`, `storagetags`) as a list."""
+    return [tag.strip() for tag in (text or "").split(",") if tag.strip()]
+
+
+def check_tags(option: str, tags: list) -> list:
+    """A list of storage tags, each checked to be stored comma-joined without loss."""
+    for index, tag in enumerate(tags):
+        if not isinstance(tag, str) or not tag.strip() or "," in tag:
+            raise InputError(f"{option}[{index}]", f"{tag!r} is not a storage tag",
+                             "Give each tag as its own non-empty item, without commas")
+    return [tag.strip() for tag in tags]

@@ -44,6 +44,27 @@ class FakeCloudStack:
             {"id": "n-b", "name": "shared-b", "zoneid": "z-b", "type": "Shared"},
             {"id": "n-c", "name": "shared-c", "zoneid": "z-c", "type": "Shared"},
         ]
+        self.offerings = [
+            {"id": "o-small", "name": "dr-small", "storagetags": "dr"},
+            {"id": "o-big", "name": "big"},
+            {"id": "o-b-only", "name": "b-only", "zoneid": "z-b", "zone": "zone-b"},
+            {"id": "o-a-only", "name": "a-only", "zoneid": "z-a", "zone": "zone-a"},
+            {"id": "o-c-only", "name": "c-only", "zoneid": "z-c", "zone": "zone-c"},
+        ]
+        self.pods = [{"id": "p-a", "name": "pod-a", "zoneid": "z-a"}, {"id": "p-b", "name": "pod-b", "zoneid": "z-b"},
+                     {"id": "p-c1", "name": "pod-c1", "zoneid": "z-c"}, {"id": "p-c2", "name": "pod-c2", "zoneid": "z-c"}]
+        self.clusters = [{"id": "c-a", "name": "cluster-a", "podid": "p-a", "zoneid": "z-a"},
+                         {"id": "c-b", "name": "cluster-b", "podid": "p-b", "zoneid": "z-b"},
+                         {"id": "c-c1", "name": "cluster-c1", "podid": "p-c1", "zoneid": "z-c"},
+                         {"id": "c-c2", "name": "cluster-c2", "podid": "p-c2", "zoneid": "z-c"}]
+        self.pools = [
+            {"id": "s-a1", "name": "pool-a1", "zoneid": "z-a", "ipaddress": "10.1.0.11", "path": "/export/pool-a1",
+             "tags": "dr", "scope": "CLUSTER", "podid": "p-a", "clusterid": "c-a"},
+            {"id": "s-b1", "name": "pool-b1", "zoneid": "z-b", "ipaddress": "10.2.0.11", "path": "/export/pool-b1",
+             "scope": "CLUSTER", "podid": "p-b", "clusterid": "c-b"},
+            {"id": "s-c1", "name": "pool-c1", "zoneid": "z-c", "ipaddress": "10.3.0.11", "path": "/export/pool-c1",
+             "scope": "ZONE"},
+        ]
         self.details = {}  # (resourceid, key) -> (value, fordisplay)
         self.jobs = {}
         self.calls = []
@@ -69,10 +90,23 @@ class FakeCloudStack:
             raise api_error(431, f"Api Name {name} is not available for the caller")
         return {"count": 1, "api": [{"name": name}]}
 
-    def _listResourceDetails(self, resourcetype, resourceid, fordisplay=None):
+    def _listServiceOfferings(self, listall=None):
+        return list(self.offerings)
+
+    def _listStoragePools(self, zoneid=None):
+        return [p for p in self.pools if zoneid in (None, p["zoneid"])]
+
+    def _listPods(self, zoneid):
+        return [p for p in self.pods if p["zoneid"] == zoneid]
+
+    def _listClusters(self, zoneid):
+        return [c for c in self.clusters if c["zoneid"] == zoneid]
+
+    def _listResourceDetails(self, resourcetype, resourceid=None, fordisplay=None):
+        # Details are keyed by resource id only: the fake's ids are unique across resource types.
         return [{"key": k, "value": v, "resourceid": rid, "resourcetype": resourcetype}
                 for (rid, k), (v, shown) in sorted(self.details.items())
-                if rid == resourceid and (fordisplay is None or shown == fordisplay)]
+                if resourceid in (None, rid) and (fordisplay is None or shown == fordisplay)]
 
     def _job(self, work):
         jobid = f"job-{next(self._ids)}"

@@ -1,0 +1,124 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""DR offerings: a service offering marked DR-enabled, with its tier, RTO, storage tags and
+the offering its VMs get in the recovery zone.
+
+State lives in service-offering details (docs/metadata.md, "DR offering"): `dr.enabled`,
+`dr.tier`, `dr.rto` (visible), `dr.storage_tags` and `dr.recovery_offering` (hidden; absent
+when the recovery zone uses the same offering). The engine reads them through snapshot.py.
+Everything is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import details
+from .details import (
+    OFFERING_ENABLED,
+    OFFERING_RECOVERY,
+    OFFERING_RTO,
+    OFFERING_STORAGE_TAGS,
+    OFFERING_TIER,
+    Detail,
+)
+from .errors import InputError
+from .outcome import Outcome
+from .resources import by_id, check_caller, check_tags, find, owner, ref, split_tags, zone_links
+
+RESOURCETYPE = "ServiceOffering"
+ENABLED_VALUE = "true"
+RTO_FORM = re.compile(r"(?:[0-9]+[smhd])+")
+OWNED = owner(OFFERING_ENABLED, OFFERING_TIER, OFFERING_RTO, OFFERING_STORAGE_TAGS, OFFERING_RECOVERY)
+
+
+class DrOfferings:
+    """Plans and applies DR offerings over an api.Client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def check_caller(self) -> None:
+        check_caller(self.client, "service offering details")
+
+    def plan(self, offering: str, tier: int | None = None, rto: str | None = None, storage_tags: list | None = None,
+             recovery_offering: str | None = None, state: str = "present") -> Outcome:
+        offerings = self.client.list("listServiceOfferings", listall=True)
+        chosen = find(offerings, offering, "offering", "service offering")
+        current = details.read(self.client, RESOURCETYPE, chosen["id"], _label(chosen))
+        if state == "absent":
+            outcome = Outcome({"offering": ref(chosen), "state": "absent"})
+            outcome.compare(RESOURCETYPE, chosen, _label(chosen), current, {}, OWNED)
+            return outcome
+        _check_tier(tier)
+        _check_rto(rto)
+        tags = split_tags(chosen.get("storagetags")) if storage_tags is None else check_tags(
+            "storage_tags", storage_tags)
+        recovery = chosen if recovery_offering is None else find(
+            offerings, recovery_offering, "recovery_offering", "service offering")
+        zones = self._recovery_zones(chosen, recovery, recovery_offering is None)
+        desired = {
+            OFFERING_ENABLED.key(): Detail(ENABLED_VALUE, OFFERING_ENABLED.visible),
+            OFFERING_TIER.key(): Detail(str(tier), OFFERING_TIER.visible),
+            OFFERING_RTO.key(): Detail(rto, OFFERING_RTO.visible),
+        }
+        if tags:
+            desired[OFFERING_STORAGE_TAGS.key()] = Detail(",".join(tags), OFFERING_STORAGE_TAGS.visible)
+        if recovery["id"] != chosen["id"]:
+            desired[OFFERING_RECOVERY.key()] = Detail(recovery["id"], OFFERING_RECOVERY.visible)
+        outcome = Outcome({
+            "offering": ref(chosen), "tier": tier, "rto": rto, "storage_tags": tags,
+            "recovery_offering": ref(recovery), "recovery_zones": [ref(z) for z in zones], "state": "present",
+        })
+        outcome.compare(RESOURCETYPE, chosen, _label(chosen), current, desired, OWNED)
+        return outcome
+
+    def apply(self, outcome: Outcome) -> None:
+        outcome.apply(self.client)
+
+    def _recovery_zones(self, chosen, recovery, default) -> list:
+        """The recovery zones of the linked zones where `chosen` is offered; `recovery` must be in each."""
+        zones = self.client.list("listZones")
+        zone_ids = by_id(zones)
+        links = {a: r for a, r in zone_links(self.client).items() if a in zone_ids and r in zone_ids}
+        if not links:
+            raise InputError("offering", "no zone is linked to a recovery zone yet, so there is nowhere to recover to",
+                             "Link the zones with cloudstack.dr.zone_link first")
+        served = [a for a in links if _offered_in(chosen, a)]
+        if not served:
+            where = ", ".join(z["name"] for z in zones if _offered_in(chosen, z["id"]))
+            raise InputError("offering", f"service offering {chosen['name']} is offered only in zones with no "
+                             f"recovery zone ({where})", "Link one of them with cloudstack.dr.zone_link first")
+        needed = sorted({links[a] for a in served}, key=lambda z: zone_ids[z]["name"])
+        missing = [zone_ids[z]["name"] for z in needed if not _offered_in(recovery, z)]
+        if missing:
+            which = f"{recovery['name']} (the default: the offering itself)" if default else recovery["name"]
+            raise InputError("recovery_offering", f"service offering {which} is not available in recovery zone "
+                             f"{', '.join(missing)}", "Give a recovery_offering offered there, or offer "
+                             f"{recovery['name']} in that zone")
+        return [zone_ids[z] for z in needed]
+
+
+def _label(offering) -> str:
+    return f"service offering {offering['name']}"
+
+
+def _offered_in(offering, zone_id) -> bool:
+    """Service offerings may be limited to zones (`zoneid`, comma-separated); none means every zone."""
+    zones = [z.strip() for z in (offering.get("zoneid") or "").split(",") if z.strip()]
+    return not zones or zone_id in zones
+
+
+def _check_tier(tier) -> None:
+    if tier is None:
+        raise InputError("tier", "is required with state=present", "Give the recovery order: 1 recovers first")
+    if isinstance(tier, bool) or not isinstance(tier, int) or tier < 1:
+        raise InputError("tier", f"{tier!r} is not a tier", "Give a whole number of at least 1 (1 recovers first)")
+
+
+def _check_rto(rto) -> None:
+    if rto is None:
+        raise InputError("rto", "is required with state=present", "Give the recovery time objective, e.g. 1h")
+    if not RTO_FORM.fullmatch(str(rto)) or not any(int(n) for n in re.findall(r"[0-9]+", rto)):
+        raise InputError("rto", f"{rto!r} is not a duration",
+                         "Give a number with a unit s, m, h or d, e.g. 15m, 1h, 24h or 1h30m")
