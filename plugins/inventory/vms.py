@@ -11,7 +11,8 @@ description:
   - One host per DR-protected VM, that is per original VM of a DR-enabled service offering. Recovery VMs are
     never hosts.
   - The host name is the VM name. When several selected VMs share a name (VMs of different accounts may),
-    each of them is named C(<name>_<first 8 characters of its id>) instead, so no VM hides another.
+    each of them is named C(<name>_<first 8 characters of its id>) instead (C(<name>_<id>) if those 8
+    characters are not enough), so no VM hides another.
   - Hosts are in the group O(group) and in the child groups C(zone_<zone>), C(account_<account>),
     C(domain_<domain path with / as _>), C(tier_<n>) and C(dr_state_<state>). Characters that are not valid
     in a group name become C(_), so C(zone-a) gives C(zone_zone_a) and C(ROOT/customers) C(domain_ROOT_customers).
@@ -126,9 +127,12 @@ def host_vars(record: dict) -> dict:
 
 
 def host_names(hosts: list[dict]) -> list[str]:
-    """VM names, with `_<short id>` appended to every name that more than one VM has."""
-    counts = Counter(h["name"] for h in hosts)
-    return [h["name"] if counts[h["name"]] == 1 else f"{h['name']}_{h['dr_vm_id'][:8]}" for h in hosts]
+    """VM names; a name more than one VM has gets `_<short id>`, then `_<id>` where short ids collide too."""
+    names = [h["name"] for h in hosts]
+    for length in (8, None):
+        counts = Counter(names)
+        names = [n if counts[n] == 1 else f"{h['name']}_{h['dr_vm_id'][:length]}" for n, h in zip(names, hosts)]
+    return names
 
 
 def group_names(hostvars: dict) -> list[str]:
