@@ -85,8 +85,8 @@ def test_a_pod_narrows_the_clusters(client, linked):
 
 @pytest.mark.parametrize("kwargs, field, words", [
     ({"pool": "nope"}, "pool", "no primary storage pool has the name or id 'nope'. Use one of: pool-a1, pool-b1"),
-    ({"pool": "pool-c1"}, "pool", "pool pool-c1 is in zone zone-c, which is not linked to a recovery zone. "
-                                  "Run cloudstack.dr.zone_link"),
+    ({"pool": "pool-c1"}, "pool", ("pool pool-c1 is in zone zone-c, which is not linked to a recovery zone. "
+                                  "Run cloudstack.dr.zone_link")),
     ({"replica": None}, "replica", "is required with state=present"),
     ({"replica": {"url": "nfs://10.1.0.11/export/pool-a1/"}}, "replica.url",
      "is the URL of pool pool-a1 itself"),
@@ -104,8 +104,8 @@ def test_a_pod_narrows_the_clusters(client, linked):
      "applies only to scope cluster"),
     ({"replica": {**REPLICA, "tags": ["dr,fast"]}}, "replica.tags[0]", "is not a storage tag"),
     ({"pool": "pool-b1", "replica": {"url": "nfs://10.3.0.21/export/r"}, "failback": None}, "replica.cluster",
-     "there are 2 clusters of zone zone-c, so the cluster to introduce the pool in is not clear. "
-     "Give replica.cluster (one of: cluster-c1, cluster-c2) or use scope: zone"),
+     ("there are 2 clusters of zone zone-c, so the cluster to introduce the pool in is not clear. "
+     "Give replica.cluster (one of: cluster-c1, cluster-c2) or use scope: zone")),
     ({"pool": "pool-b1", "replica": {"url": "nfs://10.3.0.21/export/r", "pod": "pod-c1", "cluster": "cluster-c2"},
       "failback": None}, "replica.cluster", "no cluster of pod pod-c1 has the name or id 'cluster-c2'"),
 ])
