@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from . import batch
 from .api import CloudStackError
 from .errors import InputError
+from .resources import check_caller
 from .snapshot import DR_PREFIX
 
 DIRECTIONS = ("failover", "failback")
@@ -152,6 +153,7 @@ class StorageIntroducer:
 
 def introduce_storage(api, zone, direction, check_mode=False):
     """The storage_introduce module's work: introduce every mapped pool of `zone`; its result."""
+    check_caller(api, "the DR details of storage pools")
     intro = StorageIntroducer(api, check_mode=check_mode)
     zone_id = _zone_id(api, zone)
     results = intro.introduce(zone_id, direction)

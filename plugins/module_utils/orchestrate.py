@@ -19,6 +19,7 @@ from .errors import InputError
 from .introduce import StorageIntroducer
 from .move import JOURNAL_KEY, STATES, Move, MoveRun
 from .prepare import PrepareRun
+from .resources import check_caller
 from .snapshot import Snapshot
 
 
@@ -153,6 +154,7 @@ class Orchestrator:
 def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=None, mode="unplanned",
              allow_drift=False, force=False, progress_log=None, validate_only=False):
     """The vm_failover/vm_failback modules' work; their result."""
+    check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, op, mode, allow_drift, force, progress_log)
     moves, refused = orch.select(names, zone, account, domain, tier)
     moves, drifted = orch.check_drift(moves)
@@ -206,6 +208,7 @@ def import_volumes(api, direction, names=None, zone=None, account=None, domain=N
     It starts the move's journal (the DR state becomes FailingOver/FailingBack), so a later
     vm_failover/vm_failback continues from the attached volumes instead of importing again.
     """
+    check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, direction, mode="planned", allow_drift=True)
     moves, refused = orch.select(names, zone, account, domain)
     home = orch.snap.zone_id(zone) if zone else None
@@ -224,6 +227,7 @@ def import_volumes(api, direction, names=None, zone=None, account=None, domain=N
 
 def swap_ids(api, vm, holder, check_mode=False):
     """The vm_uuid_swap module's work: make `holder` (original|recovery) carry the owner's VM id."""
+    check_caller(api, "the DR details of VMs")
     snap = Snapshot(api, network=False)
     [original] = snap.originals([vm])
     pair = {"original": original, "recovery": snap.peer(original)}

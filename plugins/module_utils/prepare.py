@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from . import batch
 from .api import CloudStackError
+from .errors import InputError
+from .resources import check_caller
 from .snapshot import Snapshot, decode
 
 STATE_PREPARED = "Prepared"
@@ -600,6 +602,9 @@ def _describe_ip(ip, have, want):
 
 def prepare_vms(api, names=None, zone=None, account=None, domain=None, batch_size=500, check_mode=False):
     """The vm_prepare module's work: select, then prepare in bounded batches; the module's result."""
+    check_caller(api, "the DR details of VMs")
+    if batch_size < 1:
+        raise InputError("batch_size", f"must be at least 1, not {batch_size}", "Give a positive number of VMs")
     snap = Snapshot(api)
     vms = snap.originals(names, zone, account, domain)
     results = []
