@@ -12,8 +12,8 @@ from __future__ import annotations
 from .api import CloudStackError
 from .errors import InputError
 from .prepare import PrepareRun
-from .snapshot import Snapshot, _details_by_resource, decode
-from .zone_link import _link_view
+from .snapshot import Snapshot, details_by_resource, decode
+from .zone_link import link_view
 
 UNPREPARED = "Unprepared"
 # While a VM is moving or moved, its recovery VM legitimately differs from it: no drift to compute.
@@ -77,7 +77,7 @@ def links(snap: Snapshot, networks: dict) -> list[dict]:
     for zone_id, zone in sorted(snap.zones.items(), key=lambda item: item[1]["name"]):
         recovery = snap.zones.get(snap.recovery_zone_of(zone_id))
         if recovery:
-            out.append(_link_view(zone, recovery, snap.network_map(zone_id), networks, "present"))
+            out.append(link_view(zone, recovery, snap.network_map(zone_id), networks, "present"))
     return out
 
 
@@ -100,7 +100,7 @@ def storage_maps(pools: dict, rows: list) -> list[dict]:
     `pool` in a side is the pool introduced from it by a failover or failback, once there was one.
     """
     out = []
-    for pool_id, details in _details_by_resource(rows).items():
+    for pool_id, details in details_by_resource(rows).items():
         sides = {side: {key[len(prefix):]: value for key, value in details.items() if key.startswith(prefix)}
                  for side, prefix in POOL_SIDES.items()}
         if pool_id in pools and any(sides.values()):

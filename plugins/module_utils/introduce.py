@@ -19,7 +19,7 @@ from . import batch
 from .api import CloudStackError
 from .errors import InputError
 from .resources import check_caller
-from .snapshot import DR_PREFIX
+from .snapshot import details_by_resource
 
 DIRECTIONS = ("failover", "failback")
 
@@ -38,20 +38,12 @@ def _pool_key(url):
     return parts.hostname, (parts.path or "/").rstrip("/") or "/"
 
 
-def _details(rows):
-    out = {}
-    for row in rows:
-        if row["key"].startswith(DR_PREFIX):
-            out.setdefault(row["resourceid"], {})[row["key"]] = row["value"]
-    return out
-
-
 class StorageIntroducer:
     def __init__(self, api, check_mode=False):
         self.api = api
         self.check_mode = check_mode
         self.pools = {p["id"]: p for p in api.list("listStoragePools")}
-        self.details = _details(api.list("listResourceDetails", resourcetype="Storage"))
+        self.details = details_by_resource(api.list("listResourceDetails", resourcetype="Storage"))
 
     def sources(self, zone_id, direction):
         """Pools whose volumes move: on failover those of the lost zone, on failback the replicas."""

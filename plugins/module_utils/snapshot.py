@@ -26,7 +26,7 @@ def _group(items, key):
     return out
 
 
-def _details_by_resource(rows):
+def details_by_resource(rows):
     """listResourceDetails rows -> {resourceid: {key: value}} (DR keys only)."""
     out = {}
     for row in rows:
@@ -52,9 +52,9 @@ class Snapshot:
         """`network=False` skips networks, IPs and rules: enough for listing DR state."""
         self.api = api
         self.zones = _index(api.list("listZones"))
-        self.zone_details = _details_by_resource(api.list("listResourceDetails", resourcetype="Zone"))
+        self.zone_details = details_by_resource(api.list("listResourceDetails", resourcetype="Zone"))
         self.offerings = _index(api.list("listServiceOfferings"))
-        self.offering_details = _details_by_resource(
+        self.offering_details = details_by_resource(
             api.list("listResourceDetails", resourcetype="ServiceOffering"))
         self.templates = {}
         self.refresh_vms()
@@ -63,16 +63,16 @@ class Snapshot:
 
     def refresh_vms(self):
         self.vms = _index(self.api.list("listVirtualMachines", listall=True, userdata=True))
-        self.vm_details = _details_by_resource(
+        self.vm_details = details_by_resource(
             self.api.list("listResourceDetails", resourcetype="UserVm", listall=True))
 
     def refresh_network(self):
         self.networks = _index(self.api.list("listNetworks", listall=True))
         self.vpcs = _index(self.api.list("listVPCs", listall=True))
         self.ips = _index(self.api.list("listPublicIpAddresses", listall=True))
-        self.network_details = _details_by_resource(
+        self.network_details = details_by_resource(
             self.api.list("listResourceDetails", resourcetype="Network", listall=True))
-        self.vpc_details = _details_by_resource(
+        self.vpc_details = details_by_resource(
             self.api.list("listResourceDetails", resourcetype="Vpc", listall=True))
         self.firewall = _group(self.api.list("listFirewallRules", listall=True), "ipaddressid")
         self.portforward = _group(self.api.list("listPortForwardingRules", listall=True), "ipaddressid")

@@ -65,7 +65,7 @@ class ZoneLinks:
         desired_a = {RECOVERY_ZONE.key(): Detail(zone_r["id"], RECOVERY_ZONE.visible)}
         desired_a.update({NETWORK_MAP.key(a): Detail(r, NETWORK_MAP.visible) for a, r in pairs.items()})
         protects = PROTECTS.key(zone_a["id"])
-        link = _link_view(zone_a, zone_r, pairs, {**_by_id(nets_a), **_by_id(nets_r)}, "present")
+        link = link_view(zone_a, zone_r, pairs, {**_by_id(nets_a), **_by_id(nets_r)}, "present")
         return _outcome(link, [
             (zone_a, current_a, desired_a, _owner(RECOVERY_ZONE, NETWORK_MAP if network_map is not None else None)),
             (zone_r, self._read(zone_r), {protects: Detail(PROTECTS_VALUE, PROTECTS.visible)}, protects.__eq__),
@@ -85,7 +85,7 @@ class ZoneLinks:
             sides.append((zone_a, current_a, {}, _owner(RECOVERY_ZONE, NETWORK_MAP)))
         if zone_r is not None:  # None when the recovery zone was deleted: nothing left to clean there
             sides.append((zone_r, self._read(zone_r), {}, PROTECTS.key(zone_a["id"]).__eq__))
-        return _outcome(_link_view(zone_a, zone_r, {}, {}, "absent"), sides)
+        return _outcome(link_view(zone_a, zone_r, {}, {}, "absent"), sides)
 
     def _read(self, zone) -> dict:
         return details.read(self.client, "Zone", zone["id"], _label(zone))
@@ -119,7 +119,7 @@ def _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r) -> dict:
     return pairs
 
 
-def _link_view(zone_a, zone_r, pairs, networks, state) -> dict:
+def link_view(zone_a, zone_r, pairs, networks, state) -> dict:
     def ref(item_id):
         return {"id": item_id, "name": networks.get(item_id, {}).get("name")}
 
