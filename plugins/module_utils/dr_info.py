@@ -12,7 +12,7 @@ from __future__ import annotations
 from .api import CloudStackError
 from .errors import InputError
 from .prepare import PrepareRun
-from .snapshot import Snapshot, details_by_resource, decode
+from .snapshot import Snapshot, decode, details_by_resource
 from .zone_link import link_view
 
 UNPREPARED = "Unprepared"
