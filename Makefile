@@ -11,12 +11,12 @@ STAMP := $(VENV)/.installed
 SIM_PYPROJECT := $(wildcard simulator/pyproject.toml)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo test lint sanity unit integration molecule clean
+.PHONY: help venv demo test lint sanity unit integration molecule bench-simulator clean
 
 help:
 	@echo "make demo   start the simulator, link the demo zones, show the links"
 	@echo "make test   lint, sanity, unit, integration, molecule"
-	@echo "other targets: venv lint sanity unit integration molecule clean"
+	@echo "other targets: venv lint sanity unit integration molecule bench-simulator clean"
 
 venv: $(STAMP) $(COLLECTION)
 
@@ -58,6 +58,10 @@ integration: venv
 molecule: venv
 	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(PY) ../scripts/simhost.py --dir ../build/molecule -- \
 		molecule test --all
+
+# The simulator's own speed: signed calls per second and async jobs in flight.
+bench-simulator: venv
+	$(PY) -m simulator.bench
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache
