@@ -3,26 +3,10 @@
 
 
 class ModuleDocFragment:
-    """Options shared by vm_failover and vm_failback."""
+    """Options shared by vm_failover and vm_failback (besides cloudstack.dr.selection)."""
 
     DOCUMENTATION = r"""
 options:
-  vms:
-    description:
-      - Names or ids of the original VMs to move. Every VM named must exist and be DR-protected.
-      - When omitted, every DR-protected VM selected by O(zone), O(account), O(domain) and O(tier) moves.
-    type: list
-    elements: str
-  zone:
-    description:
-      - The home zone of the VMs (name or id), where the originals live. On failover, the lost zone.
-    type: str
-  account:
-    description: Only VMs of this account.
-    type: str
-  domain:
-    description: Only VMs of this domain (id, name or path).
-    type: str
   tier:
     description:
       - Only VMs of this DR tier. Without it, all tiers move, lowest tier first, each tier's VMs started

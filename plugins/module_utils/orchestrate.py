@@ -186,13 +186,20 @@ def _summary(accepted, refused):
             "refused": len(refused)}
 
 
-def move_options(default_mode):
-    """The argument spec of vm_failover and vm_failback (doc fragment cloudstack.dr.move + mode)."""
+def selection_options():
+    """The argument spec of doc fragment cloudstack.dr.selection: which DR-protected VMs."""
     return {
         "vms": {"type": "list", "elements": "str"},
         "zone": {"type": "str"},
         "account": {"type": "str"},
         "domain": {"type": "str"},
+    }
+
+
+def move_options(default_mode):
+    """The argument spec of vm_failover and vm_failback (doc fragments selection and move, plus mode)."""
+    return {
+        **selection_options(),
         "tier": {"type": "int"},
         "mode": {"type": "str", "choices": ["planned", "unplanned"], "default": default_mode},
         "allow_drift": {"type": "bool", "default": False},

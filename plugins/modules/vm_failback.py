@@ -27,6 +27,7 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.selection
   - cloudstack.dr.move
 attributes:
   check_mode:
@@ -58,74 +59,26 @@ EXAMPLES = r"""
 
 RETURN = r"""
 vms:
-  description: One entry per VM that moved, was resumed, was found done, or was refused.
+  description:
+    - One entry per VM that moved back, was resumed, was found done, or was refused, in the shape
+      M(cloudstack.dr.vm_failover) returns (name, id, tier, state, failed, refused, error, step_seconds,
+      seconds, rto, rto_met, notes). RV(vms[].state) is V(Prepared) when the VM is home again.
   returned: unless O(validate_only)
   type: list
   elements: dict
-  contains:
-    name:
-      description: Name of the VM.
-      type: str
-      returned: always
-    id:
-      description: The VM id its owner sees (unchanged by the move).
-      type: str
-      returned: always
-    tier:
-      description: DR tier of the VM.
-      type: int
-      returned: always
-    state:
-      description: DR state after the run, V(Prepared) when the move finished.
-      type: str
-      returned: always
-    failed:
-      description: Whether the VM did not finish moving (or was refused).
-      type: bool
-      returned: always
-    refused:
-      description: True when validation refused the VM before anything changed.
-      type: bool
-      returned: when refused
-    error:
-      description: Why the VM failed or was refused, with the fix.
-      type: str
-      returned: always
-    step_seconds:
-      description: Seconds each step took for the VM's batch.
-      type: dict
-      returned: always
-      sample: {"begin": 0.2, "stop": 1.1, "record": 0.1, "detach": 1.0, "hide": 0.1, "import": 1.2,
-               "attach": 2.3, "swap": 0.2, "start": 1.1, "finish": 0.3}
-    seconds:
-      description: Seconds from the VM's first step to its last.
-      type: float
-      returned: always
-    rto:
-      description: The RTO target of the VM's DR offering.
-      type: str
-      returned: always
-    rto_met:
-      description: Whether the VM was running within its RTO target; null when unknown.
-      type: bool
-      returned: always
-    notes:
-      description: Things an admin should know, such as the source volumes kept for later clean-up.
-      type: list
-      elements: str
-      returned: always
+  sample: [{"name": "acme-web-1", "id": "5b1b3c5e-8c0e-4c8a-9f1e-2a5c1d7e9b01", "tier": 1, "state": "Prepared",
+            "failed": false, "error": null, "seconds": 11.4, "rto": "1h", "rto_met": true,
+            "notes": ["source volumes detached and kept for later clean-up: ROOT-12 (0f1e...)"]}]
 plan:
   description: With O(validate_only) or in check mode, what would happen to each accepted VM.
   returned: when O(validate_only) or check mode
   type: list
   elements: dict
-  sample: [{"name": "acme-web-1", "id": "5b1b3c5e-8c0e-4c8a-9f1e-2a5c1d7e9b01", "tier": 1, "rto": "1h",
-             "action": "failback"}]
 summary:
   description: Counts over the selection.
   returned: always
   type: dict
-  sample: {"selected": 3, "done": 2, "failed": 0, "refused": 1}
+  sample: {"selected": 3, "done": 3, "failed": 0, "refused": 0}
 """
 
 from typing import ClassVar

@@ -26,6 +26,7 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.selection
   - cloudstack.dr.move
 attributes:
   check_mode:

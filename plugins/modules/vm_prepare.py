@@ -33,6 +33,7 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.selection
 attributes:
   check_mode:
     support: full
@@ -41,21 +42,6 @@ attributes:
     support: full
     description: Shows, per VM, the recovery VM's summary before and after (offering, NICs, public IPs, rules).
 options:
-  vms:
-    description:
-      - Names or ids of the VMs to prepare. Every VM named must exist and use a DR-enabled offering.
-      - When omitted, every VM of a DR-enabled offering selected by O(zone), O(account) and O(domain) is prepared.
-    type: list
-    elements: str
-  zone:
-    description: Only VMs of this active zone (name or id).
-    type: str
-  account:
-    description: Only VMs of this account.
-    type: str
-  domain:
-    description: Only VMs of this domain (id, name or path such as V(ROOT/customers)).
-    type: str
   batch_size:
     description:
       - How many VMs are prepared together. Bounds the async jobs in flight at once.
@@ -143,15 +129,13 @@ failure:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import selection_options
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
 
 
 class VmPrepareModule(DrModule):
     argument_spec: ClassVar[dict] = {
-        "vms": {"type": "list", "elements": "str"},
-        "zone": {"type": "str"},
-        "account": {"type": "str"},
-        "domain": {"type": "str"},
+        **selection_options(),
         "batch_size": {"type": "int", "default": 500},
     }
 

@@ -24,6 +24,7 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.selection
 attributes:
   check_mode:
     support: full
@@ -36,19 +37,6 @@ options:
     type: str
     choices: [failover, failback]
     default: failover
-  vms:
-    description: Names or ids of the original VMs. When omitted, every DR-protected VM of O(zone)/O(account).
-    type: list
-    elements: str
-  zone:
-    description: The home zone of the VMs (name or id).
-    type: str
-  account:
-    description: Only VMs of this account.
-    type: str
-  domain:
-    description: Only VMs of this domain (id, name or path).
-    type: str
 """
 
 EXAMPLES = r"""
@@ -73,16 +61,13 @@ summary:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import import_volumes
+from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import import_volumes, selection_options
 
 
 class VolumeImportModule(DrModule):
     argument_spec: ClassVar[dict] = {
         "direction": {"type": "str", "choices": ["failover", "failback"], "default": "failover"},
-        "vms": {"type": "list", "elements": "str"},
-        "zone": {"type": "str"},
-        "account": {"type": "str"},
-        "domain": {"type": "str"},
+        **selection_options(),
     }
 
     def run(self):
