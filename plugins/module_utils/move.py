@@ -38,9 +38,11 @@ RTO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def rto_seconds(text):
-    """'90s', '15m', '1h', '2d' -> seconds; None when absent or not of that form."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text or "")
-    return int(match.group(1)) * RTO_UNITS[match.group(2)] if match else None
+    """'90s', '15m', '1h', '1h30m', '2d' -> seconds; None when absent or not of that form."""
+    text = (text or "").strip()
+    if not re.fullmatch(r"(\d+[smhd])+", text):
+        return None
+    return sum(int(n) * RTO_UNITS[unit] for n, unit in re.findall(r"(\d+)([smhd])", text))
 
 
 @dataclass
