@@ -1,0 +1,37 @@
+"""Tier order and planned moves: tier 1 is running before tier 2 starts; a planned failover of a
+healthy zone stops the originals cleanly and a planned failback brings them home."""
+
+from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+
+from .conftest import protected_cloud
+
+
+def test_tier_one_runs_before_tier_two_starts_and_planned_moves_round_trip(tmp_path):
+    server, api, zones = protected_cloud(tmp_path)
+    try:
+        snap = Snapshot(api, network=False)
+        db = next(vm for vm in snap.vms.values() if vm["name"] == "globex-db-1")
+        api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"],
+                            details={"dr.tier": "2"}, fordisplay=True)])
+        StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
+        since = server.ctl("joblog")[-1]["ended"]
+        result = move_vms(api, "failover", zone="zone-a", mode="planned")
+        assert sorted((r["name"], r["tier"], r["error"]) for r in result["vms"]) == [
+            ("acme-app-1", 1, None), ("acme-web-1", 1, None), ("globex-db-1", 2, None)]
+        assert result["vms"][-1]["name"] == "globex-db-1"  # reported in the order moved
+        starts = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "startVirtualMachine"]
+        tier2_start = min(j["started"] for j in starts if j["instanceid"] == db["id"])
+        tier1_running = max(j["ended"] for j in starts if j["instanceid"] != db["id"])
+        assert len(starts) == 3 and tier1_running <= tier2_start
+        stops = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "stopVirtualMachine"]
+        assert len(stops) == 3 and all(j["status"] == 1 for j in stops)  # clean stops: the zone is up
+
+        StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failback")
+        back = move_vms(api, "failback", zone="zone-a", mode="planned")
+        assert back["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0}
+        home = {vm["name"]: vm for vm in api.list("listVirtualMachines", listall=True, zoneid=zones["zone-a"]["id"])}
+        assert all(home[n]["state"] == "Running" for n in ("acme-app-1", "acme-web-1", "globex-db-1"))
+    finally:
+        server.stop()
