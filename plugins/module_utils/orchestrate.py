@@ -170,7 +170,9 @@ def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=Non
         plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
                  "action": "nothing: already done" if m.done_before else
                  ("resume" if m.journal else op)} for m in mapped]
-        return {"changed": False, "plan": plan, "vms": refused, "summary": _summary(plan, refused)}
+        text = [f"{p['name']} (tier {p['tier']}, RTO {p['rto'] or '-'}): {p['action']}" for p in plan]
+        text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
+        return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
     pool_map = {}
     for zone_id in zone_ids:
         pool_map.update(orch.pool_map(zone_id))
