@@ -38,8 +38,12 @@ RTO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def rto_seconds(text):
-    """'90s', '15m', '1h', '1h30m', '2d' -> seconds; None when absent or not of that form."""
-    text = (text or "").strip()
+    """'90s', '15m', '1h', '1h30m', '2d', or plain seconds (45, '45') -> seconds; None when unknown."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return text
+    text = str(text or "").strip().lower()
+    if text.isdigit():
+        return int(text)
     if not re.fullmatch(r"(\d+[smhd])+", text):
         return None
     return sum(int(n) * RTO_UNITS[unit] for n, unit in re.findall(r"(\d+)([smhd])", text))

@@ -10,29 +10,17 @@ concatenated). Everything here is pure: the same results give the same text and 
 from __future__ import annotations
 
 import html
-import re
+
+from .move import rto_seconds
 
 # The steps of plugins/module_utils/move.py, in order, with one colour each; a step we do not
 # know yet still gets a stable colour from EXTRA_COLOURS.
 STEP_COLOURS = {
-    "begin": "#9e9e9e", "stop": "#e53935", "detach": "#fb8c00", "hide": "#8d6e63",
+    "begin": "#9e9e9e", "stop": "#e53935", "record": "#fdd835", "detach": "#fb8c00", "hide": "#8d6e63",
     "import": "#1e88e5", "attach": "#3949ab", "swap": "#8e24aa", "start": "#43a047", "finish": "#00897b",
 }
 EXTRA_COLOURS = ("#f4511e", "#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#00acc1")
-RTO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "failed step", "error")
-
-
-def rto_seconds(text) -> float | None:
-    """`1h`, `30m`, `90s`, `1d`, `1h30m` or a plain number of seconds -> seconds; None if unknown."""
-    if text in (None, ""):
-        return None
-    if isinstance(text, (int, float)):
-        return float(text)
-    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhd]?)", str(text).strip().lower())
-    if not parts or re.sub(r"[\d.\s smhd]", "", str(text).lower()):
-        return None
-    return sum(float(n) * RTO_UNITS[u or "s"] for n, u in parts)
 
 
 def _tier(value):
@@ -178,10 +166,11 @@ def svg_timeline(entries, width=960) -> str:
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
               f'viewBox="0 0 {width} {height}" role="img" aria-label="failover timeline" '
               'font-family="sans-serif" font-size="12">')]
+    digits = 0 if end >= 50 else 1 if end >= 5 else 2  # ticks a fifth of the span apart stay distinct
     for i in range(6):  # the time axis, with ticks
         x = left + (width - left - right) * i / 5
         parts.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 30}" stroke="#e0e0e0"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{end * i / 5:.1f}s</text>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{end * i / 5:.{digits}f}s</text>')
     y = top
     for t in groups:
         parts.append(f'<text x="4" y="{y + 15}" font-weight="bold">{e(_tier_label(t["tier"]))}</text>')
@@ -235,7 +224,7 @@ def html_page(entries, title="cloudstack.dr report") -> str:
     s = summary(entries)
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{e(title)}</title>",
            f"<style>{STYLE}</style></head><body>", f"<h1>{e(title)}</h1>",
-           f"<p>{s['selected']} VMs: {s['done']} done, {s['failed']} failed, RTO missed by {s['rto_missed']}.</p>",
+           f"<p>{s['selected']} VMs: {s['done']} done, {s['failed']} failed, {s['rto_missed']} missed their RTO.</p>",
            "<h2>Tiers</h2>", ("<table><tr><th>tier</th><th>VMs</th><th>done</th><th>failed</th><th>RTO met</th>"
                               "<th>RTO missed</th><th>start (s)</th><th>end (s)</th></tr>")]
     for t in s["tiers"]:

@@ -47,7 +47,9 @@ def test_rule_identities_ignore_ids_order_and_defaults():
         ("tcp", "22", "22", "22", "22")
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), (" 2d ", 172800),
-                                               ("1h30m", 5400), ("", None), ("1x", None), ("soon", None)])
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("90s", 90), ("15m", 900), ("1h", 3600), (" 2d ", 172800), ("1h30m", 5400), ("45", 45), (120, 120),
+    (None, None), ("", None), ("1x", None), ("1w", None), ("soon", None),
+])
 def test_rto_seconds(text, seconds):
     assert rto_seconds(text) == seconds

@@ -29,14 +29,6 @@ RESULTS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("1h", 3600), ("30m", 1800), ("90s", 90), ("1d", 86400), ("1h30m", 5400), ("45", 45), (120, 120),
-    (None, None), ("", None), ("soon", None), ("1w", None),
-])
-def test_rto_seconds(text, seconds):
-    assert report.rto_seconds(text) == seconds
-
-
 def test_entries_are_in_tier_order_with_the_failed_step():
     entries = report.normalise(RESULTS)
     assert [e["name"] for e in entries] == ["app-1", "db-1", "web-2"]
