@@ -62,6 +62,7 @@ class Snapshot:
             self.refresh_network()
 
     def refresh_vms(self):
+        self._aliases = None
         self.vms = _index(self.api.list("listVirtualMachines", listall=True, userdata=True))
         self.vm_details = details_by_resource(
             self.api.list("listResourceDetails", resourcetype="UserVm", listall=True))
@@ -173,8 +174,24 @@ class Snapshot:
             return [vm for vm in pool if self.dr_offering(vm["serviceofferingid"]) or self.details(vm["id"])]
         return [self._named(pool, ref, f"vms[{i}]") for i, ref in enumerate(names)]
 
+    def aliases(self):
+        """{id: original VM id} for every id an original was known by: its own, the owner's id it may
+        have handed to its recovery VM, and its recovery VM's. A move swaps ids, so a list of ids taken
+        before a move (an inventory, an earlier tier) still names the same VMs after it."""
+        if self._aliases is None:
+            self._aliases = {}
+            for pair in self.pairs().values():
+                original = pair.get("original")
+                if original is None:
+                    continue
+                known = (pair.get("recovery", {}).get("id"), self.details(original["id"]).get("dr.user_id"))
+                self._aliases.update({alias: original["id"] for alias in known if alias})
+                self._aliases[original["id"]] = original["id"]
+        return self._aliases
+
     def _named(self, pool, ref, option):
-        matches = [vm for vm in pool if vm["id"] == ref] or [vm for vm in pool if vm["name"] == ref]
+        original_id = self.aliases().get(ref, ref)
+        matches = [vm for vm in pool if vm["id"] == original_id] or [vm for vm in pool if vm["name"] == ref]
         if len(matches) > 1:
             accounts = ", ".join(sorted(vm.get("account", "?") for vm in matches))
             raise InputError(option, f"{len(matches)} VMs are named {ref!r} (accounts {accounts})",

@@ -1,0 +1,99 @@
+"""playbooks/failover.yml and failback.yml through Ansible, on a simulator of this module's own:
+validation stops before any change, tier 1 runs before tier 2, ids and data survive the round
+trip, a re-run changes nothing, and the report has its timeline."""
+
+import pytest
+
+from .conftest import ROOT, playbook
+from .engine.conftest import client_for, protected_cloud
+
+INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
+PROTECTED = ("acme-app-1", "acme-web-1", "globex-db-1")
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("failover")
+    server, api, zones = protected_cloud(tmp)
+    db = next(vm for vm in api.list("listVirtualMachines", listall=True) if vm["name"] == "globex-db-1")
+    api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"], details={"dr.tier": "2"},
+                        fordisplay=True)])
+    yield server, api, zones, tmp
+    server.stop()
+
+
+def run(server, name, tmp, *extra):
+    env = {"CLOUDSTACK_CONFIG": str(server.ini), "PATH": "/usr/bin:/bin"}
+    return playbook(ROOT / "playbooks" / name, env, "-i", INVENTORY, "-e", "dr_zone=zone-a",
+                    "-e", f"dr_progress_log={tmp / 'progress.log'}", *extra)
+
+
+def visible(api, zone_id=None):
+    return {vm["name"]: vm for vm in api.list("listVirtualMachines", listall=True, **({"zoneid": zone_id} if zone_id
+                                                                                     else {}))
+            if vm.get("displayvm", True)}
+
+
+def test_an_unprepared_vm_stops_the_failover_before_any_change(cloud):
+    server, api, zones, tmp = cloud
+    zone_a = zones["zone-a"]["id"]
+    template = api.list("listTemplates", templatefilter="all", zoneid=zone_a)[0]
+    offering = next(o for o in api.list("listServiceOfferings") if o["name"] == "dr-small")
+    net = next(n for n in api.list("listNetworks", listall=True) if n["name"] == "acme-web" and n["zoneid"] == zone_a)
+    [job] = api.run([api.submit("deployVirtualMachine", zoneid=zone_a, serviceofferingid=offering["id"],
+                                templateid=template["id"], name="acme-late-1", networkids=net["id"],
+                                account="acme", domainid=net["domainid"])])
+    before = {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()}
+    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'refused.html'}")
+    assert proc.returncode != 0 and "REFUSED: the VM is not prepared" in proc.stdout
+    assert "nothing was changed" in proc.stdout
+    assert {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()} == before
+    api.run([api.submit("destroyVirtualMachine", id=job.result["virtualmachine"]["id"], expunge=True)])
+
+
+def test_failover_tier_by_tier_with_a_report(cloud):
+    server, api, zones, tmp = cloud
+    before = visible(api, zones["zone-a"]["id"])
+    server.ctl("fail-zone", zone="zone-a")
+    since = server.ctl("joblog")[-1]["ended"]
+    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'failover.html'}")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    after = visible(api)
+    for name in PROTECTED:
+        assert (after[name]["id"], after[name]["zoneid"], after[name]["state"]) == \
+            (before[name]["id"], zones["zone-b"]["id"], "Running")
+    starts = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "startVirtualMachine"]
+    tier2 = before["globex-db-1"]["id"]
+    assert max(j["ended"] for j in starts if j["instanceid"] != tier2) <= \
+        min(j["started"] for j in starts if j["instanceid"] == tier2)
+    page = (tmp / "failover.html").read_text()
+    assert "<svg" in page and "globex-db-1" in page and "tier 2" in page
+    assert "tail -f" in proc.stdout and (tmp / "progress.log").read_text().count("failover tier") >= 10
+
+
+def test_a_rerun_changes_nothing(cloud):
+    server, _, _, tmp = cloud
+    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'again.html'}")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "nothing: already done" in proc.stdout and "failed=1" not in proc.stdout
+
+
+def test_the_owner_sees_one_vm_with_its_id(cloud):
+    server = cloud[0]
+    acme = client_for(server, "acme")
+    names = [vm["name"] for vm in acme.list("listVirtualMachines")]
+    assert sorted(names) == ["acme-app-1", "acme-plain-1", "acme-web-1"]
+
+
+def test_failback_brings_the_data_written_in_the_recovery_zone_home(cloud):
+    server, api, zones, tmp = cloud
+    web = visible(api)["acme-web-1"]
+    root = next(v for v in api.list("listVolumes", virtualmachineid=web["id"], listall=True) if v["type"] == "ROOT")
+    server.ctl("write-marker", volume=root["id"], text="written in zone-b")
+    server.ctl("recover-zone", zone="zone-a")
+    proc = run(server, "failback.yml", tmp, "-e", f"dr_report={tmp / 'failback.html'}")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    home = visible(api)["acme-web-1"]
+    assert (home["id"], home["zoneid"], home["state"]) == (web["id"], zones["zone-a"]["id"], "Running")
+    root = next(v for v in api.list("listVolumes", virtualmachineid=home["id"], listall=True) if v["type"] == "ROOT")
+    assert server.ctl("read-marker", volume=root["id"])["marker"] == "written in zone-b"
