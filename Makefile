@@ -50,9 +50,10 @@ sanity: venv
 unit: venv
 	$(PY) -m pytest -q tests/unit
 
-# Each xdist worker starts its own simulator on a free port.
+# Each xdist worker starts its own simulators on free ports; a test module stays on one worker
+# (loadscope) because its tests share a module-scoped cloud and build on each other in order.
 integration: venv
-	$(PY) -m pytest -q -n 2 tests/integration simulator/tests
+	$(PY) -m pytest -q -n 2 --dist loadscope tests/integration simulator/tests
 
 # The scenario talks to a simulator that this target starts (and stops) around the whole run.
 molecule: venv
