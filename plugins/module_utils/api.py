@@ -129,6 +129,7 @@ class Client:
     retries: int = 3
     retry_backoff: float = 1.0
     poll_interval: float = 1.0
+    first_poll: float = 0.05  # the first pause of a wait; pauses double up to poll_interval
     job_timeout: float = 600.0
 
     def call(self, command: str, target: str | None = None, **params):
@@ -151,7 +152,8 @@ class Client:
         timeout error. Nothing is raised here, so one failed job never hides the others.
         """
         pending = [job for job in jobs if not job.done]
-        for _elapsed in ticks(self.clock, self.job_timeout if timeout is None else timeout, self.poll_interval):
+        for _elapsed in ticks(self.clock, self.job_timeout if timeout is None else timeout, self.poll_interval,
+                              self.first_poll):
             pending = [job for job in pending if not self._poll(job)]
             if not pending:
                 return jobs

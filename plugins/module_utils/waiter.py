@@ -21,16 +21,20 @@ class Clock:
         time.sleep(seconds)
 
 
-def ticks(clock: Clock, timeout: float, interval: float):
+def ticks(clock: Clock, timeout: float, interval: float, first: float | None = None):
     """Yield the elapsed seconds: at once, then every `interval`, while under `timeout`.
 
+    With `first`, the pauses start at `first` and double up to `interval`: a short job is seen
+    as soon as it ends, a long one is still polled at most every `interval`.
     The caller breaks out when it is done; falling off the end means the time is up.
     """
     start = clock.monotonic()
     yield 0.0
     elapsed = 0.0
+    pause = min(first, interval) if first else interval
     while elapsed < timeout:
-        clock.sleep(min(interval, timeout - elapsed))
+        clock.sleep(min(pause, timeout - elapsed))
+        pause = min(pause * 2, interval)
         elapsed = clock.monotonic() - start
         yield elapsed
 

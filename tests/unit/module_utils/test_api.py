@@ -115,7 +115,7 @@ def test_wait_polls_all_jobs_in_one_loop(client, fake, clock):
     assert all(job.done and job.result == {"success": True} and job.error is None for job in jobs)
     polls = [params["jobid"] for command, params in fake.calls if command == "queryAsyncJobResult"]
     assert polls == ["job-1", "job-2"] * 3  # each round polls every pending job
-    assert clock.sleeps == [1.0, 1.0]
+    assert clock.sleeps == [0.05, 0.1]  # quick first polls, doubling up to poll_interval
 
 
 def test_a_failed_job_is_reported_with_its_jobid(client, fake):

@@ -15,3 +15,8 @@ def test_ticks_yield_once_when_there_is_no_time(clock):
 def test_backoff_doubles_and_caps():
     assert [backoff(0.5, n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
     assert backoff(1.0, 10, cap=30.0) == 30.0
+
+
+def test_ticks_start_quick_and_double_up_to_the_interval(clock):
+    list(ticks(clock, timeout=5, interval=1, first=0.25))
+    assert clock.sleeps == [0.25, 0.5, 1, 1, 1, 1, 0.25]
