@@ -54,7 +54,7 @@ def serve(args):
 CTL_ARGS = {
     "fail-zone": ["zone"], "recover-zone": ["zone"], "replicate": ["array?"],
     "write-marker": ["volume", "text"], "read-marker": ["volume"], "seed-tenants": [],
-    "faults": [], "joblog": [], "status": [],
+    "faults": [], "fault-counts": [], "joblog": [], "status": [],
 }
 
 

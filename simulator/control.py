@@ -66,6 +66,15 @@ def set_faults(sim, **changes):
     return dict(sim.faults, api_latency=sim.api_latency, job_latency=sim.jobs.latency)
 
 
+@op("fault-counts")
+def fault_counts(sim, reset=False):
+    """How many faults of each kind were injected since the start (or the last reset)."""
+    counts = dict(sim.fault_counts)
+    if reset:
+        sim.fault_counts.clear()
+    return counts
+
+
 @op("joblog")
 def joblog(sim, since=None):
     """Every async job with its command, instance, status and start/end times (epoch seconds)."""

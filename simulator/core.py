@@ -207,6 +207,7 @@ class Simulator:
         self.random = random.Random(random_seed)
         self.faults = {"rate": fault_rate, "commands": {}, "drop_rate": 0.0, "slow_rate": 0.0,
                        "slow_seconds": 0.0, "job_fail_rate": 0.0}
+        self.fault_counts = {}  # kind of injected fault -> how many, for `ctl fault-counts`
         self.jobs = JobRunner(self, workers=job_workers, latency=job_latency)
         self.jobs.fail_orphans()
 
@@ -327,7 +328,11 @@ class Simulator:
     def inject_fault(self, name):
         rate = self.faults["commands"].get(name, self.faults["rate"])
         if rate and self.random.random() < rate:
+            self.count_fault("error_530")
             raise errors.internal(f"Injected fault: {name} failed", errors.CS_CLOUD_RUNTIME)
+
+    def count_fault(self, kind):
+        self.fault_counts[kind] = self.fault_counts.get(kind, 0) + 1
 
     # -- events -----------------------------------------------------------------------------
     def event(self, etype, description, account, user=None, level="INFO"):

@@ -94,6 +94,7 @@ class JobRunner:
     def _check_faults(self, job):
         faults = self.sim.faults
         if faults["job_fail_rate"] and self.sim.random.random() < faults["job_fail_rate"]:
+            self.sim.count_fault("job_failed")
             raise errors.internal("Injected fault: job failed")
         if job.hypervisor_zone and self.sim.zone_down(job.hypervisor_zone):
             raise errors.unavailable("Unable to reach the hypervisor: its zone is down", errors.CS_RESOURCE_UNAVAILABLE)

@@ -97,10 +97,12 @@ class ApiServer:
         faults = self.sim.faults
         if url.path == "/client/api":
             if faults["drop_rate"] and self.sim.random.random() < faults["drop_rate"]:
+                self.sim.count_fault("dropped")
                 return False  # a dropped connection: no answer at all
             delay = self.sim.api_latency
             if faults["slow_rate"] and self.sim.random.random() < faults["slow_rate"]:
                 delay += faults["slow_seconds"]
+                self.sim.count_fault("slow")
             if delay:
                 await asyncio.sleep(delay)
             params = first_values(url.query)
