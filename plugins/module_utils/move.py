@@ -173,7 +173,8 @@ class MoveRun:
         for m in fresh:
             m.journal = {"op": self.op, "user_id": m.source["id"], "volumes": None, "imported": {}}
         self._save_journal(fresh)
-        self._set_state(moves, STATES[self.op][0], lambda m: m.source)
+        # Only a journaled VM is shown as moving: a failed journal write leaves the state as it was.
+        self._set_state([m for m in moves if m.error is None], STATES[self.op][0], lambda m: m.source)
 
     def _set_state(self, moves, state, visible_on):
         requests = [(m.original["id"], "addResourceDetail", {
@@ -291,7 +292,8 @@ class MoveRun:
 
     def _step_swap(self, moves):
         for m in moves:
-            if m.target["id"] == m.journal["user_id"]:
+            # Ids already swapped: done, unless a run stopped before clearing the swap's journal.
+            if m.target["id"] == m.journal["user_id"] and not self.snap.details(m.original["id"]).get(swap.JOURNAL_KEY):
                 continue
             try:
                 self._swap(m)

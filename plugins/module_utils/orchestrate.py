@@ -66,13 +66,15 @@ class Orchestrator:
             return "the VM is not prepared (it has no recovery VM): run cloudstack.dr.vm_prepare first"
         details = self.snap.details(move.original["id"])
         journal = json.loads(details.get(JOURNAL_KEY) or "{}")
-        _, done, start_from = STATES[self.op]
+        moving, done, start_from = STATES[self.op]
         if journal:
             if journal.get("op") != self.op:
                 return f"a {journal.get('op')} of this VM is in flight: run vm_{journal.get('op')} to finish it first"
             move.journal = journal
             return None  # resumable
         state = details.get("dr.state", "")
+        if state == moving:
+            state = start_from[0]  # no journal: the run that set it stopped before anything moved
         if state == done and self._already_done(move):
             move.done_before = True
             return None
@@ -94,7 +96,9 @@ class Orchestrator:
             return moves, []
         fresh = [m for m in moves if not m.done_before and not self.snap.details(m.original["id"]).get(JOURNAL_KEY)]
         checked = PrepareRun(self.api, self.snap, check_mode=True).run([m.original for m in fresh])
-        drift = {r["id"]: r for r in checked if r["error"] or r["diff"]["before"] != r["diff"]["after"]}
+        # A VM prepare skips (its DR state says moving) has no diff: it cannot be checked, it is not refused.
+        drift = {r["id"]: r for r in checked if r["error"] or r.get("diff", {}).get("before") != r.get("diff", {})
+                 .get("after")}
         keep, refused = [], []
         for m in moves:
             found = drift.get(m.original["id"])
