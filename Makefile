@@ -11,11 +11,12 @@ STAMP := $(VENV)/.installed
 SIM_PYPROJECT := $(wildcard simulator/pyproject.toml)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo test lint sanity unit integration molecule bench-simulator clean
+.PHONY: help venv demo test lint sanity unit integration molecule chaos bench-simulator clean
 
 help:
 	@echo "make demo   start the simulator, link the demo zones, show the links"
 	@echo "make test   lint, sanity, unit, integration, molecule"
+	@echo "make chaos  failover/failback under kills, API faults, restarts (RUNS=20 SEED=random VMS=10)"
 	@echo "other targets: venv lint sanity unit integration molecule bench-simulator clean"
 
 venv: $(STAMP) $(COLLECTION)
@@ -59,6 +60,13 @@ integration: venv
 molecule: venv
 	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(PY) ../scripts/simhost.py --dir ../build/molecule -- \
 		molecule test --all
+
+# Randomized fault injection; prints its seed (SEED=N replays it) and a table; fails on any violation.
+RUNS ?= 20
+SEED ?=
+VMS ?= 10
+chaos: venv
+	$(PY) -m tests.chaos.harness --runs $(RUNS) --vms $(VMS) $(if $(SEED),--seed $(SEED))
 
 # The simulator's own speed: signed calls per second and async jobs in flight.
 bench-simulator: venv
