@@ -318,10 +318,13 @@ class MoveRun:
         state = STATES[self.op][1]
         self._set_state(moves, state, lambda m: m.target)
         self._set_state(moves, state, lambda m: m.source)
+        # The journal goes only once the final state is written: a VM left "moving" without its journal
+        # would be started afresh by the next run, with its volumes already moved.
+        done = [m for m in moves if m.error is None]
         requests = [(m.original["id"], "removeResourceDetail", {
-            "resourcetype": "UserVm", "resourceid": m.original["id"], "key": JOURNAL_KEY}) for m in moves]
-        self._jobs(requests, {m.original["id"]: m for m in moves}, "clearing the journal")
-        for m in moves:
+            "resourcetype": "UserVm", "resourceid": m.original["id"], "key": JOURNAL_KEY}) for m in done]
+        self._jobs(requests, {m.original["id"]: m for m in done}, "clearing the journal")
+        for m in done:
             kept = ", ".join(f"{r['name']} ({r['id']})" for r in m.journal["volumes"])
             m.notes.append(f"source volumes detached and kept for later clean-up: {kept}")
 

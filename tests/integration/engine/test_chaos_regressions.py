@@ -48,3 +48,22 @@ def test_a_swap_journal_left_after_the_ids_moved_is_cleared_by_a_rerun(tmp_path)
         assert all_details(api, swap.JOURNAL_KEY) == [] and all_details(api, "dr.move") == []
     finally:
         server.stop()
+
+
+def test_a_journal_outlives_a_final_state_that_could_not_be_written(tmp_path):
+    server, api, zones = protected_cloud(tmp_path)
+    try:
+        server.ctl("fail-zone", zone="zone-a")
+        cut_after(api, zones["zone-a"]["id"], "failover", STEPS[:-1])
+        server.ctl("faults", commands={"addResourceDetail": 1.0})
+        try:
+            cut_after(api, zones["zone-a"]["id"], "failover", ("finish",))
+        finally:
+            server.ctl("faults", commands={})
+        assert len(all_details(api, "dr.move")) == 3, "the journal stays while the state says moving"
+        result = move_vms(api, "failover", zone="zone-a")
+        assert result["summary"]["failed"] == 0, [r["error"] for r in result["vms"]]
+        assert all_details(api, "dr.move") == []
+        assert {r["value"] for r in all_details(api, "dr.state")} == {"FailedOver"}
+    finally:
+        server.stop()
