@@ -2,6 +2,8 @@
 validation stops before any change, tier 1 runs before tier 2, ids and data survive the round
 trip, a re-run changes nothing, and the report has its timeline."""
 
+import re
+
 import pytest
 
 from .conftest import ROOT, playbook
@@ -11,13 +13,19 @@ INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
 PROTECTED = ("acme-app-1", "acme-web-1", "globex-db-1")
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("failover")
+def tiered_cloud(tmp_path_factory, name):
+    """A protected demo cloud of its own in which globex-db-1 is tier 2 (the acme VMs stay tier 1)."""
+    tmp = tmp_path_factory.mktemp(name)
     server, api, zones = protected_cloud(tmp)
     db = next(vm for vm in api.list("listVirtualMachines", listall=True) if vm["name"] == "globex-db-1")
     api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"], details={"dr.tier": "2"},
                         fordisplay=True)])
+    return server, api, zones, tmp
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    server, api, zones, tmp = tiered_cloud(tmp_path_factory, "failover")
     yield server, api, zones, tmp
     server.stop()
 
@@ -26,6 +34,12 @@ def run(server, name, tmp, *extra):
     env = {"CLOUDSTACK_CONFIG": str(server.ini), "PATH": "/usr/bin:/bin"}
     return playbook(ROOT / "playbooks" / name, env, "-i", INVENTORY, "-e", "dr_zone=zone-a",
                     "-e", f"dr_progress_log={tmp / 'progress.log'}", *extra)
+
+
+def volume_markers(server, api, vm_id):
+    """The content markers of a VM's volumes, root first."""
+    volumes = sorted(api.list("listVolumes", virtualmachineid=vm_id, listall=True), key=lambda v: v["deviceid"])
+    return [server.ctl("read-marker", volume=v["id"])["marker"] for v in volumes]
 
 
 def visible(api, zone_id=None):
@@ -54,6 +68,8 @@ def test_an_unprepared_vm_stops_the_failover_before_any_change(cloud):
 def test_failover_tier_by_tier_with_a_report(cloud):
     server, api, zones, tmp = cloud
     before = visible(api, zones["zone-a"]["id"])
+    markers = {name: volume_markers(server, api, before[name]["id"]) for name in PROTECTED}
+    assert all(markers.values())
     server.ctl("fail-zone", zone="zone-a")
     since = server.ctl("joblog")[-1]["ended"]
     proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'failover.html'}")
@@ -62,6 +78,7 @@ def test_failover_tier_by_tier_with_a_report(cloud):
     for name in PROTECTED:
         assert (after[name]["id"], after[name]["zoneid"], after[name]["state"]) == \
             (before[name]["id"], zones["zone-b"]["id"], "Running")
+        assert volume_markers(server, api, after[name]["id"]) == markers[name], name  # the replicas, in order
     starts = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "startVirtualMachine"]
     tier2 = before["globex-db-1"]["id"]
     assert max(j["ended"] for j in starts if j["instanceid"] != tier2) <= \
@@ -75,7 +92,10 @@ def test_a_rerun_changes_nothing(cloud):
     server, _, _, tmp = cloud
     proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'again.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "nothing: already done" in proc.stdout and "failed=1" not in proc.stdout
+    assert "nothing: already done" in proc.stdout
+    recap = proc.stdout.rpartition("PLAY RECAP")[2]
+    assert re.findall(r"changed=(\d+)", recap) and set(re.findall(r"changed=(\d+)", recap)) == {"0"}, recap
+    assert set(re.findall(r"failed=(\d+)", recap)) == {"0"}, recap
 
 
 def test_the_owner_sees_one_vm_with_its_id(cloud):
@@ -97,3 +117,35 @@ def test_failback_brings_the_data_written_in_the_recovery_zone_home(cloud):
     assert (home["id"], home["zoneid"], home["state"]) == (web["id"], zones["zone-a"]["id"], "Running")
     root = next(v for v in api.list("listVolumes", virtualmachineid=home["id"], listall=True) if v["type"] == "ROOT")
     assert server.ctl("read-marker", volume=root["id"])["marker"] == "written in zone-b"
+
+
+@pytest.fixture(scope="module")
+def failing_cloud(tmp_path_factory):
+    """A second tiered cloud, for a run whose VM starts fail until the test lifts the fault."""
+    server, api, zones, tmp = tiered_cloud(tmp_path_factory, "failing")
+    yield server, api, zones, tmp
+    server.stop()
+
+
+def test_a_failed_tier_holds_the_next_one_and_a_rerun_finishes(failing_cloud):
+    server, api, zones, tmp = failing_cloud
+    before = visible(api, zones["zone-a"]["id"])
+    server.ctl("fail-zone", zone="zone-a")
+    server.ctl("faults", commands={"startVirtualMachine": 1.0})
+    since = server.ctl("joblog")[-1]["ended"]
+    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'failed.html'}")
+    assert proc.returncode != 0
+    assert "tier 2 not started: acme-app-1, acme-web-1 of an earlier tier did not finish" in proc.stdout
+    assert "did not finish" in proc.stdout and (tmp / "failed.html").exists()
+    moved = {j["instanceid"] for j in server.ctl("joblog", since=since) if j["cmd"] == "detachVolume"}
+    tier2 = {v["id"] for v in api.list("listVolumes", listall=True, virtualmachineid=before["globex-db-1"]["id"])}
+    assert moved, "tier 1 detached its volumes"
+    assert tier2 and not moved & tier2, "tier 2 was not touched"
+
+    server.ctl("faults", commands={})
+    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'resumed.html'}")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    after = visible(api)
+    for name in PROTECTED:
+        assert (after[name]["id"], after[name]["zoneid"], after[name]["state"]) == \
+            (before[name]["id"], zones["zone-b"]["id"], "Running"), name
