@@ -90,6 +90,7 @@ def joblog(sim, since=None):
 
 @op("status")
 def status(sim):
-    """Counts of objects by kind and jobs in flight: a health check for scripts."""
+    """Counts of objects by kind, jobs in flight, and API calls answered by command since the start."""
     kinds = sorted(sim.store._rows)
-    return {"objects": {k: len(sim.store.all(k)) for k in kinds}, "jobs_in_flight": sim.jobs.in_flight}
+    return {"objects": {k: len(sim.store.all(k)) for k in kinds}, "jobs_in_flight": sim.jobs.in_flight,
+            "api_calls": dict(sim.call_counts)}

@@ -208,6 +208,7 @@ class Simulator:
         self.faults = {"rate": fault_rate, "commands": {}, "drop_rate": 0.0, "slow_rate": 0.0,
                        "slow_seconds": 0.0, "job_fail_rate": 0.0}
         self.fault_counts = {}  # kind of injected fault -> how many, for `ctl fault-counts`
+        self.call_counts = {}  # command -> authenticated API calls answered, for `ctl status` (benchmarks)
         self.jobs = JobRunner(self, workers=job_workers, latency=job_latency)
         self.jobs.fail_orphans()
 
@@ -254,6 +255,7 @@ class Simulator:
     def call(self, caller, name, raw_params):
         """Answer one API call: (response name, body). Raises ApiError for error answers."""
         command = self.check_available(caller, name)
+        self.call_counts[command.name] = self.call_counts.get(command.name, 0) + 1
         params = {k.lower(): v for k, v in raw_params.items()}
         for hidden in ("command", "response", "apikey", "signature", "signatureversion", "expires", "sessionkey"):
             params.pop(hidden, None)
