@@ -10,6 +10,7 @@ for calls that are safe to repeat, and errors that say which command failed on w
 from __future__ import annotations
 
 import configparser
+import time
 from dataclasses import dataclass, field
 
 from .waiter import Clock, backoff, ticks
@@ -26,6 +27,9 @@ except ImportError:  # reported by the module base class with missing_required_l
 SAFE_PREFIXES = ("list", "query", "get")
 RETRY_ERRORCODES = frozenset({530})
 JOB_PENDING, JOB_SUCCEEDED = 0, 1
+# More pending jobs than this are polled with one paged listAsyncJobs per tick, not one query each.
+BULK_POLL_MIN = 8
+JOB_PAGE_SIZE = 500  # CloudStack's default.page.size, the largest page it answers
 
 # Module option -> `cs` configuration key, for the credentials and connection settings.
 OPTION_TO_CONFIG = {
@@ -118,6 +122,7 @@ class Job:
     result: dict | None = None
     error: CloudStackError | None = None
     done: bool = False
+    submitted: float = field(default_factory=time.time)  # epoch seconds, to bound the job listing
 
 
 @dataclass
@@ -128,9 +133,10 @@ class Client:
     clock: Clock = field(default_factory=Clock)
     retries: int = 3
     retry_backoff: float = 1.0
-    poll_interval: float = 1.0
+    poll_interval: float = 0.25  # one query (or one listing) per tick costs CloudStack little
     first_poll: float = 0.05  # the first pause of a wait; pauses double up to poll_interval
     job_timeout: float = 600.0
+    list_margin: float = 300.0  # seconds of clock skew allowed between us and CloudStack in job listings
 
     def call(self, command: str, target: str | None = None, **params):
         """One synchronous API call; the answer under `<command>response`."""
@@ -148,19 +154,52 @@ class Client:
     def wait(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
         """Poll every pending job in one loop until all finished or the timeout passed.
 
+        A few pending jobs are queried one by one (queryAsyncJobResult); many are read with one paged
+        listAsyncJobs per tick, so a tick costs a page per 500 jobs, not a call per job.
         Each job gets its `result` or `error`; a job still pending at the deadline gets a
         timeout error. Nothing is raised here, so one failed job never hides the others.
         """
         pending = [job for job in jobs if not job.done]
         for _elapsed in ticks(self.clock, self.job_timeout if timeout is None else timeout, self.poll_interval,
                               self.first_poll):
-            pending = [job for job in pending if not self._poll(job)]
+            if len(pending) >= BULK_POLL_MIN:
+                pending = self._poll_listed(pending)
+            else:
+                pending = [job for job in pending if not self._poll(job)]
             if not pending:
                 return jobs
         for job in pending:
             job.error = CloudStackError(job.command, "timed out waiting for the async job", job.target,
                                         jobid=job.jobid)
         return jobs
+
+    def _poll_listed(self, pending: list[Job]) -> list[Job]:
+        """Read the caller's recent jobs page by page until every pending one was seen; the still pending.
+
+        The listing starts at the oldest pending job's submission (less list_margin for clock skew);
+        a job the listing does not show is queried alone, so a listing that fails or leaves jobs out
+        costs speed, never a result.
+        """
+        wanted = {job.jobid for job in pending}
+        since = time.gmtime(min(job.submitted for job in pending) - self.list_margin)
+        seen, page = {}, 1
+        while True:
+            try:
+                answer = self._send("listAsyncJobs", None, {"startdate": time.strftime("%Y-%m-%dT%H:%M:%S+0000", since),
+                                                            "page": page, "pagesize": JOB_PAGE_SIZE})
+            except CloudStackError:
+                break
+            items = (answer or {}).get("asyncjobs") or []
+            seen.update((item["jobid"], item) for item in items if item.get("jobid") in wanted)
+            if len(seen) == len(wanted) or len(items) < JOB_PAGE_SIZE:
+                break
+            page += 1
+        still = []
+        for job in pending:
+            finished = self._record(job, seen[job.jobid]) if job.jobid in seen else self._poll(job)
+            if not finished:
+                still.append(job)
+        return still
 
     def run(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
         """`wait`, then raise the first job error, if any."""
@@ -176,6 +215,10 @@ class Client:
         except CloudStackError as error:
             job.error, job.done = error, True
             return True
+        return self._record(job, answer)
+
+    def _record(self, job: Job, answer: dict) -> bool:
+        """Keep a job's outcome from its queryAsyncJobResult or listAsyncJobs entry; True when finished."""
         if answer.get("jobstatus", JOB_PENDING) == JOB_PENDING:
             return False
         job.done = True

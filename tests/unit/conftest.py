@@ -134,6 +134,11 @@ class FakeCloudStack:
             job["done"] = job["work"]() or True
         return {"jobid": jobid, "jobstatus": 1, "jobresultcode": 0, "jobresult": {"success": True}}
 
+    def _listAsyncJobs(self, startdate=None, page=1, pagesize=500):
+        """The caller's jobs, a page at a time, each as queryAsyncJobResult would answer (one poll each)."""
+        ids = list(self.jobs)[(page - 1) * pagesize:page * pagesize]
+        return {"count": len(self.jobs), "asyncjobs": [self._queryAsyncJobResult(jobid) for jobid in ids]}
+
 
 @pytest.fixture
 def clock():

@@ -135,3 +135,13 @@ def test_wait_gives_up_at_the_timeout(client, fake, clock):
     client.wait([job], timeout=5)
     assert clock.now == 5 and job.error.jobid == job.jobid
     assert "timed out" in job.error.errortext
+
+
+def test_many_pending_jobs_are_read_with_one_listing_per_tick(client, fake, clock):
+    fake.job_polls = 2
+    jobs = [client.submit("removeResourceDetail", f"zone {n}", resourcetype="Zone", resourceid=str(n), key="k")
+            for n in range(20)]
+    client.wait(jobs)
+    assert all(job.done and job.result == {"success": True} and job.error is None for job in jobs)
+    polls = [command for command, _ in fake.calls if command in ("listAsyncJobs", "queryAsyncJobResult")]
+    assert polls == ["listAsyncJobs", "listAsyncJobs"]  # no query per job and tick
