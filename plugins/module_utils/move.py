@@ -258,11 +258,11 @@ class MoveRun:
 
     def _step_attach(self, moves):
         current = self._volumes_by_vm([m.target for m in moves])
+        slots = []
         for m in moves:
             wanted = {m.journal["imported"][r["path"]] for r in m.journal["volumes"]}
-            for vol in current.get(m.target["id"], []):
-                if vol["id"] not in wanted:
-                    self._clear_slot(m, vol)
+            slots += [(m, vol) for vol in current.get(m.target["id"], []) if vol["id"] not in wanted]
+        self._clear_slots(slots)
         # Device order matters (root first, at 0), so each VM's volumes go one at a time while the
         # batch's VMs go together: one round per device position.
         for i in range(max((len(m.journal["volumes"]) for m in moves), default=0)):
@@ -282,29 +282,34 @@ class MoveRun:
                 by_tag[vol_id] = m
             self._jobs(requests, by_tag, "attaching a replicated volume")
 
-    def _clear_slot(self, m, vol):
-        """Remove what stands on the target in place of the moved volumes; delete only a placeholder."""
-        self._jobs([(vol["id"], "detachVolume", {"id": vol["id"]})], {vol["id"]: m}, "detaching the placeholder")
-        if vol.get("state") == "Allocated" and not vol.get("path"):
-            self._sync(m, "deleteVolume", id=vol["id"])
-        else:
-            m.notes.append(f"volume {vol['name']} ({vol['id']}) was on the target VM; detached and kept")
+    def _clear_slots(self, slots):
+        """Remove what stands on the targets in place of the moved volumes (all detached together);
+        delete only a placeholder."""
+        detached = self._jobs([(vol["id"], "detachVolume", {"id": vol["id"]}) for _, vol in slots],
+                              {vol["id"]: m for m, vol in slots}, "detaching the placeholder")
+        for m, vol in slots:
+            if vol["id"] not in detached:
+                continue
+            if vol.get("state") == "Allocated" and not vol.get("path"):
+                self._sync(m, "deleteVolume", id=vol["id"])
+            else:
+                m.notes.append(f"volume {vol['name']} ({vol['id']}) was on the target VM; detached and kept")
 
     def _step_swap(self, moves):
+        first = "original" if self.op == "failover" else "recovery"
+        todo = []
         for m in moves:
             # Ids already swapped: done, unless a run stopped before clearing the swap's journal.
             if m.target["id"] == m.journal["user_id"] and not self.snap.details(m.original["id"]).get(swap.JOURNAL_KEY):
                 continue
-            try:
-                self._swap(m)
-            except CloudStackError as exc:
-                m.error = f"UUID swap: {exc.errortext}"
-            except ValueError as exc:
-                m.error = f"UUID swap: {exc}"
-
-    def _swap(self, m):
-        first = "original" if self.op == "failover" else "recovery"
-        swap.run(self.api, self.snap, {"original": m.original, "recovery": m.recovery}, first)
+            todo.append(m)
+        errors = swap.run_many(self.api, self.snap, [({"original": m.original, "recovery": m.recovery}, first)
+                                                     for m in todo])
+        for m, error in zip(todo, errors):
+            if isinstance(error, CloudStackError):
+                m.error = f"UUID swap: {error.errortext}"
+            elif error is not None:
+                m.error = f"UUID swap: {error}"
 
     def _step_start(self, moves):
         for m in moves:

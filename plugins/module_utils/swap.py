@@ -69,24 +69,59 @@ def run(api, snap, pair, first_role):
     journal lives on the original (details follow a VM through id changes) and names which role went
     first, so a resumed swap continues in the same direction. Raises CloudStackError or ValueError.
     """
-    original = pair["original"]
-    stored = decode(snap.details(original["id"]).get(JOURNAL_KEY))
-    if stored is None:
-        second_role = ROLES[1 - ROLES.index(first_role)]
-        stored = dict(new_journal(pair[first_role]["id"], pair[second_role]["id"]), first=first_role)
-        _detail_job(api, "addResourceDetail", original["id"], details={JOURNAL_KEY: encode(stored)},
-                    fordisplay=False)
-    first = pair[stored["first"]]
-    second = pair[ROLES[1 - ROLES.index(stored["first"])]]
-    for current, new in remaining_calls(stored, step_reached(stored, first["id"], second["id"])):
-        api.call("updateVirtualMachine", id=current, customid=new)
-        for vm in (first, second):
-            if vm["id"] == current:
-                vm["id"] = new
-    _detail_job(api, "removeResourceDetail", original["id"], key=JOURNAL_KEY)
+    error = run_many(api, snap, [(pair, first_role)])[0]
+    if error is not None:
+        raise error
 
 
-def _detail_job(api, command, vm_id, **params):
-    outcome = batch.run(api, [(vm_id, command, dict(params, resourcetype="UserVm", resourceid=vm_id))])[vm_id]
-    if not outcome.ok:
-        raise CloudStackError(command, outcome.error, f"VM {vm_id}")
+def run_many(api, snap, swaps):
+    """`run` for many `(pair, first_role)` at once: the journals are written in one batch of jobs,
+    the id changes go round by round (each pair's three calls stay in order), and the journals are
+    cleared in one batch, so a thousand swaps wait for two job latencies, not two thousand.
+    Returns, per swap, None or the CloudStackError/ValueError that stopped it."""
+    errors = [None] * len(swaps)
+    journals, writes = {}, []
+    for i, (pair, first_role) in enumerate(swaps):
+        stored = decode(snap.details(pair["original"]["id"]).get(JOURNAL_KEY))
+        if stored is None:
+            second_role = ROLES[1 - ROLES.index(first_role)]
+            stored = dict(new_journal(pair[first_role]["id"], pair[second_role]["id"]), first=first_role)
+            writes.append((i, "addResourceDetail", {"resourceid": pair["original"]["id"],
+                                                    "details": {JOURNAL_KEY: encode(stored)}, "fordisplay": False}))
+        journals[i] = stored
+    _detail_jobs(api, writes, errors)
+    calls = {}
+    for i, (pair, _) in enumerate(swaps):
+        if errors[i] is not None:
+            continue
+        stored = journals[i]
+        first = pair[stored["first"]]
+        second = pair[ROLES[1 - ROLES.index(stored["first"])]]
+        try:
+            calls[i] = (first, second, remaining_calls(stored, step_reached(stored, first["id"], second["id"])))
+        except ValueError as exc:
+            errors[i] = exc
+    for step in range(3):
+        for i, (first, second, todo) in calls.items():
+            if errors[i] is not None or step >= len(todo):
+                continue
+            current, new = todo[step]
+            try:
+                api.call("updateVirtualMachine", id=current, customid=new)
+            except CloudStackError as exc:
+                errors[i] = exc
+                continue
+            for vm in (first, second):
+                if vm["id"] == current:
+                    vm["id"] = new
+    _detail_jobs(api, [(i, "removeResourceDetail", {"resourceid": swaps[i][0]["original"]["id"], "key": JOURNAL_KEY})
+                       for i in range(len(swaps)) if errors[i] is None], errors)
+    return errors
+
+
+def _detail_jobs(api, requests, errors):
+    """Run (index, command, params) detail jobs on VMs together; a failure goes to errors[index]."""
+    outcomes = batch.run(api, [(i, command, dict(params, resourcetype="UserVm")) for i, command, params in requests])
+    for i, command, params in requests:
+        if not outcomes[i].ok:
+            errors[i] = CloudStackError(command, outcomes[i].error, f"VM {params['resourceid']}")
