@@ -250,15 +250,21 @@ class PrepareRun(Preparer):
                 if target is None:
                     missing.setdefault(source["id"], (source, []))[1].append(plan)
         vpcs = self._ensure_vpcs(missing)
+        created = []
         for source, users in missing.values():
             try:
-                created = self._create_network(source, users[0], vpcs)
+                network = self._create_network(source, users[0], vpcs)
             except (CloudStackError, PrepareError) as exc:  # one network's failure fails only its VMs
                 for plan in users:
                     self._fail(plan, f"cannot create recovery network for {source['name']}: {exc}")
                 continue
+            created.append((source, network))
             for plan in users:
-                plan.changes.append(f"created recovery network {created['name']} ({created.get('cidr')})")
+                plan.changes.append(f"created recovery network {network['name']} ({network.get('cidr')})")
+        # Every new network's link to its source, in one batch of jobs.
+        batch.run(self.api, [(network["id"], "addResourceDetail", {
+            "resourcetype": "Network", "resourceid": network["id"], "details": {"dr.source_network": source["id"]},
+            "fordisplay": False}) for source, network in created])
         for plan in plans:
             plan.nics = [(s, t or self.snap.recovery_network_for(s["id"]), ip) for s, t, ip in plan.nics]
         self._mirror_egress(plans)
@@ -295,9 +301,6 @@ class PrepareRun(Preparer):
                 raise PrepareError(f"the recovery VPC for {source.get('vpcname') or source['vpcid']} is missing")
             params["vpcid"] = vpc["id"]
         network = self.api.call("createNetwork", **params)["network"]
-        batch.run(self.api, [(network["id"], "addResourceDetail", {
-            "resourcetype": "Network", "resourceid": network["id"], "details": {"dr.source_network": source["id"]},
-            "fordisplay": False})])
         self.snap.networks[network["id"]] = network
         self.snap.network_details.setdefault(network["id"], {})["dr.source_network"] = source["id"]
         return network
