@@ -11,12 +11,13 @@ STAMP := $(VENV)/.installed
 SIM_PYPROJECT := $(wildcard simulator/pyproject.toml)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv demo test lint sanity unit integration molecule chaos bench-simulator clean
+.PHONY: help venv demo test lint sanity unit integration molecule chaos bench bench-simulator clean
 
 help:
 	@echo "make demo   start the simulator, link the demo zones, show the links"
 	@echo "make test   lint, sanity, unit, integration, molecule"
 	@echo "make chaos  failover/failback under kills, API faults, restarts (RUNS=20 SEED=random VMS=10)"
+	@echo "make bench  the DR cycle of N VMs phase by phase, against the cloud's bound (N=1000 LATENCY=1 WORKERS=125 BIG=1)"
 	@echo "other targets: venv lint sanity unit integration molecule bench-simulator clean"
 
 venv: $(STAMP) $(COLLECTION)
@@ -67,6 +68,18 @@ SEED ?=
 VMS ?= 10
 chaos: venv
 	$(PY) -m tests.chaos.harness --runs $(RUNS) --vms $(VMS) $(if $(SEED),--seed $(SEED))
+
+# The DR cycle (configure, prepare, re-prepare, reconcile, failover, failback) of 100 and N VMs
+# (and 5,000 with BIG=1) through ansible-playbook, plus the naive baseline on 100 VMs; results in
+# bench/results/ and the README's Benchmarks table.
+N ?= 1000
+LATENCY ?= 1
+WORKERS ?= 125
+BIG ?=
+bench: venv
+	$(PY) bench/run.py --sizes 100,$(N)$(if $(BIG),$(comma)5000) --latency $(LATENCY) --workers $(WORKERS)
+
+comma := ,
 
 # The simulator's own speed: signed calls per second and async jobs in flight.
 bench-simulator: venv
