@@ -193,7 +193,7 @@ def playbook(name, *args):
     return [str(BIN / "ansible-playbook"), *args, str(ROOT / "playbooks" / f"{name}.yml")]
 
 
-def run_size(n, args, workdir):
+def run_size(n, args, workdir, record, save):
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "sim.db").unlink(missing_ok=True)
     log = workdir / "ansible.log"
@@ -207,7 +207,7 @@ def run_size(n, args, workdir):
         server.ctl("faults", job_latency=args.latency)
         env = ansible_env(server)
         inv = ["-i", str(INVENTORY)]
-        phases = []
+        phases = record["phases"]
 
         def phase(name, cmd, check=True):
             result = run_phase(server, name, cmd, env, log, args.latency, args.workers, CHAIN[name] *
@@ -216,6 +216,7 @@ def run_size(n, args, workdir):
                   f"{result['jobs']:>6} jobs  {result['peak_mb']:>6.0f} MB  bound {result['bound']:>6.1f} s  "
                   f"x{result['ratio'] or '-'}", flush=True)
             phases.append(result)
+            save()
             return result
 
         phase("configure", playbook("configure", "-e", f"@{ROOT / 'bench' / 'vars.yml'}"))
@@ -325,10 +326,10 @@ def markdown(results):
 
 def svg(results):
     """Grouped bars: wall time per phase, one bar per N; hand-written SVG."""
-    runs = results["runs"]
-    phases = [p["phase"] for p in runs[0]["phases"]]
+    runs = [run for run in results["runs"] if run["phases"]]
+    phases = [p["phase"] for p in max(runs, key=lambda run: len(run["phases"]))["phases"]]
     colours = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"]
-    top = max(p["wall"] for run in runs for p in run["phases"]) or 1
+    top = max((p["wall"] for run in runs for p in run["phases"]), default=1) or 1
     width, height, left, bottom, group = 760, 340, 60, 290, 110
     bar = (group - 20) / max(1, len(runs))
     out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
@@ -345,7 +346,7 @@ def svg(results):
     for g, name in enumerate(phases):
         x0 = left + 10 + g * group
         for r, run in enumerate(runs):
-            wall = next(p["wall"] for p in run["phases"] if p["phase"] == name)
+            wall = next((p["wall"] for p in run["phases"] if p["phase"] == name), 0)
             h = (bottom - 30) * wall / top
             x = x0 + r * bar
             out.append(f'<rect x="{x:.0f}" y="{bottom - h:.1f}" width="{bar - 2:.0f}" height="{h:.1f}" '
@@ -392,13 +393,20 @@ def main(argv=None):
                           "latency": args.latency, "workers": args.workers, "cpus": os.cpu_count(),
                           "date": time.strftime("%Y-%m-%d %H:%M"), "chain": CHAIN, "tiers": TIERS},
                "runs": []}
-    work = Path(args.work)
-    for n in sizes:
-        results["runs"].append(run_size(n, args, work / f"n{n}"))
-    if args.naive:
-        print(f"naive baseline, {args.naive} VMs:", flush=True)
-        results["naive"] = run_naive(args.naive, args, work / "naive")
-        print(f"  failover   {results['naive']['wall']:>7.1f} s  {results['naive']['calls']} calls", flush=True)
+    work, out = Path(args.work), Path(args.out)
+
+    def save():  # after every phase, so a long run leaves its figures so far
+        write_reports(results, out, readme=not args.no_readme)
+
+    for i, n in enumerate(sizes):
+        results["runs"].append({"n": n, "protected_vms": n + 3, "phases": []})
+        results["runs"][-1].update(run_size(n, args, work / f"n{n}", results["runs"][-1], save))
+        save()
+        if args.naive and i == 0:  # the baseline next to the smallest size, before the long runs
+            print(f"naive baseline, {args.naive} VMs:", flush=True)
+            results["naive"] = run_naive(args.naive, args, work / "naive")
+            print(f"  failover   {results['naive']['wall']:>7.1f} s  {results['naive']['calls']} calls", flush=True)
+            save()
     print(write_reports(results, Path(args.out), readme=not args.no_readme))
     return 0
 
