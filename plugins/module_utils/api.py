@@ -136,7 +136,7 @@ class Client:
     poll_interval: float = 0.25  # one query (or one listing) per tick costs CloudStack little
     first_poll: float = 0.05  # the first pause of a wait; pauses double up to poll_interval
     job_timeout: float = 600.0
-    list_margin: float = 300.0  # seconds of clock skew allowed between us and CloudStack in job listings
+    list_margin: float = 10.0  # seconds of clock skew allowed between us and CloudStack in job listings
 
     def call(self, command: str, target: str | None = None, **params):
         """One synchronous API call; the answer under `<command>response`."""
