@@ -420,6 +420,7 @@ class PrepareRun(Preparer):
 
     # -- phase 3: public IPs reserved in the recovery networks ---------------------------------
     def _phase_ips(self, plans):
+        self._reserve_source_nat(plans)
         requests, by_tag = [], {}
         for plan in plans:
             mirrored = self._mirrored(plan)
@@ -430,6 +431,13 @@ class PrepareRun(Preparer):
                 if params is None:
                     self._fail(plan, f"no recovery network for public IP {ip['ipaddress']}")
                     break
+                if ip.get("issourcenat"):  # its rules go to the recovery network's own source NAT IP
+                    nat = self._source_nat(params)
+                    if nat is None:
+                        self._fail(plan, f"the recovery network for {ip['ipaddress']} has no source NAT IP")
+                        break
+                    mirrored[ip["ipaddress"]] = nat["id"]
+                    continue
                 tag = f"{plan.original['id']}|{ip['ipaddress']}"
                 requests.append((tag, "associateIpAddress", dict(params, account=ip.get("account"),
                                                                  domainid=ip.get("domainid"))))
@@ -442,6 +450,43 @@ class PrepareRun(Preparer):
             plan.changes.append(f"reserved recovery public IP {ip['ipaddress']} for {source_ip}")
         self._release_surplus(plans)
         return [p for p in plans if p.error is None]
+
+    def _reserve_source_nat(self, plans):
+        """Each isolated recovery network and VPC gets its source NAT IP before any mirrored IP.
+
+        CloudStack makes the first IP associated with a network or VPC that has none its source NAT
+        IP (no static NAT on it), and implementing the network at the first start takes one: reserved
+        here, the recovery zone's addresses are all known before a failover and a mirrored IP is
+        never turned into a source NAT IP.
+        """
+        requests, by_tag = [], {}
+        for plan in plans:
+            for source, target, _ in plan.nics:
+                key = self._source_nat_key(source, target)
+                if key is None or self._source_nat(dict([key])) is not None or f"{key[0]}={key[1]}" in by_tag:
+                    continue
+                owner = self.snap.vpcs[key[1]] if key[0] == "vpcid" else target
+                requests.append((f"{key[0]}={key[1]}", "associateIpAddress", {
+                    key[0]: key[1], "account": owner.get("account"), "domainid": owner.get("domainid")}))
+                by_tag[f"{key[0]}={key[1]}"] = plan
+                plan.changes.append(f"reserved the source NAT IP of recovery {owner['name']}")
+        for result in self._jobs(requests, by_tag).values():
+            self.snap.ips[result["ipaddress"]["id"]] = result["ipaddress"]
+
+    def _source_nat_key(self, source, target):
+        """("networkid" | "vpcid", id) of the recovery network or VPC that has a source NAT IP of its own."""
+        if target is None or source.get("type") == "Shared":
+            return None
+        holder, key = (self.snap.vpcs.get(target["vpcid"]), "vpcid") if target.get("vpcid") else (target, "networkid")
+        services = {s.get("name") for s in (holder or {}).get("service", [])}
+        return (key, holder["id"]) if "SourceNat" in services else None
+
+    def _source_nat(self, target):
+        """The source NAT IP of {"networkid": id} or {"vpcid": id}, None while it has none."""
+        (key, value), = target.items()
+        field_name = "vpcid" if key == "vpcid" else "associatednetworkid"
+        return next((ip for ip in self.snap.ips.values() if ip.get("issourcenat") and ip.get(field_name) == value),
+                    None)
 
     def _mirrored(self, plan):
         """{source public IP address: recovery IP id}: what is stored, then what this run reserved."""
@@ -465,8 +510,14 @@ class PrepareRun(Preparer):
             wanted = {ip["ipaddress"] for ip in plan.ips}
             for source_ip in sorted(set(self._mirrored(plan)) - wanted):
                 rid = self._mirrored(plan).pop(source_ip)
-                requests.append((rid, "disassociateIpAddress", {"id": rid}))
-                by_tag[rid] = plan
+                if self.snap.ips.get(rid, {}).get("issourcenat"):  # the network keeps it: only this VM's rules go
+                    for rule in self.snap.portforward.get(rid, []):
+                        if rule.get("virtualmachineid") == plan.recovery["id"]:
+                            requests.append((rule["id"], "deletePortForwardingRule", {"id": rule["id"]}))
+                            by_tag[rule["id"]] = plan
+                else:
+                    requests.append((rid, "disassociateIpAddress", {"id": rid}))
+                    by_tag[rid] = plan
                 plan.changes.append(f"released the recovery IP of {source_ip}")
         self._jobs(requests, by_tag)
 
@@ -478,11 +529,14 @@ class PrepareRun(Preparer):
                 rid = self._mirrored(plan).get(ip["ipaddress"])
                 if rid is None:
                     continue
-                for i, (text, command, params) in enumerate(self._rule_requests(plan, ip, self.snap.ips[rid])):
+                for text, command, params in self._rule_requests(plan, ip, self.snap.ips[rid]):
                     if command == "enableStaticNat":
                         self._sync(plan, command, **params)
                     else:
-                        tag = f"{rid}:{i}"
+                        # A source NAT IP serves several VMs: its firewall rules are asked for once.
+                        tag = f"{command}:{dump(params)}"
+                        if tag in by_tag:
+                            continue
                         requests.append((tag, command, params))
                         by_tag[tag] = plan
                     plan.changes.append(text)

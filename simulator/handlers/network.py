@@ -300,7 +300,8 @@ def vpc_view(sim, vpc):
 
 def _implement_vpc(sim, vpc):
     if not vpc["implemented"]:
-        take_ip(sim, sim.store.get("zone", vpc["zoneid"]), _owner_of(sim, vpc), vpc=vpc, sourcenat=True)
+        if _source_nat_of(sim, vpc=vpc) is None:
+            take_ip(sim, sim.store.get("zone", vpc["zoneid"]), _owner_of(sim, vpc), vpc=vpc, sourcenat=True)
         vpc["implemented"] = True
         sim.store.touch("vpc", vpc)
 
@@ -369,7 +370,7 @@ def implement(sim, network):
     vpc = sim.store.get("vpc", network.get("vpcid") or "")
     if vpc is not None:
         _implement_vpc(sim, vpc)
-    elif "SourceNat" in sim.store.get("networkoffering", network["networkofferingid"])["supportedservices"]:
+    elif _has_source_nat(sim, network) and _source_nat_of(sim, network=network) is None:
         take_ip(sim, sim.store.get("zone", network["zoneid"]), _owner_of(sim, network), network=network,
                 sourcenat=True)
     vlan = _next_vlan(sim)
@@ -468,6 +469,17 @@ def take_ip(sim, zone, owner, network=None, vpc=None, sourcenat=False, state="Al
     return free
 
 
+def _has_source_nat(sim, network):
+    return "SourceNat" in sim.store.get("networkoffering", network["networkofferingid"])["supportedservices"]
+
+
+def _source_nat_of(sim, network=None, vpc=None):
+    """The source NAT IP of an isolated network (outside a VPC) or of a VPC, None while it has none."""
+    if vpc is not None:
+        return sim.store.first("publicip", vpcid=vpc["id"], issourcenat=True)
+    return sim.store.first("publicip", associatednetworkid=network["id"], issourcenat=True)
+
+
 def _unassign(sim, ip):
     """A VPC IP leaves its tier (the tier is gone) but stays with the VPC."""
     _clear_rules(sim, ip)
@@ -518,8 +530,13 @@ def associate_ip_address(ctx):
         raise errors.invalid(f"Can't associate ip address to network of type {network['type']}")
     target = network or vpc
     zone = ctx.store.get("zone", target["zoneid"])
-    ip = take_ip(ctx.sim, zone, _owner_of(ctx.sim, target), network=network, vpc=vpc or (
-        network.get("vpcid") and ctx.store.get("vpc", network["vpcid"])), state="Allocating")
+    vpc = vpc or (network.get("vpcid") and ctx.store.get("vpc", network["vpcid"]))
+    # As IpAddressManagerImpl.isSourceNatAvailableForNetwork and associateIPToVpc: the first IP of an
+    # isolated network or a VPC without a source NAT IP becomes it, even before the network is implemented.
+    sourcenat = (_source_nat_of(ctx.sim, vpc=vpc) is None if vpc
+                 else _has_source_nat(ctx.sim, network) and _source_nat_of(ctx.sim, network=network) is None)
+    ip = take_ip(ctx.sim, zone, _owner_of(ctx.sim, target), network=network, vpc=vpc, sourcenat=sourcenat,
+                 state="Allocating")
 
     def run():
         ip["state"] = "Allocated"

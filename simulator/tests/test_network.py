@@ -164,6 +164,34 @@ def test_started_vpc_holds_a_source_nat_ip(acme):
     assert job_error(acme.disassociateIpAddress, id=snat["id"])[0] == 431
 
 
+def test_first_ip_of_a_network_or_vpc_without_source_nat_becomes_it(admin, acme):
+    """IpAddressManagerImpl.isSourceNatAvailableForNetwork / associateIPToVpc: even before the network
+    is implemented; static NAT is refused on it, and implementing the network takes no second IP."""
+    net = acme.createNetwork(name="snat-net", zoneid=zone_a(acme), networkofferingid=offering(acme, ISOLATED),
+                             gateway="10.51.0.1", netmask="255.255.255.0")["network"]
+    first = acme.associateIpAddress(networkid=net["id"], fetch_result=True)["ipaddress"]
+    second = acme.associateIpAddress(networkid=net["id"], fetch_result=True)["ipaddress"]
+    assert (first["issourcenat"], second["issourcenat"]) == (True, False)
+    template = admin.listTemplates(templatefilter="executable", zoneid=zone_a(admin))["template"][0]
+    vm = admin.deployVirtualMachine(zoneid=zone_a(admin), templateid=template["id"], name="snat-vm",
+                                    serviceofferingid=admin.listServiceOfferings()["serviceoffering"][0]["id"],
+                                    networkids=net["id"], account="acme", domainid=net["domainid"],
+                                    fetch_result=True)["virtualmachine"]
+    assert {ip["id"] for ip in acme.listPublicIpAddresses(associatednetworkid=net["id"])["publicipaddress"]} == \
+        {first["id"], second["id"]}
+    status, text = api_error(acme.enableStaticNat, ipaddressid=first["id"], virtualmachineid=vm["id"])
+    assert status == 431 and "is a sourceNat ip address" in text
+    assert acme.enableStaticNat(ipaddressid=second["id"], virtualmachineid=vm["id"])["success"]
+    vpc = acme.createVPC(name="snat-vpc", displaytext="snat-vpc", cidr="10.62.0.0/16", zoneid=zone_a(acme),
+                         start=False, vpcofferingid=acme.listVPCOfferings()["vpcoffering"][0]["id"],
+                         fetch_result=True)["vpc"]
+    vpc_ips = [acme.associateIpAddress(vpcid=vpc["id"], fetch_result=True)["ipaddress"] for _ in range(2)]
+    assert [ip["issourcenat"] for ip in vpc_ips] == [True, False]
+    admin.destroyVirtualMachine(id=vm["id"], expunge=True, fetch_result=True)
+    for ip in (second, vpc_ips[1]):
+        acme.disassociateIpAddress(id=ip["id"], fetch_result=True)
+
+
 def test_public_ip_associate_list_disassociate(acme, globex):
     web = network(acme, "acme-web")
     ip = acme.associateIpAddress(networkid=web["id"], fetch_result=True)["ipaddress"]
