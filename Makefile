@@ -16,7 +16,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 help:
 	@echo "make demo   start the simulator, link the demo zones, show the links"
 	@echo "make test   lint, sanity, unit, integration, molecule"
-	@echo "make chaos  failover/failback under kills, API faults, restarts (RUNS=20 SEED=random VMS=10)"
+	@echo "make chaos  failover/failback under kills, API faults, restarts (RUNS=20 SEED=random VMS=50)"
 	@echo "make bench  the DR cycle of N VMs phase by phase, against the cloud's bound (N=1000 LATENCY=1 WORKERS=125 BIG=1)"
 	@echo "other targets: venv lint sanity unit integration molecule bench-simulator clean"
 
@@ -54,8 +54,9 @@ unit: venv
 
 # Each xdist worker starts its own simulators on free ports; a test module stays on one worker
 # (loadscope) because its tests share a module-scoped cloud and build on each other in order.
+# tests/chaos is the fixed-seed sample of `make chaos`.
 integration: venv
-	$(PY) -m pytest -q -n 2 --dist loadscope tests/integration simulator/tests
+	$(PY) -m pytest -q -n 2 --dist loadscope tests/integration simulator/tests tests/chaos
 
 # The scenario talks to a simulator that this target starts (and stops) around the whole run.
 molecule: venv
@@ -65,7 +66,7 @@ molecule: venv
 # Randomized fault injection; prints its seed (SEED=N replays it) and a table; fails on any violation.
 RUNS ?= 20
 SEED ?=
-VMS ?= 10
+VMS ?= 50
 chaos: venv
 	$(PY) -m tests.chaos.harness --runs $(RUNS) --vms $(VMS) $(if $(SEED),--seed $(SEED))
 
