@@ -21,6 +21,10 @@ description:
   - Each public IP of the original with static NAT or port forwarding to it gets a reserved public IP in the
     recovery network with the same static NAT, firewall and port-forwarding rules; the egress rules of each
     isolated network are mirrored too.
+  - Each isolated recovery network and recovery VPC gets its source NAT IP first (CloudStack makes the first
+    IP of a network without one its source NAT IP, where static NAT is refused). Rules on the original's
+    source NAT IP land on it, every recovery public address is known before a failover, and starting the
+    recovery VMs takes no new IP.
   - Every run reconciles drift. A NIC added or removed, a rule added or removed, an offering or user data
     changed on the original makes the recovery VM follow, and the result says exactly what changed.
   - The original VM is never changed, apart from its DR details. When its recovery side cannot be prepared
