@@ -115,13 +115,24 @@ def network_view(sim, network):
     return view
 
 
+def _guest_bounds(network):
+    """(CIDR, lowest, highest, gateway) of the addresses a NIC may take."""
+    return (_cidr(network["cidr"]), ipaddress.IPv4Address(network.get("startip") or "0.0.0.0"),
+            ipaddress.IPv4Address(network.get("endip") or "255.255.255.255"),
+            ipaddress.IPv4Address(network["gateway"]))
+
+
 def _guest_range(network):
     """The addresses a NIC may take: the CIDR's hosts (startip..endip for shared), minus the gateway."""
-    hosts = _cidr(network["cidr"]).hosts()
-    low = ipaddress.IPv4Address(network.get("startip") or "0.0.0.0")
-    high = ipaddress.IPv4Address(network.get("endip") or "255.255.255.255")
-    gateway = ipaddress.IPv4Address(network["gateway"])
-    return (a for a in hosts if low <= a <= high and a != gateway)
+    _, low, high, gateway = bounds = _guest_bounds(network)
+    return (a for a in bounds[0].hosts() if low <= a <= high and a != gateway)
+
+
+def _in_guest_range(network, address):
+    """Whether _guest_range holds `address`, without walking the CIDR (a /16 has 65,534 hosts)."""
+    cidr, low, high, gateway = _guest_bounds(network)
+    is_host = cidr.prefixlen >= 31 or address not in (cidr.network_address, cidr.broadcast_address)
+    return address in cidr and is_host and low <= address <= high and address != gateway
 
 
 def _layout(ctx, zone, vpc):
@@ -385,7 +396,7 @@ def _guest_ip(sim, network, requested):
     used = {n["ipaddress"] for n in sim.store.find("nic", networkid=network["id"])}
     if requested is not None:
         wanted = _ip(requested)
-        if str(wanted) in used or wanted not in set(_guest_range(network)):
+        if str(wanted) in used or not _in_guest_range(network, wanted):
             raise _no_guest_ip(network)
         return str(wanted)
     for address in _guest_range(network):
