@@ -16,6 +16,12 @@ def now():
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
+# Fields that find()/first() look objects up by on hot paths (a VM's NICs, a network's NICs, an
+# object's details, the IPs NATed to a VM): kept in an index so a lookup is not a scan of every row.
+INDEXED = {"nic": ("_vm_pk", "networkid"), "detail": ("resource_pk",), "publicip": ("_vm_pk",),
+           "volume": ("virtualmachineid",)}
+
+
 class Store:
     def __init__(self, path=None):
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
@@ -28,6 +34,8 @@ class Store:
         self._rows = {}  # kind -> {pk: obj}
         self._ids = {}  # kind -> {id: obj}
         self._dirty = {}  # (kind, pk) -> obj or None (deleted)
+        self._by = {}  # (kind, field) -> {value: {pk: obj}}, for the INDEXED fields
+        self._indexed_as = {}  # (kind, pk) -> {field: value} as the index holds it
         self._io = threading.Lock()
         self._next_pk = 1
         for kind, pk, data in self._db.execute("SELECT kind, pk, data FROM objects ORDER BY pk"):
@@ -39,6 +47,27 @@ class Store:
         self._rows.setdefault(kind, {})[obj["_pk"]] = obj
         if "id" in obj:
             self._ids.setdefault(kind, {})[obj["id"]] = obj
+        self._reindex(kind, obj)
+
+    def _reindex(self, kind, obj, removed=False):
+        """Move `obj` to the index buckets of its current field values (changed in place, then touched)."""
+        fields = INDEXED.get(kind)
+        if not fields:
+            return
+        held = self._indexed_as.pop((kind, obj["_pk"]), {})
+        for field in fields:
+            self._by.get((kind, field), {}).get(held.get(field), {}).pop(obj["_pk"], None)
+        if removed:
+            return
+        self._indexed_as[(kind, obj["_pk"])] = {f: obj.get(f) for f in fields}
+        for field in fields:
+            self._by.setdefault((kind, field), {}).setdefault(obj.get(field), {})[obj["_pk"]] = obj
+
+    def _candidates(self, kind, eq):
+        for field in INDEXED.get(kind, ()):
+            if field in eq:
+                return self._by.get((kind, field), {}).get(eq[field], {}).values()
+        return self._rows.get(kind, {}).values()
 
     def add(self, kind, obj):
         obj.setdefault("id", str(uuid.uuid4()))
@@ -58,17 +87,18 @@ class Store:
         return list(self._rows.get(kind, {}).values())
 
     def find(self, kind, **eq):
-        return [o for o in self._rows.get(kind, {}).values() if all(o.get(k) == v for k, v in eq.items())]
+        found = [o for o in self._candidates(kind, eq) if all(o.get(k) == v for k, v in eq.items())]
+        return sorted(found, key=lambda o: o["_pk"]) if INDEXED.get(kind) else found
 
     def first(self, kind, **eq):
-        for o in self._rows.get(kind, {}).values():
-            if all(o.get(k) == v for k, v in eq.items()):
-                return o
-        return None
+        found = self.find(kind, **eq) if INDEXED.get(kind) else (
+            o for o in self._rows.get(kind, {}).values() if all(o.get(k) == v for k, v in eq.items()))
+        return next(iter(found), None)
 
     def touch(self, kind, obj):
         """Mark an object changed in place; it is written at the next flush."""
         self._dirty[(kind, obj["_pk"])] = obj
+        self._reindex(kind, obj)
 
     def change_id(self, kind, obj, new_id):
         ids = self._ids.setdefault(kind, {})
@@ -80,6 +110,7 @@ class Store:
         self.touch(kind, obj)
 
     def delete(self, kind, obj):
+        self._reindex(kind, obj, removed=True)
         self._rows.get(kind, {}).pop(obj["_pk"], None)
         self._ids.get(kind, {}).pop(obj.get("id"), None)
         self._dirty[(kind, obj["_pk"])] = None

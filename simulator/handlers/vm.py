@@ -227,6 +227,7 @@ def create_vm(ctx, plan):
         vol = storage.new_data_volume(ctx, plan["owner"], plan["zone"], plan["disk"], ctx.get("size"),
                                       f"DATA-{vm['_pk']}")
         vol.update(virtualmachineid=vm["id"], deviceid=1, attached=now())
+        ctx.store.touch("volume", vol)
     for key, value in ctx.details_map().items():
         ctx.store.add("detail", {"resource_kind": "vm", "resource_pk": vm["_pk"], "key": key, "value": value,
                                  "fordisplay": True})
