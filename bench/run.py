@@ -70,7 +70,8 @@ def each(server, calls, threads=16):
 
 def build_cloud(server, n):
     """Seed N DR VMs in zone-a and give a third of them the tier-2 offering (job latency is 0 here)."""
-    seeded = server.ctl("seed-tenants", accounts=ACCOUNTS, vms=n, zone="zone-a", dr_fraction=1, volumes_max=3)
+    seeded = server.ctl("seed-tenants", accounts=ACCOUNTS, vms=n, zone="zone-a", dr_fraction=1, volumes_max=3,
+                        recovery_zone="zone-b")
     api = client(server)
     small = next(o for o in api.listServiceOfferings(name="dr-small")["serviceoffering"] if o["name"] == "dr-small")
     tier2 = api.createServiceOffering(name="dr-tier2", displaytext="DR tier 2", cpunumber=small["cpunumber"],

@@ -706,7 +706,7 @@ def _offering(sim, kind, dr):
 
 def _ensure_public_ips(sim, zone, wanted):
     """Add /24 public ranges (100.64.0.0/10) to the zone until `wanted` addresses are free."""
-    taken = {ip["ipaddress"] for ip in sim.store.find("publicip", zoneid=zone["id"])}
+    taken = {ip["ipaddress"] for ip in sim.store.all("publicip")}  # addresses are unique across zones
     block = 0
     while len(sim.store.find("publicip", zoneid=zone["id"], state="Free")) < wanted:
         cidr = f"100.{64 + block // 256}.{block % 256}.0/24"
@@ -760,16 +760,20 @@ def _expose(sim, root, vm, net, port):
 
 
 @control.op("seed-tenants")
-def op_seed_tenants(sim, accounts=10, vms=100, zone="zone-a", dr_fraction=0.5, volumes_max=3, start=True):
+def op_seed_tenants(sim, accounts=10, vms=100, zone="zone-a", dr_fraction=0.5, volumes_max=3, start=True,
+                    recovery_zone=None):
     """N tenant accounts in domain customers, each with an isolated network, and M VMs spread over
     them (DR offerings for a fraction F, 1..volumes_max volumes each, content markers, some with
-    a public IP and a port-forwarding rule); hosts are added when capacity runs out."""
+    a public IP and a port-forwarding rule); hosts are added when capacity runs out. A recovery
+    zone, if named, gets free public IPs for twice what was seeded (mirrors and source NATs)."""
     began = time.monotonic()
     accounts, vms, start = int(accounts), int(vms), start not in (False, "false", 0)
     zone = infra.zone_by_ref(sim, zone)
     root = sim.root_caller()
     ctx = Context(sim, root, sim.spec.get("attachVolume"), {})
     _ensure_public_ips(sim, zone, accounts + vms // IP_EVERY + 1)
+    if recovery_zone:
+        _ensure_public_ips(sim, infra.zone_by_ref(sim, recovery_zone), 2 * (accounts + vms // IP_EVERY + 1))
     tenants = _tenant_accounts(sim, accounts)
     nets = [_tenant_network(sim, root, a, zone) for a in tenants]
     template = next(t for t in sim.store.all("template") if offerings.in_zone(t, zone["id"]))
