@@ -765,7 +765,8 @@ def op_seed_tenants(sim, accounts=10, vms=100, zone="zone-a", dr_fraction=0.5, v
     """N tenant accounts in domain customers, each with an isolated network, and M VMs spread over
     them (DR offerings for a fraction F, 1..volumes_max volumes each, content markers, some with
     a public IP and a port-forwarding rule); hosts are added when capacity runs out. A recovery
-    zone, if named, gets free public IPs for twice what was seeded (mirrors and source NATs)."""
+    zone, if named, gets as many hosts added and free public IPs for twice what was seeded
+    (mirrors and source NATs): room to fail every VM over."""
     began = time.monotonic()
     accounts, vms, start = int(accounts), int(vms), start not in (False, "false", 0)
     zone = infra.zone_by_ref(sim, zone)
@@ -797,6 +798,9 @@ def op_seed_tenants(sim, accounts=10, vms=100, zone="zone-a", dr_fraction=0.5, v
             write_markers(sim, vm)
         if k % IP_EVERY == 0:
             _expose(sim, root, vm, net, 2200 + k // accounts)
+    if recovery_zone and hosts_added:
+        rz = infra.zone_by_ref(sim, recovery_zone)
+        infra.add_hosts(sim, root, sim.store.first("cluster", zoneid=rz["id"]), hosts_added)
     sim.store.flush()
     return {"accounts": accounts, "vms": vms, "volumes": volumes, "hosts_added": hosts_added,
             "seconds": round(time.monotonic() - began, 2)}
