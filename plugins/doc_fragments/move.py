@@ -27,6 +27,7 @@ options:
   progress_log:
     description:
       - A file to which one line per step is appended while the VMs move (C(tail -f) it to follow a long run).
+      - Its directory must exist and be writable; the module checks it before any change.
     type: path
   validate_only:
     description:

@@ -41,6 +41,19 @@ OPTION_TO_CONFIG = {
     "api_verify_ssl_cert": "verify",
 }
 DEFAULT_REGION = "cloudstack"
+UNAUTHORIZED = 401  # CloudStack: "unable to verify user credentials and/or request signature"
+WHERE = "CLOUDSTACK_{env}, or {key} in the api_region section of cloudstack.ini"
+CREDENTIALS_FIX = (
+    "Check api_key and api_secret (" + WHERE.format(env="KEY/CLOUDSTACK_SECRET", key="key/secret") + "): they "
+    "must be the current key pair of an enabled user (registerUserKeys replaces the old pair), and the "
+    "controller's clock must be right (signed requests expire)"
+)
+ENDPOINT_FIX = (
+    "Check api_url (" + WHERE.format(env="ENDPOINT", key="endpoint") + "): it must be the management "
+    "server's API URL, such as https://cloud.example.com/client/api, reachable from the controller"
+)
+# requests' errors for a URL that can never work: not worth another try.
+MALFORMED_URL = ("InvalidURL", "MissingSchema", "InvalidSchema")
 
 
 class ApiConfigError(Exception):
@@ -51,7 +64,7 @@ class CloudStackError(Exception):
     """A failed API call or async job, with CloudStack's own error fields kept apart."""
 
     def __init__(self, command, errortext, target=None, errorcode=None, cserrorcode=None, jobid=None,
-                 transient=False):
+                 transient=False, field=None, fix=None):
         self.command = command
         self.target = target
         self.errortext = errortext
@@ -60,9 +73,13 @@ class CloudStackError(Exception):
         self.jobid = jobid
         # A dropped connection or CloudStack's internal error 530: the same call may succeed later.
         self.transient = transient or errorcode in RETRY_ERRORCODES
+        # The connection option to fix when the failure is the connection's (wrong key, unreachable URL).
+        self.field = field
         where = f" on {target}" if target else ""
         code = f" (errorcode {errorcode})" if errorcode is not None else ""
-        super().__init__(f"{command}{where} failed: {errortext}{code}")
+        option = f"{field}: " if field else ""
+        advice = f". {fix}" if fix else ""
+        super().__init__(f"{option}{command}{where} failed: {errortext}{code}{advice}")
 
     def as_dict(self) -> dict:
         return {
@@ -250,13 +267,26 @@ class Client:
             return getattr(self.cs, command)(**params)
         except CloudStackApiException as exc:
             error = exc.error if isinstance(exc.error, dict) else {}
-            raise CloudStackError(command, error.get("errortext") or str(exc), target, error.get("errorcode"),
-                                  error.get("cserrorcode")) from None
+            code = error.get("errorcode")
+            raise CloudStackError(command, error.get("errortext") or str(exc), target, code, error.get("cserrorcode"),
+                                  **_connection_fault(code, exc)) from None
         except CloudStackException as exc:
             # Not CloudStack's JSON: a proxy's 5xx is worth another try, a wrong endpoint is not.
             server_side = getattr(exc.response, "status_code", 0) >= 500
-            raise CloudStackError(command, " ".join(map(str, exc.args)), target, transient=server_side) from None
+            raise CloudStackError(command, " ".join(map(str, exc.args)), target, transient=server_side,
+                                  **_connection_fault(None, exc)) from None
         except requests.exceptions.RequestException as exc:
             # Never str(exc): requests puts the signed URL, with the API key, in its messages.
             text = f"cannot reach the CloudStack API at {getattr(self.cs, 'endpoint', '?')}: {type(exc).__name__}"
-            raise CloudStackError(command, text, target, transient=True) from None
+            raise CloudStackError(command, text, target, transient=type(exc).__name__ not in MALFORMED_URL,
+                                  field="api_url", fix=ENDPOINT_FIX) from None
+
+
+def _connection_fault(errorcode, exc) -> dict:
+    """`field` and `fix` of a CloudStackError when the connection options are at fault: CloudStack refused
+    the key pair (401), or the endpoint answered without a CloudStack error code (not the API: a 404...)."""
+    if errorcode == UNAUTHORIZED:
+        return {"field": "api_key", "fix": CREDENTIALS_FIX}
+    if errorcode is None and getattr(exc.response, "status_code", 0) < 500:
+        return {"field": "api_url", "fix": ENDPOINT_FIX}
+    return {}

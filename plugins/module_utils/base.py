@@ -10,10 +10,12 @@ input errors become one structured failure here, so modules never format errors 
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import ClassVar
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.errors import NoLogError
 
 from .api import ApiConfigError, Client, CloudStackError, resolve_config
 from .errors import InputError
@@ -43,16 +45,66 @@ def api_argument_spec() -> dict:
     }
 
 
+class _AnsibleModule(AnsibleModule):
+    """AnsibleModule whose argument errors name the option.
+
+    A dict option given a string makes Ansible's no_log scan fail first with a bare "dictionary
+    requested, could not parse JSON or key=value", and Ansible reports only that first error; the
+    type error after it names the option and the type it wants, so that one is reported.
+    """
+
+    def fail_json(self, msg, **kwargs):
+        found = getattr(getattr(self, "validation_result", None), "errors", None)
+        errors = found.errors if found is not None else []
+        if errors and isinstance(errors[0], NoLogError) and msg == errors[0].args[0]:
+            msg = next((error.args[0] for error in errors if not isinstance(error, NoLogError)), msg)
+        super().fail_json(msg=msg, **kwargs)
+
+
+def fail_when_all_refused(result: dict, names, action: str) -> dict:
+    """The result of a move (vm_failover, vm_failback, volume_import), or an InputError when validation
+    refused every VM selected: nothing changed, so the call failed. With some VMs accepted, the others
+    went on and the refused ones are in the result; a plan (validate_only, check mode) is returned as is.
+    """
+    refused = [vm for vm in result.get("vms") or [] if vm.get("refused")]
+    if "plan" in result or not refused or result["summary"]["selected"] > len(refused):
+        return result
+    index = next((i for i, ref in enumerate(names or []) if ref in (refused[0]["name"], refused[0]["id"])), None)
+    reasons = "; ".join(f"{vm['name']}: {vm['error']}" for vm in refused[:5])
+    more = f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""
+    raise InputError("vms" if index is None else f"vms[{index}]",
+                     f"no selected VM may {action}, so nothing was changed. {reasons}{more}",
+                     "Fix what each refusal says and run again (validate_only shows the plan)", result)
+
+
+def check_writable(option: str, path) -> None:
+    """An InputError naming `option` unless the file `path` can be written (appended to) as it is."""
+    if not path:
+        return
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    if os.path.exists(path):
+        ok = os.path.isfile(path) and os.access(path, os.W_OK)
+    else:
+        ok = os.path.isdir(folder) and os.access(folder, os.W_OK)
+    if not ok:
+        raise InputError(option, f"cannot write {path}", "Choose a file in an existing, writable directory")
+
+
 class DrModule:
     """Base of the modules: subclasses set `represent` and `argument_spec` and implement `run`."""
 
     represent: ClassVar[str] = ""
     argument_spec: ClassVar[dict] = {}
     module_kwargs: ClassVar[dict] = {}
+    # Options naming files the module writes: checked before any change.
+    output_paths: ClassVar[tuple] = ()
+    # The engine's name of an option -> this module's (the engine names its selection `vms[0]`...).
+    field_names: ClassVar[dict] = {}
 
     def __init__(self):
         spec = {**api_argument_spec(), **self.argument_spec}
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.module = _AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         if CS_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("cs"), exception=CS_IMPORT_ERROR)
         self._client = None
@@ -91,11 +143,16 @@ class DrModule:
         Engine modules (batches of VMs) call this with their own work instead of plan/apply.
         """
         try:
+            for option in self.output_paths:
+                check_writable(option, self.params[option])
             result = work()
         except CloudStackError as error:
-            self.module.fail_json(msg=str(error), failure=error.as_dict())
+            field = {"field": error.field} if error.field else {}
+            self.module.fail_json(msg=str(error), failure={**error.as_dict(), **field})
         except InputError as error:
-            self.module.fail_json(msg=str(error), failure={"field": error.field})
+            if error.field in self.field_names:
+                error = error.renamed(self.field_names[error.field])
+            self.module.fail_json(msg=str(error), failure={"field": error.field}, **error.result)
         except ApiConfigError as error:
             self.module.fail_json(msg=str(error))
         if not self.module._diff:

@@ -114,7 +114,7 @@ def read_pools(client) -> dict | None:
     try:
         return {pool["id"]: pool for pool in client.list("listStoragePools")}
     except CloudStackError as error:
-        if error.errorcode is None:  # not a refusal: the API itself failed
+        if error.errorcode is None or error.field:  # not a refusal: the API (or the key pair) failed
             raise
         return None
 

@@ -23,6 +23,14 @@ EXTRA_COLOURS = ("#f4511e", "#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#00acc1
 COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "failed step", "error")
 
 
+class BadResult(TypeError):
+    """A result the report cannot read; `field` names it (results[2].step_seconds), `problem` says why."""
+
+    def __init__(self, field: str, problem: str):
+        self.field, self.problem = field, problem
+        super().__init__(f"{field} {problem}")
+
+
 def _tier(value):
     try:
         return int(value)
@@ -37,13 +45,28 @@ def _number(value):
         return None
 
 
+def _steps(value, index) -> dict:
+    """A result's step_seconds, {step: seconds}; BadResult when it is not that."""
+    seconds = {str(k): _number(v or 0) for k, v in value.items()} if isinstance(value, dict) else {}
+    if not isinstance(value, dict) or None in seconds.values():
+        raise BadResult(f"results[{index}].step_seconds", f"must map step names to seconds, not {value!r}")
+    return seconds
+
+
+def _notes(value, index) -> list:
+    if not isinstance(value, list):
+        raise BadResult(f"results[{index}].notes", f"must be a list of texts, not {value!r}")
+    return value
+
+
 def normalise(results) -> list[dict]:
     """The entries the report needs, tolerant of partial results (a VM refused before any step)."""
     out = []
-    for raw in results or []:
+    for index, raw in enumerate(results or []):
         if not isinstance(raw, dict):
-            raise TypeError(f"each result must be a dict (a `vms` entry of vm_failover/vm_failback), not {raw!r}")
-        steps = {str(k): float(v or 0) for k, v in (raw.get("step_seconds") or {}).items()}
+            raise BadResult(f"results[{index}]", f"must be a dict (a `vms` entry of vm_failover/vm_failback), "
+                                                 f"not {raw!r}")
+        steps = _steps(raw.get("step_seconds") or {}, index)
         started, ended = _number(raw.get("started")), _number(raw.get("ended"))
         seconds = _number(raw.get("seconds"))
         if seconds is None:
@@ -60,7 +83,7 @@ def normalise(results) -> list[dict]:
             "steps": steps, "started": started, "ended": ended, "seconds": round(seconds, 3),
             "rto": "" if raw.get("rto") is None else str(raw.get("rto")), "rto_met": None if failed else met,
             "failed_step": (list(steps)[-1] if steps else "") if failed else "",
-            "notes": list(raw.get("notes") or []),
+            "notes": _notes(raw.get("notes") or [], index),
         })
     return sorted(out, key=lambda e: (_tier_key(e["tier"]), e["started"] or 0.0, e["name"]))
 

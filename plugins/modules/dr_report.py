@@ -151,8 +151,8 @@ class DrReport(DrModule):
     def run(self) -> dict:
         try:
             entries = report.normalise(self.params["results"])
-        except TypeError as error:
-            raise InputError("results", str(error),
+        except report.BadResult as error:
+            raise InputError(error.field, error.problem,
                              "Pass the `vms` lists that vm_failover or vm_failback returned") from error
         result = {"changed": False, "text": report.text(entries, self.params["title"]),
                   "summary": report.summary(entries)}

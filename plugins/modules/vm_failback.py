@@ -22,7 +22,8 @@ description:
   - No volume that holds data is ever deleted. The only volume deleted is a recovery VM's placeholder
     root that was never materialised (state Allocated, no file).
   - VMs that may not move are refused with the reason and the fix, and the others go on; per-VM failures
-    do not fail the module. Needs a root admin's API key.
+    do not fail the module. When every selected VM is refused, nothing changes and the module fails
+    with the refusals. Needs a root admin's API key.
 author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
@@ -83,7 +84,7 @@ summary:
 
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule, fail_when_all_refused
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import (
     move_options,
     move_vms,
@@ -91,13 +92,15 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import (
 
 
 class VmFailbackModule(DrModule):
+    output_paths: ClassVar[tuple] = ("progress_log",)
     argument_spec: ClassVar[dict] = move_options(default_mode="planned")
 
     def run(self):
         p = self.params
-        return move_vms(self.client, "failback", p["vms"], p["zone"], p["account"], p["domain"], p["tier"],
-                        p["mode"], p["allow_drift"], p["force"], p["progress_log"],
-                        validate_only=p["validate_only"] or self.module.check_mode)
+        result = move_vms(self.client, "failback", p["vms"], p["zone"], p["account"], p["domain"], p["tier"],
+                          p["mode"], p["allow_drift"], p["force"], p["progress_log"],
+                          validate_only=p["validate_only"] or self.module.check_mode)
+        return fail_when_all_refused(result, p["vms"], "failback")
 
 
 def main():

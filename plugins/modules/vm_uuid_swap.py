@@ -73,6 +73,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import s
 
 
 class VmUuidSwapModule(DrModule):
+    field_names: ClassVar[dict] = {"vms[0]": "vm"}  # the engine selects the VM as a list of one
     argument_spec: ClassVar[dict] = {
         "vm": {"type": "str", "required": True},
         "holder": {"type": "str", "choices": ["original", "recovery"], "default": "original"},

@@ -19,6 +19,8 @@ description:
   - These are the import and attach steps of M(cloudstack.dr.vm_failover) and M(cloudstack.dr.vm_failback),
     which call them themselves. Running them alone starts the move's journal, so a later vm_failover or
     vm_failback continues from here.
+  - VMs that may not move are refused with the reason and the fix. When every selected VM is refused,
+    nothing changes and the module fails with the refusals.
   - Needs a root admin's API key.
 author:
   - cloudstack.dr contributors
@@ -60,7 +62,7 @@ summary:
 
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule, fail_when_all_refused
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import import_volumes, selection_options
 
 
@@ -72,8 +74,9 @@ class VolumeImportModule(DrModule):
 
     def run(self):
         p = self.params
-        return import_volumes(self.client, p["direction"], p["vms"], p["zone"], p["account"], p["domain"],
-                              check_mode=self.module.check_mode)
+        result = import_volumes(self.client, p["direction"], p["vms"], p["zone"], p["account"], p["domain"],
+                                check_mode=self.module.check_mode)
+        return fail_when_all_refused(result, p["vms"], f"have its volumes imported for {p['direction']}")
 
 
 def main():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -58,12 +59,18 @@ def zone_link(env, options: dict, check=False, diff=False) -> tuple[int, dict, s
 
 def module(name, env, options: dict, check=False, diff=False) -> tuple[int, dict, str]:
     """One ad-hoc call of cloudstack.dr.<name>: its exit code, the module's result, what was printed before it."""
+    proc, result, printed = adhoc(name, env, options, check, diff)
+    return proc.returncode, result, printed
+
+
+def adhoc(name, env, options: dict, check=False, diff=False) -> tuple[subprocess.CompletedProcess, dict, str]:
+    """`module`, with the whole process (its stdout and stderr) instead of the exit code."""
     args = [str(BIN / "ansible"), "localhost", "-m", f"cloudstack.dr.{name}", "-a", json.dumps(options)]
     proc = ansible(args + ["--check"] * check + ["--diff"] * diff, env)
     # The ad-hoc output ends with "localhost | CHANGED => {...json...}", after any diff.
     printed, _, result = ("\n" + proc.stdout).rpartition("\nlocalhost | ")
     try:
-        return proc.returncode, json.loads(result.split(" => ", 1)[1]), printed
+        return proc, json.loads(result.split(" => ", 1)[1]), printed
     except (IndexError, json.JSONDecodeError):
         pytest.fail(f"no module result (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
 
@@ -94,3 +101,46 @@ def linked(env):
 def untouched(sim, resourcetype: str, listing: str) -> bool:
     """No object of `listing` has a dr.* detail."""
     return all(details == {} for details in resource_details(sim, resourcetype, listing).values())
+
+
+# What a fingerprint of the cloud lists as a root admin, and the resource types whose details it reads:
+# everything the collection could change. ALL: every account's objects.
+ALL = {"listall": True}
+CLOUD_LISTINGS = {
+    "zones": ("listZones", {}), "pods": ("listPods", {}), "clusters": ("listClusters", {}), "hosts": ("listHosts", {}),
+    "storage_pools": ("listStoragePools", {}), "service_offerings": ("listServiceOfferings", {}),
+    "disk_offerings": ("listDiskOfferings", {}), "alerts": ("listAlerts", {}),
+    "templates": ("listTemplates", {"templatefilter": "all", **ALL}), "vms": ("listVirtualMachines", {"userdata": True, **ALL}),
+    "volumes": ("listVolumes", ALL), "networks": ("listNetworks", ALL), "vpcs": ("listVPCs", ALL),
+    "public_ips": ("listPublicIpAddresses", ALL), "firewall_rules": ("listFirewallRules", ALL),
+    "port_forwarding_rules": ("listPortForwardingRules", ALL), "egress_rules": ("listEgressFirewallRules", ALL),
+    "tags": ("listTags", ALL), "accounts": ("listAccounts", ALL), "users": ("listUsers", ALL),
+}
+DETAIL_TYPES = ("Zone", "Pod", "Cluster", "Host", "Storage", "ServiceOffering", "DiskOffering", "Template",
+                "UserVm", "Volume", "Network", "Vpc", "PublicIpAddress", "FirewallRule")
+
+
+def fingerprint(server) -> dict:
+    """The whole cloud as a root admin sees it: every listing of CLOUD_LISTINGS (VMs with their state, zone
+    and displayvm, hidden ones included), every resource detail of DETAIL_TYPES, and the simulator's object
+    counts. Two fingerprints are equal when nothing in the cloud changed. Users (with their API keys) are
+    kept as digests, so a failed comparison prints no key."""
+    conf = server.section()
+    api = cs.CloudStack(endpoint=conf["endpoint"], key=conf["key"], secret=conf["secret"])
+
+    def canonical(items):
+        return sorted(json.dumps(item, sort_keys=True) for item in items)
+
+    out = {"objects": server.ctl("status")["objects"]}
+    for name, (command, params) in CLOUD_LISTINGS.items():
+        out[name] = canonical(getattr(api, command)(fetch_list=True, **params))
+    out["users"] = [hashlib.sha256(user.encode()).hexdigest() for user in out["users"]]
+    for resourcetype in DETAIL_TYPES:
+        out[f"details {resourcetype}"] = canonical(api.listResourceDetails(resourcetype=resourcetype, fetch_list=True))
+    return out
+
+
+def api_writes(before: dict, after: dict) -> dict:
+    """Commands other than list/query/get that the simulator answered between two `ctl status` api_calls."""
+    return {command: count - before.get(command, 0) for command, count in after.items()
+            if count != before.get(command, 0) and not command.startswith(("list", "query", "get"))}

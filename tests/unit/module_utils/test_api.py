@@ -145,3 +145,22 @@ def test_many_pending_jobs_are_read_with_one_listing_per_tick(client, fake, cloc
     assert all(job.done and job.result == {"success": True} and job.error is None for job in jobs)
     polls = [command for command, _ in fake.calls if command in ("listAsyncJobs", "queryAsyncJobResult")]
     assert polls == ["listAsyncJobs", "listAsyncJobs"]  # no query per job and tick
+
+
+def test_rejected_credentials_name_the_key_and_the_fix(clock):
+    flaky = Flaky(1, api_error(401, "unable to verify user credentials and/or request signature"))
+    with pytest.raises(CloudStackError) as info:
+        Client(flaky, clock=clock).call("listZones")
+    assert info.value.field == "api_key" and str(info.value).startswith("api_key: listZones failed")
+    assert "Check api_key and api_secret" in str(info.value) and flaky.calls == 1
+
+
+@pytest.mark.parametrize(("error", "calls"), [(requests.exceptions.ConnectionError("refused"), 4),
+                                              (requests.exceptions.MissingSchema("no scheme"), 1)])
+def test_an_unreachable_or_malformed_endpoint_names_api_url(clock, error, calls):
+    flaky = Flaky(10, error)
+    with pytest.raises(CloudStackError) as info:
+        Client(flaky, clock=clock).call("listZones")
+    assert info.value.field == "api_url" and "Check api_url" in str(info.value)
+    assert flaky.calls == calls  # a URL without a scheme never works: not retried
+    assert "PLAINKEY" not in str(info.value).replace(Flaky.endpoint, "")

@@ -126,3 +126,12 @@ def test_same_results_same_page():
 def test_empty_results():
     assert report.text([])[-1] == "no VM results"
     svg_of(report.html_page([]))
+
+
+@pytest.mark.parametrize(("entry", "field"), [({"step_seconds": {"stop": "slow"}}, "results[1].step_seconds"),
+                                              ({"step_seconds": [1]}, "results[1].step_seconds"),
+                                              ({"notes": "text"}, "results[1].notes")])
+def test_unreadable_results_name_the_entry(entry, field):
+    with pytest.raises(report.BadResult) as info:
+        report.normalise([{"name": "ok"}, entry])
+    assert info.value.field == field
