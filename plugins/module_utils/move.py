@@ -176,11 +176,17 @@ class MoveRun:
         # Only a journaled VM is shown as moving: a failed journal write leaves the state as it was.
         self._set_state([m for m in moves if m.error is None], STATES[self.op][0], lambda m: m.source)
 
-    def _set_state(self, moves, state, visible_on):
-        requests = [(m.original["id"], "addResourceDetail", {
-            "resourcetype": "UserVm", "resourceid": visible_on(m)["id"], "fordisplay": True,
-            "details": {"dr.state": state}}) for m in moves]
-        self._jobs(requests, {m.original["id"]: m for m in moves}, "writing the DR state")
+    def _set_state(self, moves, state, *visible_on):
+        """dr.state on the VM(s) each of `visible_on` picks, all in one batch of jobs."""
+        requests, by_tag = [], {}
+        for m in moves:
+            for k, vm in enumerate(pick(m) for pick in visible_on):
+                tag = f"{m.original['id']}:{k}"
+                requests.append((tag, "addResourceDetail", {
+                    "resourcetype": "UserVm", "resourceid": vm["id"], "fordisplay": True,
+                    "details": {"dr.state": state}}))
+                by_tag[tag] = m
+        self._jobs(requests, by_tag, "writing the DR state")
 
     def _step_stop(self, moves):
         requests, by_tag = [], {}
@@ -320,9 +326,7 @@ class MoveRun:
         self._jobs(requests, {m.target["id"]: m for m in moves}, "starting the target VM")
 
     def _step_finish(self, moves):
-        state = STATES[self.op][1]
-        self._set_state(moves, state, lambda m: m.target)
-        self._set_state(moves, state, lambda m: m.source)
+        self._set_state(moves, STATES[self.op][1], lambda m: m.target, lambda m: m.source)
         # The journal goes only once the final state is written: a VM left "moving" without its journal
         # would be started afresh by the next run, with its volumes already moved.
         done = [m for m in moves if m.error is None]

@@ -40,7 +40,7 @@ def build_golden(workdir: Path, vms: int, job_latency: float) -> Path:
     (workdir / "sim.db").unlink(missing_ok=True)
     server = Server(workdir, seed="demo", job_latency=job_latency).start()
     try:
-        server.ctl("seed-tenants", accounts=max(1, vms // 10), vms=vms, zone=HOME, dr_fraction=1.0)
+        server.ctl("seed-tenants", accounts=max(1, vms // 10), vms=vms, zone=HOME, dr_fraction=1.0, recovery_zone=AWAY)
         server.stop()
         server.start()  # the credentials file now names the tenants too
         env = ansible_env(server)
