@@ -59,8 +59,9 @@ def sync(sim, source, cutoff=None):
             target["files"][path] = dict(f)
             copied += 1
     source["last_sync"] = now()
-    sim.store.touch("array", source)
-    sim.store.touch("array", target)
+    if copied:  # an array is written out whole at the next flush: thousands of files, so only when changed
+        sim.store.touch("array", source)
+        sim.store.touch("array", target)
     return copied
 
 
