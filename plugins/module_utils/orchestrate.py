@@ -43,6 +43,8 @@ class Orchestrator:
 
     # -- selection and validation ------------------------------------------------------------------
     def select(self, names=None, zone=None, account=None, domain=None, tier=None):
+        if tier is not None and tier < 1:
+            raise InputError("tier", f"{tier} is not a DR tier", "Give a tier of 1 or more, as the DR offerings set")
         """(moves, refusals): refusals are result entries saying why a VM may not move."""
         moves, refused = [], []
         for vm in self.snap.originals(names, zone, account, domain):

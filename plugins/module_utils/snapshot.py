@@ -165,6 +165,7 @@ class Snapshot:
         every original VM of a DR offering in the zone/account is selected.
         """
         zone_id = self.zone_id(zone) if zone else None
+        self._check_owner_filters(account, domain)
         pool = [vm for vm in self.vms.values()
                 if self.details(vm["id"]).get("dr.role") != "recovery"
                 and (zone_id is None or vm["zoneid"] == zone_id)
@@ -173,6 +174,21 @@ class Snapshot:
         if not names:
             return [vm for vm in pool if self.dr_offering(vm["serviceofferingid"]) or self.details(vm["id"])]
         return [self._named(pool, ref, f"vms[{i}]") for i, ref in enumerate(names)]
+
+    def _check_owner_filters(self, account, domain):
+        """An InputError for an account or domain filter that names nothing this key can see: a typo must
+        not select no VM and report success."""
+        vms = self.vms.values()
+        if account is not None and not any(vm.get("account") == account for vm in vms) \
+                and not self.api.list("listAccounts", name=account, listall=True):
+            raise InputError("account", f"no account named {account!r} is visible to this API key",
+                             "Check the account's name, or leave account out")
+        if domain is not None and not any(domain in (vm.get("domainid"), vm.get("domain"), vm.get("domainpath"))
+                                          for vm in vms):
+            known = self.api.list("listDomains", listall=True)
+            if not any(domain in (d.get("id"), d.get("name"), d.get("path")) for d in known):
+                raise InputError("domain", f"no domain has the name, id or path {domain!r}",
+                                 "Use one of: " + ", ".join(sorted(d.get("path") or d["name"] for d in known)))
 
     def aliases(self):
         """{id: original VM id} for every id an original was known by: its own, the owner's id it may

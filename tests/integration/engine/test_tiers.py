@@ -1,8 +1,11 @@
 """Tier order and planned moves: tier 1 is running before tier 2 starts; a planned failover of a
 healthy zone stops the originals cleanly and a planned failback brings them home."""
 
+import pytest
+from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
 from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
 
 from .conftest import protected_cloud
@@ -33,5 +36,27 @@ def test_tier_one_runs_before_tier_two_starts_and_planned_moves_round_trip(tmp_p
         assert back["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0}
         home = {vm["name"]: vm for vm in api.list("listVirtualMachines", listall=True, zoneid=zones["zone-a"]["id"])}
         assert all(home[n]["state"] == "Running" for n in ("acme-app-1", "acme-web-1", "globex-db-1"))
+    finally:
+        server.stop()
+
+
+def test_filters_that_name_nothing_are_refused_before_any_change(tmp_path):
+    server, api, _ = protected_cloud(tmp_path)
+    try:
+        before = server.ctl("status")["api_calls"]
+        for kwargs, option, fix in (({"account": "acmee"}, "account", "Check the account's name"),
+                                    ({"domain": "custmers"}, "domain", "Use one of: ROOT"),
+                                    ({"tier": 0}, "tier", "a tier of 1 or more")):
+            with pytest.raises(InputError) as info:
+                move_vms(api, "failover", zone="zone-a", **kwargs)
+            assert info.value.field == option and fix in info.value.fix, info.value
+        with pytest.raises(InputError) as info:
+            prepare_vms(api, zone="zone-a", account="acmee")
+        assert info.value.field == "account"
+        writes = {c: n for c, n in server.ctl("status")["api_calls"].items()
+                  if not c.startswith(("list", "query")) and n != before.get(c)}
+        assert writes == {}
+        # An account that exists but has no DR VM selects nothing, without an error.
+        assert move_vms(api, "failover", zone="zone-a", account="customers-admin")["vms"] == []
     finally:
         server.stop()
