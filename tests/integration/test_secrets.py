@@ -159,4 +159,5 @@ def test_the_inventory_with_a_wrong_secret_fails_without_showing_it(cloud, wrong
     # plugin's error is printed, with the fix, and must carry no secret either.
     proc, log = run(cloud, "prepare.yml", wrong_ini, "-i", INVENTORY)
     assert "Check api_key and api_secret" in proc.stdout + proc.stderr, proc.stdout[-3000:] + proc.stderr
+    assert proc.returncode != 0 and "The inventory has no DR-protected VM" in proc.stdout
     assert_secret_free(cloud[0], proc, log)
