@@ -64,10 +64,11 @@ class Store:
             self._by.setdefault((kind, field), {}).setdefault(obj.get(field), {})[obj["_pk"]] = obj
 
     def _candidates(self, kind, eq):
+        """The objects that may match `eq`, and whether they came from an index (not in _pk order)."""
         for field in INDEXED.get(kind, ()):
             if field in eq:
-                return self._by.get((kind, field), {}).get(eq[field], {}).values()
-        return self._rows.get(kind, {}).values()
+                return self._by.get((kind, field), {}).get(eq[field], {}).values(), True
+        return self._rows.get(kind, {}).values(), False
 
     def add(self, kind, obj):
         obj.setdefault("id", str(uuid.uuid4()))
@@ -87,13 +88,15 @@ class Store:
         return list(self._rows.get(kind, {}).values())
 
     def find(self, kind, **eq):
-        found = [o for o in self._candidates(kind, eq) if all(o.get(k) == v for k, v in eq.items())]
-        return sorted(found, key=lambda o: o["_pk"]) if INDEXED.get(kind) else found
+        candidates, indexed = self._candidates(kind, eq)
+        found = [o for o in candidates if all(o.get(k) == v for k, v in eq.items())]
+        return sorted(found, key=lambda o: o["_pk"]) if indexed else found
 
     def first(self, kind, **eq):
-        found = self.find(kind, **eq) if INDEXED.get(kind) else (
-            o for o in self._rows.get(kind, {}).values() if all(o.get(k) == v for k, v in eq.items()))
-        return next(iter(found), None)
+        candidates, indexed = self._candidates(kind, eq)
+        if indexed:
+            return next(iter(self.find(kind, **eq)), None)
+        return next((o for o in candidates if all(o.get(k) == v for k, v in eq.items())), None)
 
     def touch(self, kind, obj):
         """Mark an object changed in place; it is written at the next flush."""

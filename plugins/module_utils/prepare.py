@@ -515,10 +515,11 @@ class PrepareRun(Preparer):
                         if rule.get("virtualmachineid") == plan.recovery["id"]:
                             requests.append((rule["id"], "deletePortForwardingRule", {"id": rule["id"]}))
                             by_tag[rule["id"]] = plan
+                    plan.changes.append(f"removed the port forwarding of {source_ip} from the recovery source NAT IP")
                 else:
                     requests.append((rid, "disassociateIpAddress", {"id": rid}))
                     by_tag[rid] = plan
-                plan.changes.append(f"released the recovery IP of {source_ip}")
+                    plan.changes.append(f"released the recovery IP of {source_ip}")
         self._jobs(requests, by_tag)
 
     # -- phase 4: static NAT, firewall and port-forwarding rules -------------------------------
