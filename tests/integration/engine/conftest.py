@@ -70,9 +70,13 @@ def map_storage(api, zones):
 def protected_cloud(tmp):
     """A started demo simulator, configured (link, DR offering, storage maps) with its DR VMs prepared."""
     server = Server(tmp).start()
-    api = client_for(server)
-    zones = configure_demo(api)
-    map_storage(api, zones)
-    results = prepare_vms(api, zone="zone-a")
-    assert results["summary"]["failed"] == 0, results
+    try:
+        api = client_for(server)
+        zones = configure_demo(api)
+        map_storage(api, zones)
+        results = prepare_vms(api, zone="zone-a")
+        assert results["summary"]["failed"] == 0, results
+    except BaseException:  # a failed set-up must not leave its simulator running
+        server.stop()
+        raise
     return server, api, zones
