@@ -3,6 +3,7 @@ validation stops before any change, tier 1 runs before tier 2, ids and data surv
 trip, a re-run changes nothing, and the report has its timeline."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -13,21 +14,21 @@ INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
 PROTECTED = ("acme-app-1", "acme-web-1", "globex-db-1")
 
 
+@contextmanager
 def tiered_cloud(tmp_path_factory, name):
     """A protected demo cloud of its own in which globex-db-1 is tier 2 (the acme VMs stay tier 1)."""
     tmp = tmp_path_factory.mktemp(name)
-    server, api, zones = protected_cloud(tmp)
-    db = next(vm for vm in api.list("listVirtualMachines", listall=True) if vm["name"] == "globex-db-1")
-    api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"], details={"dr.tier": "2"},
-                        fordisplay=True)])
-    return server, api, zones, tmp
+    with protected_cloud(tmp) as (server, api, zones):
+        db = next(vm for vm in api.list("listVirtualMachines", listall=True) if vm["name"] == "globex-db-1")
+        api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"],
+                            details={"dr.tier": "2"}, fordisplay=True)])
+        yield server, api, zones, tmp
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    server, api, zones, tmp = tiered_cloud(tmp_path_factory, "failover")
-    yield server, api, zones, tmp
-    server.stop()
+    with tiered_cloud(tmp_path_factory, "failover") as tiered:
+        yield tiered
 
 
 def run(server, name, tmp, *extra):
@@ -122,9 +123,8 @@ def test_failback_brings_the_data_written_in_the_recovery_zone_home(cloud):
 @pytest.fixture(scope="module")
 def failing_cloud(tmp_path_factory):
     """A second tiered cloud, for a run whose VM starts fail until the test lifts the fault."""
-    server, api, zones, tmp = tiered_cloud(tmp_path_factory, "failing")
-    yield server, api, zones, tmp
-    server.stop()
+    with tiered_cloud(tmp_path_factory, "failing") as tiered:
+        yield tiered
 
 
 def test_a_failed_tier_holds_the_next_one_and_a_rerun_finishes(failing_cloud):

@@ -1,5 +1,7 @@
 """Engine tests: the DR engine (module_utils, no Ansible) against a simulator of its own."""
 
+from contextlib import contextmanager
+
 import cs
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
@@ -67,8 +69,10 @@ def map_storage(api, zones):
     api.run(jobs)
 
 
+@contextmanager
 def protected_cloud(tmp):
-    """A started demo simulator, configured (link, DR offering, storage maps) with its DR VMs prepared."""
+    """A started demo simulator, configured (link, DR offering, storage maps) with its DR VMs prepared;
+    yields (server, api, zones) and stops the simulator after, set-up failures included."""
     server = Server(tmp).start()
     try:
         api = client_for(server)
@@ -76,7 +80,20 @@ def protected_cloud(tmp):
         map_storage(api, zones)
         results = prepare_vms(api, zone="zone-a")
         assert results["summary"]["failed"] == 0, results
-    except BaseException:  # a failed set-up must not leave its simulator running
+        yield server, api, zones
+    finally:
         server.stop()
-        raise
-    return server, api, zones
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    """A protected cloud shared by the tests of one module, which build on each other in order."""
+    with protected_cloud(tmp_path_factory.mktemp("cloud")) as protected:
+        yield protected
+
+
+@pytest.fixture
+def fresh_cloud(tmp_path):
+    """A protected cloud of the test's own."""
+    with protected_cloud(tmp_path) as protected:
+        yield protected

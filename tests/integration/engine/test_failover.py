@@ -1,20 +1,12 @@
 """The whole DR cycle on the engine: prepare, lose zone-a, fail over, write, recover, fail back."""
 
-import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
     StorageIntroducer,
 )
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
 
-from .conftest import client_for, protected_cloud
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    server, api, zones = protected_cloud(tmp_path_factory.mktemp("cycle"))
-    yield server, api, zones
-    server.stop()
+from .conftest import client_for
 
 
 def vm_volumes(api, vm_id):

@@ -4,20 +4,10 @@ picks up new VMs; failover refuses what it must refuse, before changing anything
 import base64
 import json
 
-import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
-
-from .conftest import protected_cloud
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    server, api, zones = protected_cloud(tmp_path_factory.mktemp("reconcile"))
-    yield server, api, zones
-    server.stop()
 
 
 def vm_named(api, name):

@@ -8,8 +8,6 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.move import STEPS, M
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import Orchestrator, move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
 
-from .conftest import protected_cloud
-
 
 def cut_after(api, zone_id, op, steps):
     """Run `op` for every VM of zone-a but stop after `steps`, as a killed run would."""
@@ -44,58 +42,49 @@ def data_markers(server, api, zones):
 
 
 @pytest.mark.parametrize("cut", range(1, len(STEPS)), ids=lambda k: f"after-{STEPS[k - 1]}")
-def test_failover_cut_at_a_step_boundary_is_finished_by_a_rerun(tmp_path, cut):
-    server, api, zones = protected_cloud(tmp_path)
-    try:
-        markers = data_markers(server, api, zones)
-        server.ctl("fail-zone", zone="zone-a")
-        cut_after(api, zones["zone-a"]["id"], "failover", STEPS[:cut])
-        result = move_vms(api, "failover", zone="zone-a")
-        assert [r["error"] for r in result["vms"]] == [None] * 3, result["vms"]
-        invariants(server, api, zones, "zone-b", markers)
-        again = move_vms(api, "failover", zone="zone-a")
-        assert not again["changed"] and again["summary"]["failed"] == 0
-    finally:
-        server.stop()
+def test_failover_cut_at_a_step_boundary_is_finished_by_a_rerun(fresh_cloud, cut):
+    server, api, zones = fresh_cloud
+    markers = data_markers(server, api, zones)
+    server.ctl("fail-zone", zone="zone-a")
+    cut_after(api, zones["zone-a"]["id"], "failover", STEPS[:cut])
+    result = move_vms(api, "failover", zone="zone-a")
+    assert [r["error"] for r in result["vms"]] == [None] * 3, result["vms"]
+    invariants(server, api, zones, "zone-b", markers)
+    again = move_vms(api, "failover", zone="zone-a")
+    assert not again["changed"] and again["summary"]["failed"] == 0
 
 
 @pytest.mark.parametrize("cut", [3, 6, 8], ids=lambda k: f"after-{STEPS[k - 1]}")
-def test_failback_cut_at_a_step_boundary_is_finished_by_a_rerun(tmp_path, cut):
-    server, api, zones = protected_cloud(tmp_path)
-    try:
-        markers = data_markers(server, api, zones)
-        server.ctl("fail-zone", zone="zone-a")
-        StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
-        assert move_vms(api, "failover", zone="zone-a")["summary"]["failed"] == 0
-        server.ctl("recover-zone", zone="zone-a")
-        cut_after(api, zones["zone-a"]["id"], "failback", STEPS[:cut])
-        result = move_vms(api, "failback", zone="zone-a", mode="planned")
-        assert [r["error"] for r in result["vms"]] == [None] * 3, result["vms"]
-        invariants(server, api, zones, "zone-a", markers)
-    finally:
-        server.stop()
+def test_failback_cut_at_a_step_boundary_is_finished_by_a_rerun(fresh_cloud, cut):
+    server, api, zones = fresh_cloud
+    markers = data_markers(server, api, zones)
+    server.ctl("fail-zone", zone="zone-a")
+    StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
+    assert move_vms(api, "failover", zone="zone-a")["summary"]["failed"] == 0
+    server.ctl("recover-zone", zone="zone-a")
+    cut_after(api, zones["zone-a"]["id"], "failback", STEPS[:cut])
+    result = move_vms(api, "failback", zone="zone-a", mode="planned")
+    assert [r["error"] for r in result["vms"]] == [None] * 3, result["vms"]
+    invariants(server, api, zones, "zone-a", markers)
 
 
 @pytest.mark.parametrize("calls_done", [1, 2, 3])
-def test_swap_cut_between_its_calls_is_finished_by_a_rerun(tmp_path, calls_done):
-    server, api, _ = protected_cloud(tmp_path)
-    try:
-        snap = Snapshot(api, network=False)
-        pair = next(iter(snap.pairs().values()))
-        original, recovery = pair["original"], pair["recovery"]
-        user_id, recovery_id = original["id"], recovery["id"]
-        journal = dict(swap.new_journal(user_id, recovery_id), first="original")
-        api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=user_id, fordisplay=False,
-                            details={swap.JOURNAL_KEY: swap.encode(journal)})])
-        for current, new in swap.remaining_calls(journal, "none")[:calls_done]:
-            api.call("updateVirtualMachine", id=current, customid=new)
-        snap = Snapshot(api, network=False)
-        pair = next(p for p in snap.pairs().values() if p["original"]["name"] == original["name"])
-        swap.run(api, snap, pair, "original")
-        assert (pair["original"]["id"], pair["recovery"]["id"]) == (recovery_id, user_id)
-        ids = [vm["id"] for vm in api.list("listVirtualMachines", listall=True)]
-        assert len(ids) == len(set(ids)) and user_id in ids and recovery_id in ids
-        details = Snapshot(api, network=False).details(recovery_id)
-        assert swap.JOURNAL_KEY not in details
-    finally:
-        server.stop()
+def test_swap_cut_between_its_calls_is_finished_by_a_rerun(fresh_cloud, calls_done):
+    _, api, _ = fresh_cloud
+    snap = Snapshot(api, network=False)
+    pair = next(iter(snap.pairs().values()))
+    original, recovery = pair["original"], pair["recovery"]
+    user_id, recovery_id = original["id"], recovery["id"]
+    journal = dict(swap.new_journal(user_id, recovery_id), first="original")
+    api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=user_id, fordisplay=False,
+                        details={swap.JOURNAL_KEY: swap.encode(journal)})])
+    for current, new in swap.remaining_calls(journal, "none")[:calls_done]:
+        api.call("updateVirtualMachine", id=current, customid=new)
+    snap = Snapshot(api, network=False)
+    pair = next(p for p in snap.pairs().values() if p["original"]["name"] == original["name"])
+    swap.run(api, snap, pair, "original")
+    assert (pair["original"]["id"], pair["recovery"]["id"]) == (recovery_id, user_id)
+    ids = [vm["id"] for vm in api.list("listVirtualMachines", listall=True)]
+    assert len(ids) == len(set(ids)) and user_id in ids and recovery_id in ids
+    details = Snapshot(api, network=False).details(recovery_id)
+    assert swap.JOURNAL_KEY not in details

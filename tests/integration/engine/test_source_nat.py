@@ -5,19 +5,9 @@ NAT IP, where static NAT is refused; starting a VM implements the network and ta
 has none. Prepare reserves it first, so the mirrored IPs stay plain and a failover takes no new IP.
 """
 
-import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
-
-from .conftest import protected_cloud
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    server, api, zones = protected_cloud(tmp_path_factory.mktemp("source-nat"))
-    yield server, api, zones
-    server.stop()
 
 
 def allocated(api, zone):

@@ -8,55 +8,47 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import m
 from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
 
-from .conftest import protected_cloud
+
+def test_tier_one_runs_before_tier_two_starts_and_planned_moves_round_trip(fresh_cloud):
+    server, api, zones = fresh_cloud
+    snap = Snapshot(api, network=False)
+    db = next(vm for vm in snap.vms.values() if vm["name"] == "globex-db-1")
+    api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"],
+                        details={"dr.tier": "2"}, fordisplay=True)])
+    StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
+    since = server.ctl("joblog")[-1]["ended"]
+    result = move_vms(api, "failover", zone="zone-a", mode="planned")
+    assert sorted((r["name"], r["tier"], r["error"]) for r in result["vms"]) == [
+        ("acme-app-1", 1, None), ("acme-web-1", 1, None), ("globex-db-1", 2, None)]
+    assert result["vms"][-1]["name"] == "globex-db-1"  # reported in the order moved
+    starts = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "startVirtualMachine"]
+    tier2_start = min(j["started"] for j in starts if j["instanceid"] == db["id"])
+    tier1_running = max(j["ended"] for j in starts if j["instanceid"] != db["id"])
+    assert len(starts) == 3 and tier1_running <= tier2_start
+    stops = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "stopVirtualMachine"]
+    assert len(stops) == 3 and all(j["status"] == 1 for j in stops)  # clean stops: the zone is up
+
+    StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failback")
+    back = move_vms(api, "failback", zone="zone-a", mode="planned")
+    assert back["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0}
+    home = {vm["name"]: vm for vm in api.list("listVirtualMachines", listall=True, zoneid=zones["zone-a"]["id"])}
+    assert all(home[n]["state"] == "Running" for n in ("acme-app-1", "acme-web-1", "globex-db-1"))
 
 
-def test_tier_one_runs_before_tier_two_starts_and_planned_moves_round_trip(tmp_path):
-    server, api, zones = protected_cloud(tmp_path)
-    try:
-        snap = Snapshot(api, network=False)
-        db = next(vm for vm in snap.vms.values() if vm["name"] == "globex-db-1")
-        api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"],
-                            details={"dr.tier": "2"}, fordisplay=True)])
-        StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
-        since = server.ctl("joblog")[-1]["ended"]
-        result = move_vms(api, "failover", zone="zone-a", mode="planned")
-        assert sorted((r["name"], r["tier"], r["error"]) for r in result["vms"]) == [
-            ("acme-app-1", 1, None), ("acme-web-1", 1, None), ("globex-db-1", 2, None)]
-        assert result["vms"][-1]["name"] == "globex-db-1"  # reported in the order moved
-        starts = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "startVirtualMachine"]
-        tier2_start = min(j["started"] for j in starts if j["instanceid"] == db["id"])
-        tier1_running = max(j["ended"] for j in starts if j["instanceid"] != db["id"])
-        assert len(starts) == 3 and tier1_running <= tier2_start
-        stops = [j for j in server.ctl("joblog", since=since) if j["cmd"] == "stopVirtualMachine"]
-        assert len(stops) == 3 and all(j["status"] == 1 for j in stops)  # clean stops: the zone is up
-
-        StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failback")
-        back = move_vms(api, "failback", zone="zone-a", mode="planned")
-        assert back["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0}
-        home = {vm["name"]: vm for vm in api.list("listVirtualMachines", listall=True, zoneid=zones["zone-a"]["id"])}
-        assert all(home[n]["state"] == "Running" for n in ("acme-app-1", "acme-web-1", "globex-db-1"))
-    finally:
-        server.stop()
-
-
-def test_filters_that_name_nothing_are_refused_before_any_change(tmp_path):
-    server, api, _ = protected_cloud(tmp_path)
-    try:
-        before = server.ctl("status")["api_calls"]
-        for kwargs, option, fix in (({"account": "acmee"}, "account", "Check the account's name"),
-                                    ({"domain": "custmers"}, "domain", "Use one of: ROOT"),
-                                    ({"tier": 0}, "tier", "a tier of 1 or more")):
-            with pytest.raises(InputError) as info:
-                move_vms(api, "failover", zone="zone-a", **kwargs)
-            assert info.value.field == option and fix in info.value.fix, info.value
+def test_filters_that_name_nothing_are_refused_before_any_change(fresh_cloud):
+    server, api, _ = fresh_cloud
+    before = server.ctl("status")["api_calls"]
+    for kwargs, option, fix in (({"account": "acmee"}, "account", "Check the account's name"),
+                                ({"domain": "custmers"}, "domain", "Use one of: ROOT"),
+                                ({"tier": 0}, "tier", "a tier of 1 or more")):
         with pytest.raises(InputError) as info:
-            prepare_vms(api, zone="zone-a", account="acmee")
-        assert info.value.field == "account"
-        writes = {c: n for c, n in server.ctl("status")["api_calls"].items()
-                  if not c.startswith(("list", "query")) and n != before.get(c)}
-        assert writes == {}
-        # An account that exists but has no DR VM selects nothing, without an error.
-        assert move_vms(api, "failover", zone="zone-a", account="customers-admin")["vms"] == []
-    finally:
-        server.stop()
+            move_vms(api, "failover", zone="zone-a", **kwargs)
+        assert info.value.field == option and fix in info.value.fix, info.value
+    with pytest.raises(InputError) as info:
+        prepare_vms(api, zone="zone-a", account="acmee")
+    assert info.value.field == "account"
+    writes = {c: n for c, n in server.ctl("status")["api_calls"].items()
+              if not c.startswith(("list", "query")) and n != before.get(c)}
+    assert writes == {}
+    # An account that exists but has no DR VM selects nothing, without an error.
+    assert move_vms(api, "failover", zone="zone-a", account="customers-admin")["vms"] == []
