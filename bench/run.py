@@ -194,12 +194,18 @@ def playbook(name, *args):
     return [str(BIN / "ansible-playbook"), *args, str(ROOT / "playbooks" / f"{name}.yml")]
 
 
-def run_size(n, args, workdir, record, save):
+def fresh_server(workdir, args):
+    """A simulator on an empty database in `workdir` (job latency 0 while the cloud is built), and the
+    phases' Ansible log there, emptied."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "sim.db").unlink(missing_ok=True)
     log = workdir / "ansible.log"
     log.unlink(missing_ok=True)
-    server = Server(workdir, job_latency=0, extra=["--job-workers", str(args.workers)]).start()
+    return Server(workdir, job_latency=0, extra=["--job-workers", str(args.workers)]).start(), log
+
+
+def run_size(n, args, workdir, record, save):
+    server, log = fresh_server(workdir, args)
     try:
         t0 = time.monotonic()
         cloud = build_cloud(server, n)
@@ -244,11 +250,7 @@ def run_size(n, args, workdir, record, save):
 # -- the naive baseline -------------------------------------------------------------------------
 def run_naive(n, args, workdir):
     """Prepare N VMs with the collection (fast, untimed), lose zone-a, then fail over the naive way."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "sim.db").unlink(missing_ok=True)
-    log = workdir / "ansible.log"
-    log.unlink(missing_ok=True)
-    server = Server(workdir, job_latency=0, extra=["--job-workers", str(args.workers)]).start()
+    server, log = fresh_server(workdir, args)
     try:
         cloud = build_cloud(server, n)
         env = ansible_env(server)
