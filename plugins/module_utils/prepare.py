@@ -144,6 +144,11 @@ class Preparer:
         }
 
 
+def _nat_holder(ip):
+    """("vpcid", id) or ("networkid", id): what a source NAT IP serves, keyed as _source_nat_key keys it."""
+    return ("vpcid", ip["vpcid"]) if ip.get("vpcid") else ("networkid", ip.get("associatednetworkid"))
+
+
 def _device(nic):
     return int(nic.get("deviceid") or 0)
 
@@ -420,7 +425,7 @@ class PrepareRun(Preparer):
 
     # -- phase 3: public IPs reserved in the recovery networks ---------------------------------
     def _phase_ips(self, plans):
-        self._reserve_source_nat(plans)
+        nats = self._reserve_source_nat(plans)
         requests, by_tag = [], {}
         for plan in plans:
             mirrored = self._mirrored(plan)
@@ -432,7 +437,7 @@ class PrepareRun(Preparer):
                     self._fail(plan, f"no recovery network for public IP {ip['ipaddress']}")
                     break
                 if ip.get("issourcenat"):  # its rules go to the recovery network's own source NAT IP
-                    nat = self._source_nat(params)
+                    nat = nats.get(next(iter(params.items())))
                     if nat is None:
                         self._fail(plan, f"the recovery network for {ip['ipaddress']} has no source NAT IP")
                         break
@@ -457,21 +462,26 @@ class PrepareRun(Preparer):
         CloudStack makes the first IP associated with a network or VPC that has none its source NAT
         IP (no static NAT on it), and implementing the network at the first start takes one: reserved
         here, the recovery zone's addresses are all known before a failover and a mirrored IP is
-        never turned into a source NAT IP.
+        never turned into a source NAT IP. Returns the source NAT IPs by _nat_holder.
         """
+        nats = {_nat_holder(ip): ip for ip in self.snap.ips.values() if ip.get("issourcenat")}
         requests, by_tag = [], {}
         for plan in plans:
             for source, target, _ in plan.nics:
                 key = self._source_nat_key(source, target)
-                if key is None or self._source_nat(dict([key])) is not None or f"{key[0]}={key[1]}" in by_tag:
+                tag = f"{key[0]}={key[1]}" if key else None
+                if key is None or key in nats or tag in by_tag:
                     continue
                 owner = self.snap.vpcs[key[1]] if key[0] == "vpcid" else target
-                requests.append((f"{key[0]}={key[1]}", "associateIpAddress", {
+                requests.append((tag, "associateIpAddress", {
                     key[0]: key[1], "account": owner.get("account"), "domainid": owner.get("domainid")}))
-                by_tag[f"{key[0]}={key[1]}"] = plan
+                by_tag[tag] = plan
                 plan.changes.append(f"reserved the source NAT IP of recovery {owner['name']}")
         for result in self._jobs(requests, by_tag).values():
-            self.snap.ips[result["ipaddress"]["id"]] = result["ipaddress"]
+            ip = result["ipaddress"]
+            self.snap.ips[ip["id"]] = ip
+            nats[_nat_holder(ip)] = ip
+        return nats
 
     def _source_nat_key(self, source, target):
         """("networkid" | "vpcid", id) of the recovery network or VPC that has a source NAT IP of its own."""
@@ -480,13 +490,6 @@ class PrepareRun(Preparer):
         holder, key = (self.snap.vpcs.get(target["vpcid"]), "vpcid") if target.get("vpcid") else (target, "networkid")
         services = {s.get("name") for s in (holder or {}).get("service", [])}
         return (key, holder["id"]) if "SourceNat" in services else None
-
-    def _source_nat(self, target):
-        """The source NAT IP of {"networkid": id} or {"vpcid": id}, None while it has none."""
-        (key, value), = target.items()
-        field_name = "vpcid" if key == "vpcid" else "associatednetworkid"
-        return next((ip for ip in self.snap.ips.values() if ip.get("issourcenat") and ip.get(field_name) == value),
-                    None)
 
     def _mirrored(self, plan):
         """{source public IP address: recovery IP id}: what is stored, then what this run reserved."""
