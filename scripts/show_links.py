@@ -11,12 +11,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "build" / "collections"))
 
-from ansible_collections.cloudstack.dr.plugins.module_utils import details
-from ansible_collections.cloudstack.dr.plugins.module_utils.api import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import (
     Client,
     resolve_config,
 )
-from ansible_collections.cloudstack.dr.plugins.module_utils.details import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary import details
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.details import (
     NETWORK_MAP,
     RECOVERY_ZONE,
 )

@@ -101,10 +101,10 @@ from ansible.errors import AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ..module_utils.api import HAS_CS, ApiConfigError, Client, CloudStackError, resolve_config
-from ..module_utils.dr_info import protected_vms
+from ..module_utils.client.api import HAS_CS, ApiConfigError, Client, CloudStackError, resolve_config
 from ..module_utils.errors import InputError
-from ..module_utils.snapshot import Snapshot
+from ..module_utils.model.snapshot import Snapshot
+from ..module_utils.reporting.status import protected_vms
 
 if HAS_CS:
     from cs import CloudStack

@@ -17,7 +17,7 @@ from typing import ClassVar
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.errors import NoLogError
 
-from .api import ApiConfigError, Client, CloudStackError, resolve_config
+from .client.api import ApiConfigError, Client, CloudStackError, resolve_config
 from .errors import InputError
 
 try:

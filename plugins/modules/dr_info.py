@@ -245,7 +245,7 @@ failure:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.dr_info import dr_info
+from ansible_collections.cloudstack.dr.plugins.module_utils.reporting.status import dr_info
 
 
 class DrInfoModule(DrModule):

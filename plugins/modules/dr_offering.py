@@ -151,7 +151,7 @@ failure:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.dr_offering import DrOfferings
+from ansible_collections.cloudstack.dr.plugins.module_utils.config.dr_offering import DrOfferings
 
 
 class DrOfferingModule(DrModule):

@@ -135,9 +135,9 @@ import os
 import tempfile
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils import report
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
+from ansible_collections.cloudstack.dr.plugins.module_utils.reporting import report
 
 
 class DrReport(DrModule):

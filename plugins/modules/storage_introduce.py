@@ -88,7 +88,7 @@ failed_pools:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import (
     introduce_storage,
 )
 

@@ -169,7 +169,7 @@ failure:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.storage_map import StorageMaps
+from ansible_collections.cloudstack.dr.plugins.module_utils.config.storage_map import StorageMaps
 
 TARGET = {
     "url": {"type": "str", "required": True},

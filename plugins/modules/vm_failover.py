@@ -138,7 +138,7 @@ summary:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule, fail_when_all_refused
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import (
     move_options,
     move_vms,
 )

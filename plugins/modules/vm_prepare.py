@@ -133,8 +133,8 @@ failure:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import selection_options
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import selection_options
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 
 
 class VmPrepareModule(DrModule):

@@ -69,7 +69,7 @@ user_id:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import swap_ids
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import swap_ids
 
 
 class VmUuidSwapModule(DrModule):

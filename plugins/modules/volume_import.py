@@ -63,7 +63,7 @@ summary:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule, fail_when_all_refused
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import import_volumes, selection_options
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import import_volumes, selection_options
 
 
 class VolumeImportModule(DrModule):

@@ -131,7 +131,7 @@ failure:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
-from ansible_collections.cloudstack.dr.plugins.module_utils.zone_link import ZoneLinks
+from ansible_collections.cloudstack.dr.plugins.module_utils.config.zone_link import ZoneLinks
 
 
 class ZoneLinkModule(DrModule):

@@ -10,8 +10,8 @@ import base64
 import json
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import PrepareRun
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import PrepareRun
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 from .conftest import BIN, ROOT, ansible, ansible_env, playbook, running
 from .engine.conftest import client_for, configure_demo

@@ -152,6 +152,6 @@ def fake():
 
 @pytest.fixture
 def client(fake, clock):
-    from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
+    from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import Client
 
     return Client(fake, clock=clock, poll_interval=1.0, job_timeout=30.0)

@@ -4,8 +4,8 @@ from contextlib import contextmanager
 
 import cs
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import Client
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 
 from simulator.testing import Server
 

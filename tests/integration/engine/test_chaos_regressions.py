@@ -2,11 +2,11 @@
 (the journal write failed, or a kill came between it and the state), and a UUID swap whose ids
 are done but whose journal was not cleared (the removal failed, or a kill came just before it)."""
 
-from ansible_collections.cloudstack.dr.plugins.module_utils import swap
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
-from ansible_collections.cloudstack.dr.plugins.module_utils.move import STEPS
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine import swap
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import STEPS
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 from .test_resume import cut_after
 

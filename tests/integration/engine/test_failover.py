@@ -1,10 +1,10 @@
 """The whole DR cycle on the engine: prepare, lose zone-a, fail over, write, recover, fail back."""
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import (
     StorageIntroducer,
 )
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 from .conftest import client_for
 

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import PrepareRun
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import PrepareRun
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 from .conftest import client_for, configure_demo
 

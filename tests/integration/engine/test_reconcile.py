@@ -4,10 +4,10 @@ picks up new VMs; failover refuses what it must refuse, before changing anything
 import base64
 import json
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 
 def vm_named(api, name):

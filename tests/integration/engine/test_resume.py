@@ -2,11 +2,11 @@
 finished by running it again, with nothing lost and no duplicate id."""
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils import swap
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
-from ansible_collections.cloudstack.dr.plugins.module_utils.move import STEPS, MoveRun
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import Orchestrator, move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine import swap
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import STEPS, MoveRun
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import Orchestrator, move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 
 def cut_after(api, zone_id, op, steps):

@@ -5,9 +5,9 @@ NAT IP, where static NAT is refused; starting a VM implements the network and ta
 has none. Prepare reserves it first, so the mirrored IPs stay plain and a failover takes no new IP.
 """
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 
 
 def allocated(api, zone):

@@ -2,11 +2,11 @@
 healthy zone stops the originals cleanly and a planned failback brings them home."""
 
 import pytest
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
-from ansible_collections.cloudstack.dr.plugins.module_utils.introduce import StorageIntroducer
-from ansible_collections.cloudstack.dr.plugins.module_utils.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import prepare_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 
 def test_tier_one_runs_before_tier_two_starts_and_planned_moves_round_trip(fresh_cloud):

@@ -8,7 +8,7 @@ from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import trust_as_template
 from ansible_collections.cloudstack.dr.plugins.inventory import vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
+from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import Client
 
 from ..conftest import FakeClock
 from ..dr_cloud import FakeCloud
@@ -114,7 +114,7 @@ def test_an_unknown_zone_is_a_parser_error(run):
 
 
 def test_missing_credentials_are_a_parser_error(run, monkeypatch):
-    monkeypatch.setattr("ansible_collections.cloudstack.dr.plugins.module_utils.api.read_config",
+    monkeypatch.setattr("ansible_collections.cloudstack.dr.plugins.module_utils.client.api.read_config",
                         lambda region: {})
     with pytest.raises(AnsibleParserError, match="Missing CloudStack credentials: api_url, api_key, api_secret"):
         run.parse(api_url=None, api_key=None, api_secret=None)

@@ -1,6 +1,6 @@
 import pytest
 import requests
-from ansible_collections.cloudstack.dr.plugins.module_utils.api import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import (
     ApiConfigError,
     Client,
     CloudStackError,

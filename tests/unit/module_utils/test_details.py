@@ -1,5 +1,5 @@
-from ansible_collections.cloudstack.dr.plugins.module_utils import details
-from ansible_collections.cloudstack.dr.plugins.module_utils.details import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary import details
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.details import (
     NETWORK_MAP,
     RECOVERY_ZONE,
     Detail,

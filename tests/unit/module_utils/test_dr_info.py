@@ -3,10 +3,10 @@
 from typing import ClassVar
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils import dr_info as mod
-from ansible_collections.cloudstack.dr.plugins.module_utils.api import Client
+from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import Client
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
-from ansible_collections.cloudstack.dr.plugins.module_utils.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
+from ansible_collections.cloudstack.dr.plugins.module_utils.reporting import status as mod
 
 from ..conftest import FakeClock
 from ..dr_cloud import FakeCloud
@@ -145,7 +145,7 @@ def test_tenant_gets_its_visible_status_and_a_note_never_an_error(acme, engine):
 
 
 def test_an_api_failure_that_is_not_a_refusal_is_raised():
-    from ansible_collections.cloudstack.dr.plugins.module_utils.api import CloudStackError
+    from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import CloudStackError
 
     class Down:
         def listStoragePools(self, **params):

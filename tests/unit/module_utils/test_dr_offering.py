@@ -1,5 +1,5 @@
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.dr_offering import DrOfferings
+from ansible_collections.cloudstack.dr.plugins.module_utils.config.dr_offering import DrOfferings
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
 
 LINK_A_TO_B = {("z-a", "dr.recovery_zone"): ("z-b", True)}

@@ -1,8 +1,8 @@
 """The engine's pure pieces: drift descriptions, rule identities, RTO parsing."""
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.move import rto_seconds
-from ansible_collections.cloudstack.dr.plugins.module_utils.prepare import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import rto_seconds
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import (
     _describe,
     rule_key_firewall,
     rule_key_forward,

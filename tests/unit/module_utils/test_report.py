@@ -5,7 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils import report
+from ansible_collections.cloudstack.dr.plugins.module_utils.reporting import report
 
 T0 = 1_700_000_000.0
 

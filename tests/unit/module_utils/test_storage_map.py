@@ -1,6 +1,6 @@
 import pytest
+from ansible_collections.cloudstack.dr.plugins.module_utils.config.storage_map import StorageMaps
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
-from ansible_collections.cloudstack.dr.plugins.module_utils.storage_map import StorageMaps
 
 REPLICA = {"url": "nfs://10.2.0.21/export/replica-a1"}
 FAILBACK = {"url": "nfs://10.1.0.31/export/failback-a1"}

@@ -1,7 +1,7 @@
 """The UUID swap journal: every interruption point is recognised and finished, nothing else is."""
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils import swap
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine import swap
 
 
 def run(journal, ids, crash_after=None):

@@ -1,4 +1,4 @@
-from ansible_collections.cloudstack.dr.plugins.module_utils.waiter import backoff, ticks
+from ansible_collections.cloudstack.dr.plugins.module_utils.client.waiter import backoff, ticks
 
 
 def test_ticks_stop_at_the_timeout_without_real_sleep(clock):

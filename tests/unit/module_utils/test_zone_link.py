@@ -1,6 +1,6 @@
 import pytest
+from ansible_collections.cloudstack.dr.plugins.module_utils.config.zone_link import ZoneLinks
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
-from ansible_collections.cloudstack.dr.plugins.module_utils.zone_link import ZoneLinks
 
 A_TO_B = {("z-a", "dr.recovery_zone"): ("z-b", True), ("z-a", "dr.network.n-a"): ("n-b", False),
           ("z-b", "dr.protects.z-a"): ("true", False)}

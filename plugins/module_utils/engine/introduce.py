@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import batch
-from .api import CloudStackError
-from .errors import InputError
-from .resources import check_caller
-from .snapshot import details_by_resource
+from ..client import batch
+from ..client.api import CloudStackError
+from ..config.resources import check_caller
+from ..errors import InputError
+from ..model.snapshot import details_by_resource
 
 DIRECTIONS = ("failover", "failback")
 

@@ -10,9 +10,9 @@ protecting. Everything is validated and the whole change computed before anythin
 
 from __future__ import annotations
 
-from . import details
-from .details import NETWORK_MAP, PROTECTS, RECOVERY_ZONE, Detail
-from .errors import InputError
+from ..errors import InputError
+from ..vocabulary import details
+from ..vocabulary.details import NETWORK_MAP, PROTECTS, RECOVERY_ZONE, Detail
 from .outcome import Outcome
 from .resources import by_id as _by_id
 from .resources import check_caller

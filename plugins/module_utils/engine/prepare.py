@@ -15,11 +15,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from . import batch
-from .api import CloudStackError
-from .errors import InputError
-from .resources import check_caller
-from .snapshot import Snapshot, decode
+from ..client import batch
+from ..client.api import CloudStackError
+from ..config.resources import check_caller
+from ..errors import InputError
+from ..model.snapshot import Snapshot, decode
 
 STATE_PREPARED = "Prepared"
 STATE_FAILED = "PrepareFailed"

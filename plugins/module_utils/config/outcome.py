@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import details
-from .details import as_values
+from ..vocabulary import details
+from ..vocabulary.details import as_values
 
 
 @dataclass

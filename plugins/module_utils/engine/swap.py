@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from . import batch
-from .api import CloudStackError
+from ..client import batch
+from ..client.api import CloudStackError
 
 JOURNAL_KEY = "dr.swap"
 

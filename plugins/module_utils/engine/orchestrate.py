@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import time
 
+from ..config.resources import check_caller
+from ..errors import InputError
+from ..model.snapshot import Snapshot
 from . import swap
-from .errors import InputError
 from .introduce import StorageIntroducer
 from .move import JOURNAL_KEY, STATES, Move, MoveRun
 from .prepare import PrepareRun
-from .resources import check_caller
-from .snapshot import Snapshot
 
 
 def _tier(snap, vm):

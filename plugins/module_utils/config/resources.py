@@ -9,9 +9,9 @@ so each module reports bad input the same way.
 
 from __future__ import annotations
 
-from .api import CloudStackError
-from .details import RECOVERY_ZONE
-from .errors import InputError
+from ..client.api import CloudStackError
+from ..errors import InputError
+from ..vocabulary.details import RECOVERY_ZONE
 
 WRITE_COMMAND = "addResourceDetail"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import InputError
+from ..errors import InputError
 
 DR_PREFIX = "dr."
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from .move import rto_seconds
+from ..engine.move import rto_seconds
 
 # The steps of plugins/module_utils/move.py, in order, with one colour each; a step we do not
 # know yet still gets a stable colour from EXTRA_COLOURS.

@@ -23,8 +23,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from . import batch, swap
-from .api import CloudStackError
+from ..client import batch
+from ..client.api import CloudStackError
+from . import swap
 
 JOURNAL_KEY = "dr.move"
 # op -> (state while moving, state when done, states a move may start from)

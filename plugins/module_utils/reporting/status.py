@@ -9,11 +9,11 @@ yields the tenant's view (its VMs' visible DR details) instead of an error.
 
 from __future__ import annotations
 
-from .api import CloudStackError
-from .errors import InputError
-from .prepare import PrepareRun
-from .snapshot import Snapshot, decode, details_by_resource
-from .zone_link import link_view
+from ..client.api import CloudStackError
+from ..config.zone_link import link_view
+from ..engine.prepare import PrepareRun
+from ..errors import InputError
+from ..model.snapshot import Snapshot, decode, details_by_resource
 
 UNPREPARED = "Unprepared"
 # While a VM is moving or moved, its recovery VM legitimately differs from it: no drift to compute.

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from . import details
-from .details import FAILBACK, REPLICA, Detail
-from .errors import InputError
+from ..errors import InputError
+from ..vocabulary import details
+from ..vocabulary.details import FAILBACK, REPLICA, Detail
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, known, owner, ref, split_tags, zone_links
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
-from . import details
-from .details import (
+from ..errors import InputError
+from ..vocabulary import details
+from ..vocabulary.details import (
     OFFERING_ENABLED,
     OFFERING_RECOVERY,
     OFFERING_RTO,
@@ -22,7 +23,6 @@ from .details import (
     OFFERING_TIER,
     Detail,
 )
-from .errors import InputError
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, owner, ref, split_tags, zone_links
 
