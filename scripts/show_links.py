@@ -16,7 +16,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.client.api import (
     resolve_config,
 )
 from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary import details
-from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.details import (
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.keys import (
     NETWORK_MAP,
     RECOVERY_ZONE,
 )

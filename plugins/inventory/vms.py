@@ -102,6 +102,7 @@ from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ..module_utils.client.api import HAS_CS, ApiConfigError, Client, CloudStackError, resolve_config
+from ..module_utils.config.resources import may_write_details
 from ..module_utils.errors import InputError
 from ..module_utils.model.snapshot import Snapshot
 from ..module_utils.reporting.status import protected_vms
@@ -165,7 +166,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("the cloudstack.dr.vms inventory needs the Python library cs (pip install cs)")
         try:
             client = Client(CloudStack(**resolve_config({opt: self.get_option(opt) for opt in API_OPTIONS})))
-            snap = Snapshot(client, network=False)
+            snap = Snapshot(client, network=False, admin=may_write_details(client))
             zone_ids = {snap.zone_id(zone, "zones") for zone in self.get_option("zones")}
             records = protected_vms(snap, zone_ids, self.get_option("accounts"), self.get_option("only_prepared"))
         except (ApiConfigError, CloudStackError, InputError) as error:

@@ -79,8 +79,13 @@ class FakeCloudStack:
     def writes(self):
         return [c for c, _ in self.calls if c in ("addResourceDetail", "removeResourceDetail")]
 
+    def _inline(self, resourceid):
+        """The details a listing answers inline: every one to an admin, the displayed ones to others."""
+        return {k: v for (rid, k), (v, shown) in sorted(self.details.items())
+                if rid == resourceid and (self.admin or shown)} or None
+
     def _listZones(self):
-        return list(self.zones)
+        return [dict(zone, resourcedetails=self._inline(zone["id"])) for zone in self.zones]
 
     def _listNetworks(self, zoneid, type, listall):
         return [n for n in self.networks if n["zoneid"] == zoneid and n["type"] == type]
@@ -91,7 +96,7 @@ class FakeCloudStack:
         return {"count": 1, "api": [{"name": name}]}
 
     def _listServiceOfferings(self, listall=None):
-        return list(self.offerings)
+        return [dict(o, serviceofferingdetails=self._inline(o["id"])) for o in self.offerings]
 
     def _listStoragePools(self, zoneid=None):
         return [p for p in self.pools if zoneid in (None, p["zoneid"])]
@@ -102,11 +107,15 @@ class FakeCloudStack:
     def _listClusters(self, zoneid):
         return [c for c in self.clusters if c["zoneid"] == zoneid]
 
-    def _listResourceDetails(self, resourcetype, resourceid=None, fordisplay=None):
-        # Details are keyed by resource id only: the fake's ids are unique across resource types.
+    def _listResourceDetails(self, resourcetype, resourceid=None, key=None, value=None, fordisplay=True):
+        """As QueryManagerImpl.listResourceDetails: by resource id, or by key and value; displayed details
+        unless fordisplay=false. Details are keyed by resource id only: the fake's ids are unique."""
+        if resourceid is None and value is None:
+            raise api_error(431, "Insufficient parameters passed for listing by resourceId OR key,value pair. "
+                                 "Please check your params and try again.")
         return [{"key": k, "value": v, "resourceid": rid, "resourcetype": resourcetype}
                 for (rid, k), (v, shown) in sorted(self.details.items())
-                if resourceid in (None, rid) and (fordisplay is None or shown == fordisplay)]
+                if resourceid in (None, rid) and key in (None, k) and value in (None, v) and shown == fordisplay]
 
     def _job(self, work):
         jobid = f"job-{next(self._ids)}"

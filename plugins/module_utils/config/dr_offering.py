@@ -11,24 +11,22 @@ Everything is validated before anything is written.
 
 from __future__ import annotations
 
-import re
-
 from ..errors import InputError
 from ..vocabulary import details
-from ..vocabulary.details import (
+from ..vocabulary.details import Detail
+from ..vocabulary.keys import (
+    ENABLED,
     OFFERING_ENABLED,
     OFFERING_RECOVERY,
     OFFERING_RTO,
     OFFERING_STORAGE_TAGS,
     OFFERING_TIER,
-    Detail,
 )
+from ..vocabulary.tiers import rto_problem, tier_problem
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, owner, ref, split_tags, zone_links
 
 RESOURCETYPE = "ServiceOffering"
-ENABLED_VALUE = "true"
-RTO_FORM = re.compile(r"(?:[0-9]+[smhd])+")
 OWNED = owner(OFFERING_ENABLED, OFFERING_TIER, OFFERING_RTO, OFFERING_STORAGE_TAGS, OFFERING_RECOVERY)
 
 
@@ -58,7 +56,7 @@ class DrOfferings:
             offerings, recovery_offering, "recovery_offering", "service offering")
         zones = self._recovery_zones(chosen, recovery, recovery_offering is None)
         desired = {
-            OFFERING_ENABLED.key(): Detail(ENABLED_VALUE, OFFERING_ENABLED.visible),
+            OFFERING_ENABLED.key(): Detail(ENABLED, OFFERING_ENABLED.visible),
             OFFERING_TIER.key(): Detail(str(tier), OFFERING_TIER.visible),
             OFFERING_RTO.key(): Detail(rto, OFFERING_RTO.visible),
         }
@@ -110,15 +108,14 @@ def _offered_in(offering, zone_id) -> bool:
 
 
 def _check_tier(tier) -> None:
-    if tier is None:
-        raise InputError("tier", "is required with state=present", "Give the recovery order: 1 recovers first")
-    if isinstance(tier, bool) or not isinstance(tier, int) or tier < 1:
-        raise InputError("tier", f"{tier!r} is not a tier", "Give a whole number of at least 1 (1 recovers first)")
+    problem = tier_problem(tier)
+    if problem:
+        raise InputError("tier", problem, "Give the recovery order: 1 recovers first" if tier is None
+                         else "Give a whole number of at least 1 (1 recovers first)")
 
 
 def _check_rto(rto) -> None:
-    if rto is None:
-        raise InputError("rto", "is required with state=present", "Give the recovery time objective, e.g. 1h")
-    if not RTO_FORM.fullmatch(str(rto)) or not any(int(n) for n in re.findall(r"[0-9]+", rto)):
-        raise InputError("rto", f"{rto!r} is not a duration",
-                         "Give a number with a unit s, m, h or d, e.g. 15m, 1h, 24h or 1h30m")
+    problem = rto_problem(rto)
+    if problem:
+        raise InputError("rto", problem, "Give the recovery time objective, e.g. 1h" if rto is None
+                         else "Give a number with a unit s, m, h or d, e.g. 15m, 1h, 24h or 1h30m")

@@ -11,9 +11,19 @@ from __future__ import annotations
 
 from ..client.api import CloudStackError
 from ..errors import InputError
-from ..vocabulary.details import RECOVERY_ZONE
+from ..vocabulary.keys import RECOVERY_ZONE
 
 WRITE_COMMAND = "addResourceDetail"
+
+
+def may_write_details(client) -> bool:
+    """Whether the caller may write resource details: a root admin's key, by default roles."""
+    try:
+        return bool(client.call("listApis", name=WRITE_COMMAND).get("api"))
+    except CloudStackError as error:
+        if error.errorcode is None or error.field:  # unreachable, or the key pair itself was rejected
+            raise
+        return False
 
 
 def check_caller(client, what: str) -> None:
@@ -21,13 +31,7 @@ def check_caller(client, what: str) -> None:
 
     `what` names the details in the message, e.g. "zone details".
     """
-    try:
-        allowed = client.call("listApis", name=WRITE_COMMAND).get("api")
-    except CloudStackError as error:
-        if error.errorcode is None or error.field:  # unreachable, or the key pair itself was rejected
-            raise
-        allowed = None
-    if not allowed:
+    if not may_write_details(client):
         raise InputError(
             "api_key", f"this API key may not call {WRITE_COMMAND}, so it cannot write {what}",
             "Use a root admin's key: api_key/api_secret, CLOUDSTACK_KEY/CLOUDSTACK_SECRET, or an "
@@ -69,9 +73,9 @@ def owner(*specs):
 
 
 def zone_links(client) -> dict:
-    """{active zone id: recovery zone id} of every zone link (zone detail `dr.recovery_zone`), in one listing."""
-    rows = client.list("listResourceDetails", "zone links", resourcetype="Zone")
-    return {row["resourceid"]: row["value"] for row in rows if row["key"] == RECOVERY_ZONE.key()}
+    """{active zone id: recovery zone id} of every zone link: listZones answers zone details inline."""
+    return {zone["id"]: (zone.get("resourcedetails") or {})[RECOVERY_ZONE.key()] for zone in client.list("listZones")
+            if (zone.get("resourcedetails") or {}).get(RECOVERY_ZONE.key())}
 
 
 def split_tags(text) -> list:

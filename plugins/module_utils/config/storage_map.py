@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..vocabulary import details
-from ..vocabulary.details import FAILBACK, REPLICA, Detail
+from ..vocabulary.details import Detail
+from ..vocabulary.keys import FAILBACK, REPLICA
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, known, owner, ref, split_tags, zone_links
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..vocabulary import details
-from ..vocabulary.details import NETWORK_MAP, PROTECTS, RECOVERY_ZONE, Detail
+from ..vocabulary.details import Detail
+from ..vocabulary.keys import NETWORK_MAP, PROTECTS, RECOVERY_ZONE
 from .outcome import Outcome
 from .resources import by_id as _by_id
 from .resources import check_caller

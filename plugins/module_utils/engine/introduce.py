@@ -2,12 +2,13 @@
 # Apache License 2.0 (see LICENSE)
 """Storage introduction: make the replicated pools of a lost zone usable on the other side.
 
-The storage map on each primary pool (details written by storage_map) says where its replica
-appears: for failover, a URL in the recovery zone; for failback, a URL back in the active zone.
-Introducing creates the CloudStack pool for that URL (or finds the one an earlier run made) and
-records its id on the source pool, so the volume import knows where each volume's file is.
+The storage map on each primary pool (hidden details written by storage_map) says where its
+replica appears: for failover, a URL in the recovery zone; for failback, a URL back in the active
+zone. Introducing creates the CloudStack pool for that URL (or finds the one an earlier run made)
+and records its id on the source pool, so the volume import knows where each volume's file is.
 After a failback, the pool the volumes came home on is mapped to the same replica, so the next
-failover finds them again.
+failover finds them again. Pool details are read pool by pool (CloudStack lists details only by
+resource, or by key and value).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from ..client import batch
 from ..client.api import CloudStackError
 from ..config.resources import check_caller
 from ..errors import InputError
-from ..model.snapshot import details_by_resource
+from ..vocabulary import details
+from ..vocabulary.details import as_values
+from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL
 
 DIRECTIONS = ("failover", "failback")
 
@@ -33,31 +36,50 @@ class Introduced:
     error: str | None = None
 
 
-def _pool_key(url):
+def _pool_key(url: str) -> tuple:
     parts = urlsplit(url)
     return parts.hostname, (parts.path or "/").rstrip("/") or "/"
 
 
+def _side(direction: str) -> dict:
+    return REPLICA if direction == "failover" else FAILBACK
+
+
 class StorageIntroducer:
-    def __init__(self, api, check_mode=False):
+    def __init__(self, api, check_mode: bool = False):
         self.api = api
         self.check_mode = check_mode
         self.pools = {p["id"]: p for p in api.list("listStoragePools")}
-        self.details = details_by_resource(api.list("listResourceDetails", resourcetype="Storage"))
+        self._details: dict[str, dict[str, str]] = {}
 
-    def sources(self, zone_id, direction):
+    def details(self, pool_id: str) -> dict[str, str]:
+        """A pool's DR details (read once per run)."""
+        if pool_id not in self._details:
+            name = self.pools.get(pool_id, {}).get("name", pool_id)
+            self._details[pool_id] = as_values(details.read(self.api, "Storage", pool_id, f"pool {name}"))
+        return self._details[pool_id]
+
+    def sources(self, zone_id: str, direction: str) -> list[dict]:
         """Pools whose volumes move: on failover those of the lost zone, on failback the replicas."""
-        prefix = "dr.replica_" if direction == "failover" else "dr.failback_"
+        url = _side(direction)["url"].key()
         out = []
-        for pool_id, details in self.details.items():
-            pool = self.pools.get(pool_id)
-            if pool is None or pool["zoneid"] != zone_id:
+        for pool in self.pools.values():
+            if pool["zoneid"] != zone_id:
                 continue
-            if direction == "failover" and (details.get(prefix + "url") or details.get("dr.replica_pool")) or direction == "failback" and details.get(prefix + "url") and details.get("dr.replica_pool"):
+            found = self.details(pool["id"])
+            if direction == "failover" and (found.get(url) or found.get(REPLICA_POOL.key())) or \
+                    direction == "failback" and found.get(url) and found.get(REPLICA_POOL.key()):
                 out.append(pool)
         return sorted(out, key=lambda p: p["name"])
 
-    def introduce(self, zone_id, direction):
+    def mapped_pools(self, zone_id: str, direction: str) -> set[str]:
+        """Ids of the pools volumes may be on to move in `direction` from `zone_id`'s side."""
+        sources = self.sources(zone_id, direction)
+        if direction == "failover":
+            return {p["id"] for p in sources}
+        return {self.details(p["id"])[REPLICA_POOL.key()] for p in sources}
+
+    def introduce(self, zone_id: str, direction: str) -> list[Introduced]:
         """[Introduced] for every mapped pool of `zone_id` (the active zone of the link)."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}")
@@ -66,33 +88,33 @@ class StorageIntroducer:
             self._list_files(results)
         return results
 
-    def pool_map(self, results, direction):
+    def pool_map(self, results: list[Introduced], direction: str) -> dict[str, str]:
         """{pool the volumes are on now: pool to import them from}."""
         out = {}
         for r in results:
             if r.pool is None:
                 continue
-            on = r.source["id"] if direction == "failover" else self.details[r.source["id"]]["dr.replica_pool"]
+            on = r.source["id"] if direction == "failover" else self.details(r.source["id"])[REPLICA_POOL.key()]
             out[on] = r.pool["id"]
         return out
 
-    def _one(self, source, direction):
-        details = self.details[source["id"]]
-        if direction == "failover" and details.get("dr.replica_pool") in self.pools:
-            return Introduced(source, self.pools[details["dr.replica_pool"]])
-        prefix = "dr.replica_" if direction == "failover" else "dr.failback_"
-        result = Introduced(source, self._find(details[prefix + "url"], details.get(prefix + "zone")))
+    def _one(self, source: dict, direction: str) -> Introduced:
+        found = self.details(source["id"])
+        if direction == "failover" and found.get(REPLICA_POOL.key()) in self.pools:
+            return Introduced(source, self.pools[found[REPLICA_POOL.key()]])
+        side = _side(direction)
+        result = Introduced(source, self._find(found[side["url"].key()], found.get(side["zone"].key())))
         if self.check_mode:
             return result
         try:
             if result.pool is None:
-                result.pool, result.created = self._create(source, details, prefix), True
-            self._remember(source, details, result.pool, direction)
+                result.pool, result.created = self._create(source, found, side, direction), True
+            self._remember(source, found, result.pool, direction)
         except CloudStackError as error:
             result.error = error.errortext
         return result
 
-    def _find(self, url, zone_id):
+    def _find(self, url: str, zone_id: str | None) -> dict | None:
         key = _pool_key(url)
         for pool in self.pools.values():
             if (pool.get("ipaddress"), (pool.get("path") or "").rstrip("/") or "/") == key and \
@@ -100,40 +122,39 @@ class StorageIntroducer:
                 return pool
         return None
 
-    def _create(self, source, details, prefix):
-        suffix = "replica" if prefix == "dr.replica_" else "failback"
+    def _create(self, source: dict, found: dict, side: dict, direction: str) -> dict:
+        suffix = "replica" if direction == "failover" else "failback"
         params = {
-            "name": f"{source['name']}-{suffix}", "url": details[prefix + "url"], "zoneid": details[prefix + "zone"],
-            "scope": details.get(prefix + "scope") or "cluster", "hypervisor": "KVM",
-            "podid": details.get(prefix + "pod"), "clusterid": details.get(prefix + "cluster"),
-            "tags": details.get(prefix + "tags"),
+            "name": f"{source['name']}-{suffix}", "url": found[side["url"].key()], "zoneid": found[side["zone"].key()],
+            "scope": found.get(side["scope"].key()) or "cluster", "hypervisor": "KVM",
+            "podid": found.get(side["pod"].key()), "clusterid": found.get(side["cluster"].key()),
+            "tags": found.get(side["tags"].key()),
         }
         pool = self.api.call("createStoragePool", **{k: v for k, v in params.items() if v})["storagepool"]
         self.pools[pool["id"]] = pool
         return pool
 
-    def _remember(self, source, details, pool, direction):
+    def _remember(self, source: dict, found: dict, pool: dict, direction: str) -> None:
         """Record the introduced pool, so re-runs reuse it and the next direction finds it."""
         writes = []
-        if direction == "failover" and details.get("dr.replica_pool") != pool["id"]:
-            writes.append((source["id"], {"dr.replica_pool": pool["id"]}))
+        if direction == "failover" and found.get(REPLICA_POOL.key()) != pool["id"]:
+            writes.append((source["id"], {REPLICA_POOL.key(): pool["id"]}))
         if direction == "failback":
-            home = {"dr.replica_pool": details["dr.replica_pool"], "dr.replica_zone": details.get("dr.replica_zone", "")}
-            if details.get("dr.failback_pool") != pool["id"]:
-                writes.append((source["id"], {"dr.failback_pool": pool["id"]}))
-            if any(self.details.get(pool["id"], {}).get(k) != v for k, v in home.items()):
-                writes.append((pool["id"], home))
-        outcomes = batch.run(self.api, [
-            (f"{rid}:{i}", "addResourceDetail", {"resourcetype": "Storage", "resourceid": rid, "details": d,
-                                                 "fordisplay": False})
-            for i, (rid, d) in enumerate(writes)])
-        for rid, d in writes:
-            self.details.setdefault(rid, {}).update(d)
+            home = {REPLICA_POOL.key(): found[REPLICA_POOL.key()],
+                    REPLICA["zone"].key(): found.get(REPLICA["zone"].key(), "")}
+            if found.get(FAILBACK_POOL.key()) != pool["id"]:
+                writes.append((source["id"], {FAILBACK_POOL.key(): pool["id"]}))
+            if any(self.details(pool["id"]).get(k) != v for k, v in home.items()):
+                writes.append((pool["id"], {k: v for k, v in home.items() if v}))
+        outcomes = batch.run(self.api, [details.write(f"{rid}:{i}", "Storage", rid, values, False)
+                                        for i, (rid, values) in enumerate(writes)])
+        for rid, values in writes:
+            self.details(rid).update(values)
         failed = [o.error for o in outcomes.values() if not o.ok]
         if failed:
             raise CloudStackError("addResourceDetail", failed[0], f"pool {source['name']}")
 
-    def _list_files(self, results):
+    def _list_files(self, results: list[Introduced]) -> None:
         for r in results:
             if r.pool is None or r.error:
                 continue
@@ -143,7 +164,7 @@ class StorageIntroducer:
                 r.error = error.errortext
 
 
-def introduce_storage(api, zone, direction, check_mode=False):
+def introduce_storage(api, zone: str, direction: str, check_mode: bool = False) -> dict:
     """The storage_introduce module's work: introduce every mapped pool of `zone`; its result."""
     check_caller(api, "the DR details of storage pools")
     intro = StorageIntroducer(api, check_mode=check_mode)
@@ -161,7 +182,7 @@ def introduce_storage(api, zone, direction, check_mode=False):
     }
 
 
-def _zone_id(api, ref):
+def _zone_id(api, ref: str) -> str:
     zones = api.list("listZones")
     for zone in zones:
         if ref in (zone["id"], zone["name"]):

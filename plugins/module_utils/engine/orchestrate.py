@@ -11,29 +11,26 @@ resumed where it stopped.
 
 from __future__ import annotations
 
-import json
 import time
 
 from ..config.resources import check_caller
 from ..errors import InputError
-from ..model.snapshot import Snapshot
+from ..model import mirror
+from ..model.mirror import MirrorError
+from ..model.snapshot import Snapshot, volumes_by_vm
+from ..vocabulary import states
+from ..vocabulary.keys import ALERT, shown
+from ..vocabulary.tiers import tier_of
 from . import swap
 from .introduce import StorageIntroducer
-from .move import JOURNAL_KEY, STATES, Move, MoveRun
-from .prepare import PrepareRun
-
-
-def _tier(snap, vm):
-    details = snap.details(vm["id"])
-    offering = snap.dr_offering(vm["serviceofferingid"]) or {}
-    tier = details.get("dr.tier") or offering.get("dr.tier") or "1"
-    return int(tier) if str(tier).isdigit() else 1, details.get("dr.rto") or offering.get("dr.rto", "")
+from .move import Move, MoveRun, move_result
 
 
 class Orchestrator:
-    def __init__(self, api, op, mode, allow_drift=False, force=False, progress_log=None, clock=time):
+    def __init__(self, api, op: str, mode: str, allow_drift: bool = False, force: bool = False,
+                 progress_log: str | None = None, clock=time):
         self.api = api
-        self.op = op
+        self.direction = states.direction(op)
         self.mode = mode
         self.allow_drift = allow_drift
         self.force = force
@@ -42,105 +39,107 @@ class Orchestrator:
         self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
 
     # -- selection and validation ------------------------------------------------------------------
-    def select(self, names=None, zone=None, account=None, domain=None, tier=None):
-        if tier is not None and tier < 1:
-            raise InputError("tier", f"{tier} is not a DR tier", "Give a tier of 1 or more, as the DR offerings set")
+    def select(self, names=None, zone=None, account=None, domain=None, tier=None) -> tuple[list[Move], list[dict]]:
         """(moves, refusals): refusals are result entries saying why a VM may not move."""
+        if tier is not None and tier_of(tier) is None:
+            raise InputError("tier", f"{tier} is not a DR tier", "Give a tier of 1 or more, as the DR offerings set")
         moves, refused = [], []
         for vm in self.snap.originals(names, zone, account, domain):
-            vm_tier, rto = _tier(self.snap, vm)
+            vm_tier = self.snap.tier(vm)
             if tier is not None and vm_tier != tier:
                 continue
-            move = Move(vm, self.snap.peer(vm) or {}, self.op, tier=vm_tier, rto=rto)
+            move = Move(vm, self.snap.peer(vm) or {}, self.direction, tier=vm_tier, rto=self.snap.rto(vm))
             reason = self._refusal(move)
-            (refused if reason else moves).append(self._refuse(move, reason) if reason else move)
+            if reason:
+                refused.append(self.refuse(move, reason))
+            else:
+                moves.append(move)
         return moves, refused
 
-    def _refuse(self, move, reason):
-        result = MoveRun(self.api, self.snap, self.op, {}).result(move)
-        result.update(failed=True, error=reason, refused=True,
-                      state=self.snap.details(move.original["id"]).get("dr.state", "Unprepared"))
+    def refuse(self, move: Move, reason: str) -> dict:
+        result = move_result(move, self.snap)
+        result.update(failed=True, error=reason, refused=True, state=self.snap.state(move.original))
         return result
 
-    def _refusal(self, move):
+    def _refusal(self, move: Move) -> str | None:
         """Why this VM may not move now, with the fix; None when it may."""
+        d = self.direction
         if not move.recovery:
             return "the VM is not prepared (it has no recovery VM): run cloudstack.dr.vm_prepare first"
-        details = self.snap.details(move.original["id"])
-        journal = json.loads(details.get(JOURNAL_KEY) or "{}")
-        moving, done, start_from = STATES[self.op]
-        if journal:
-            if journal.get("op") != self.op:
-                return f"a {journal.get('op')} of this VM is in flight: run vm_{journal.get('op')} to finish it first"
+        journal = self.snap.journal(move.original["id"])
+        if journal is not None:
+            if journal.op != d.op:
+                return f"a {journal.op} of this VM is in flight: run vm_{journal.op} to finish it first"
             move.journal = journal
             return None  # resumable
-        state = details.get("dr.state", "")
-        if state == moving:
-            state = start_from[0]  # no journal: the run that set it stopped before anything moved
-        if state == done and self._already_done(move):
+        if move.tier is None:
+            return (f"its DR tier is unknown: service offering {move.original.get('serviceofferingname')} is not a "
+                    "DR offering with a tier; register it with cloudstack.dr.dr_offering")
+        state = self.snap.state(move.original)
+        if state == d.moving:
+            state = d.start_from[0]  # no journal: the run that set it stopped before anything moved
+        if state == d.done and self._already_done(move):
             move.done_before = True
             return None
-        if state not in start_from and not self.force:
-            alert = details.get("dr.alert")
-            return (f"its DR state is {state or 'unknown'}{f' ({alert})' if alert else ''}, and only "
-                    f"{'/'.join(start_from)} VMs can {self.op}: fix the cause (re-run vm_prepare), or pass force")
-        if self.op == "failover" and self.snap.recovery_zone_of(move.original["zoneid"]) != move.recovery["zoneid"]:
+        if state not in d.start_from and not self.force:
+            alert = shown(self.snap.visible(self.snap.serving(move.original)).get(ALERT.key()))
+            return (f"its DR state is {state}{f' ({alert})' if alert else ''}, and only "
+                    f"{'/'.join(d.start_from)} VMs can {d.op}: fix the cause (re-run vm_prepare), or pass force")
+        if d.op == "failover" and self.snap.recovery_zone_of(move.original["zoneid"]) != move.recovery["zoneid"]:
             return "the VM's zone is not linked to its recovery VM's zone: check cloudstack.dr.zone_link"
         return None
 
-    def _already_done(self, move):
-        target = move.target
-        return target.get("displayvm") is True and target.get("state") == "Running"
+    @staticmethod
+    def _already_done(move: Move) -> bool:
+        return move.target.get("displayvm") is True and move.target.get("state") == "Running"
 
-    def check_drift(self, moves):
+    def check_drift(self, moves: list[Move]) -> tuple[list[Move], list[dict]]:
         """Refuse failover of VMs whose recovery VM no longer mirrors them (unless allow_drift)."""
-        if self.op != "failover" or self.allow_drift:
+        if self.direction.op != "failover" or self.allow_drift:
             return moves, []
-        fresh = [m for m in moves if not m.done_before and not self.snap.details(m.original["id"]).get(JOURNAL_KEY)]
-        checked = PrepareRun(self.api, self.snap, check_mode=True).run([m.original for m in fresh])
-        # A VM prepare skips (its DR state says moving) has no diff: it cannot be checked, it is not refused.
-        drift = {r["id"]: r for r in checked if r["error"] or r.get("diff", {}).get("before") != r.get("diff", {})
-                 .get("after")}
         keep, refused = [], []
         for m in moves:
-            found = drift.get(m.original["id"])
-            if found is None:
+            if m.done_before or m.journal is not None:
                 keep.append(m)
+                continue
+            try:
+                what = "; ".join(mirror.drift(self.snap, m.original))
+            except MirrorError as exc:
+                what = str(exc)
+            if what:
+                refused.append(self.refuse(m, f"the recovery VM has drifted from the original ({what}): re-run "
+                                              "cloudstack.dr.vm_prepare, or pass allow_drift"))
             else:
-                what = found["error"] or "; ".join(found["changes"])
-                refused.append(self._refuse(m, f"the recovery VM has drifted from the original ({what}): re-run "
-                                               "cloudstack.dr.vm_prepare, or pass allow_drift"))
+                keep.append(m)
         return keep, refused
 
-    def check_storage(self, moves, zone_id):
+    def check_storage(self, moves: list[Move], zone_id: str) -> tuple[list[Move], list[dict]]:
         """Refuse VMs whose volumes sit on pools with no storage map for this direction."""
         intro = StorageIntroducer(self.api, check_mode=True)
-        mapped = {p["id"] for p in intro.sources(zone_id, self.op)} if self.op == "failover" else \
-            {intro.details[p["id"]]["dr.replica_pool"] for p in intro.sources(zone_id, self.op)}
+        mapped = intro.mapped_pools(zone_id, self.direction.op)
+        by_vm = volumes_by_vm(self.api, [m.source for m in moves if not m.done_before and m.journal is None])
         keep, refused = [], []
-        by_vm = MoveRun(self.api, self.snap, self.op, {})._volumes_by_vm(
-            [m.source for m in moves if not m.done_before and not m.journal])
         for m in moves:
             missing = sorted({v.get("storage") or v["storageid"] for v in by_vm.get(m.source["id"], [])
                               if v["storageid"] not in mapped})
             if missing:
-                refused.append(self._refuse(m, f"its volumes are on pools without a {self.op} storage map "
-                                               f"({', '.join(missing)}): map them with cloudstack.dr.storage_map"))
+                refused.append(self.refuse(m, f"its volumes are on pools without a {self.direction.op} storage map "
+                                              f"({', '.join(missing)}): map them with cloudstack.dr.storage_map"))
             else:
                 keep.append(m)
         return keep, refused
 
     # -- the run -----------------------------------------------------------------------------------
-    def pool_map(self, zone_id):
+    def pool_map(self, zone_id: str) -> dict:
         intro = StorageIntroducer(self.api, check_mode=True)
-        return intro.pool_map(intro.introduce(zone_id, self.op), self.op)
+        return intro.pool_map(intro.introduce(zone_id, self.direction.op), self.direction.op)
 
-    def run(self, moves, pool_map):
+    def run(self, moves: list[Move], pool_map: dict) -> list[dict]:
         """Tier by tier, lowest first; every tier's VMs are started before the next tier begins."""
         results = []
         for tier in sorted({m.tier for m in moves}):
             batch = [m for m in moves if m.tier == tier]
-            engine = MoveRun(self.api, self.snap, self.op, pool_map, self.mode, clock=self.clock,
+            engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
                              progress=self._progress(tier, len(batch)))
             results += engine.run(batch)
         return results
@@ -152,13 +151,13 @@ class Orchestrator:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
             failed = total - sum(m.error is None for m in live)
             with open(self.progress_log, "a", encoding="utf-8") as fh:
-                fh.write(f"{stamp} {self.op} tier {tier}: {step:<7} done for {len(live)} of {total} VMs"
+                fh.write(f"{stamp} {self.direction.op} tier {tier}: {step:<7} done for {len(live)} of {total} VMs"
                          f"{f', {failed} failed' if failed else ''}\n")
         return log
 
 
 def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=None, mode="unplanned",
-             allow_drift=False, force=False, progress_log=None, validate_only=False):
+             allow_drift=False, force=False, progress_log=None, validate_only=False) -> dict:
     """The vm_failover/vm_failback modules' work; their result."""
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, op, mode, allow_drift, force, progress_log)
@@ -167,34 +166,34 @@ def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=Non
     home = orch.snap.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
     mapped, unmapped = [], []
-    for zone_id in zone_ids:
+    for zone_id in sorted(zone_ids):
         ok, bad = orch.check_storage([m for m in moves if m.original["zoneid"] == zone_id], zone_id)
         mapped += ok
         unmapped += bad
     refused += drifted + unmapped
     if validate_only:
         plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
-                 "action": "nothing: already done" if m.done_before else
-                 ("resume" if m.journal else op)} for m in mapped]
+                 "action": "nothing: already done" if m.done_before else ("resume" if m.journal else op)}
+                for m in mapped]
         text = [f"{p['name']} (tier {p['tier']}, RTO {p['rto'] or '-'}): {p['action']}" for p in plan]
         text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
         return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
     pool_map = {}
-    for zone_id in zone_ids:
+    for zone_id in sorted(zone_ids):
         pool_map.update(orch.pool_map(zone_id))
     results = orch.run(mapped, pool_map)
     return {"changed": any(r["changed"] for r in results), "vms": results + refused,
             "summary": _summary(results, refused)}
 
 
-def _summary(accepted, refused):
+def _summary(accepted: list[dict], refused: list[dict]) -> dict:
     """Counts: `accepted` are moved results (or plan entries), `refused` the VMs that may not move."""
     failed = sum(1 for r in accepted if r.get("failed"))
     return {"selected": len(accepted) + len(refused), "done": len(accepted) - failed, "failed": failed,
             "refused": len(refused)}
 
 
-def selection_options():
+def selection_options() -> dict:
     """The argument spec of doc fragment cloudstack.dr.selection: which DR-protected VMs."""
     return {
         "vms": {"type": "list", "elements": "str"},
@@ -204,7 +203,7 @@ def selection_options():
     }
 
 
-def move_options(default_mode):
+def move_options(default_mode: str) -> dict:
     """The argument spec of vm_failover and vm_failback (doc fragments selection and move, plus mode)."""
     return {
         **selection_options(),
@@ -217,7 +216,7 @@ def move_options(default_mode):
     }
 
 
-def import_volumes(api, direction, names=None, zone=None, account=None, domain=None, check_mode=False):
+def import_volumes(api, direction, names=None, zone=None, account=None, domain=None, check_mode=False) -> dict:
     """The volume_import module's work: the record, import and attach steps of a move, alone.
 
     It starts the move's journal (the DR state becomes FailingOver/FailingBack), so a later
@@ -232,7 +231,7 @@ def import_volumes(api, direction, names=None, zone=None, account=None, domain=N
         return {"changed": bool(moves), "vms": refused, "plan": [{"name": m.name, "action": "import and attach"}
                                                                   for m in moves]}
     pool_map = {}
-    for zone_id in zone_ids:
+    for zone_id in sorted(zone_ids):
         pool_map.update(orch.pool_map(zone_id))
     engine = MoveRun(api, orch.snap, direction, pool_map, mode="planned")
     results = engine.run(moves, steps=("begin", "record", "import", "attach"))
@@ -240,7 +239,7 @@ def import_volumes(api, direction, names=None, zone=None, account=None, domain=N
             "summary": _summary(results, refused)}
 
 
-def swap_ids(api, vm, holder, check_mode=False):
+def swap_ids(api, vm, holder, check_mode=False) -> dict:
     """The vm_uuid_swap module's work: make `holder` (original|recovery) carry the owner's VM id."""
     check_caller(api, "the DR details of VMs")
     snap = Snapshot(api, network=False)
@@ -248,18 +247,17 @@ def swap_ids(api, vm, holder, check_mode=False):
     pair = {"original": original, "recovery": snap.peer(original)}
     if not pair["recovery"]:
         raise InputError("vm", f"VM {original['name']} has no recovery VM", "Prepare it with cloudstack.dr.vm_prepare")
-    details = snap.details(original["id"])
-    user_id = details.get("dr.user_id") or original["id"]
-    journal = swap.decode(details.get(swap.JOURNAL_KEY))
+    user_id = snap.user_id(original)
+    snap.load_hidden(original["id"])
+    journal = snap.swap_journal(original["id"])
     before = {role: vm["id"] for role, vm in pair.items()}
     if journal is None and pair[holder]["id"] == user_id:
         return {"changed": False, "ids": before, "user_id": user_id}
-    other = "recovery" if holder == "original" else "original"
+    other = swap.other(holder)
     if journal is None and pair[other]["id"] != user_id:
         raise InputError("vm", f"neither VM of the pair carries the owner's id {user_id}",
                          "Set the ids back by hand with updateVirtualMachine customid=, then re-run")
     if not check_mode:
         swap.run(api, snap, pair, first_role=other)
-    after = {role: vm["id"] for role, vm in pair.items()} if not check_mode else \
-        {holder: user_id, other: before[holder]}
+    after = {role: vm["id"] for role, vm in pair.items()} if not check_mode else {holder: user_id, other: before[holder]}
     return {"changed": True, "ids": after, "user_id": user_id, "diff": {"before": before, "after": after}}

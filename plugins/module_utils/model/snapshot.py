@@ -1,156 +1,333 @@
 # Copyright: cloudstack.dr contributors
 # Apache License 2.0 (see LICENSE)
-"""A picture of the cloud loaded in a handful of bulk listings.
+"""The cloud's DR state, read in a handful of bulk listings, with named accessors.
 
-The DR engine plans from one snapshot instead of asking CloudStack object by object, so a
-batch of a thousand VMs costs a dozen paged listings, not thousands of calls.
+What is read, within CloudStack's rules (vocabulary.details):
+- zones and service offerings with their details inline (`resourcedetails`,
+  `serviceofferingdetails`: every detail for an admin);
+- VMs, displayed and hidden (listVirtualMachines answers only displayed VMs unless displayvm=false
+  is asked), each with its visible details inline: the tenant's copy;
+- the truth, hidden: one key+value listing per DR state (`dr.status` on originals) and one for
+  recovery VMs (`dr.role`); per VM only the journals of VMs in a move;
+- networks with their details inline (`dr.source_network` of recovery networks), VPCs, public IPs
+  and rules, displayed and hidden. Recovery VMs, IPs and VPCs are found by their derived ids
+  (vocabulary.ids), so no detail is read per object.
+A tenant's key sees what CloudStack shows it: its displayed VMs and their visible details.
 """
 
 from __future__ import annotations
 
-import json
-
 from ..errors import InputError
+from ..vocabulary import details, ids, states
+from ..vocabulary.journal import Journal, SwapJournal, load
+from ..vocabulary.keys import (
+    ENABLED,
+    NETWORK_MAP,
+    OFFERING_ENABLED,
+    OFFERING_RECOVERY,
+    OFFERING_RTO,
+    OFFERING_TIER,
+    PREFIX,
+    RECOVERY_PUBLIC_IPS,
+    RECOVERY_ZONE,
+    ROLE,
+    ROLE_RECOVERY,
+    RTO,
+    SOURCE_NETWORK,
+    STATE,
+    STATUS,
+    TIER,
+    shown,
+)
+from ..vocabulary.tiers import tier_of
 
-DR_PREFIX = "dr."
+GONE = ("Destroyed", "Expunging", "Expunged")
 
 
-def _index(items, key="id"):
+def index(items, key="id") -> dict:
     return {item[key]: item for item in items}
 
 
-def _group(items, key):
-    out = {}
+def group(items, key) -> dict:
+    out: dict = {}
     for item in items:
         out.setdefault(item.get(key), []).append(item)
     return out
 
 
-def details_by_resource(rows):
-    """listResourceDetails rows -> {resourceid: {key: value}} (DR keys only)."""
-    out = {}
-    for row in rows:
-        if row["key"].startswith(DR_PREFIX):
-            out.setdefault(row["resourceid"], {})[row["key"]] = row["value"]
+def nat_holder(ip: dict) -> tuple[str, str]:
+    """("vpcid", id) or ("networkid", id): what a source NAT IP serves."""
+    return ("vpcid", ip["vpcid"]) if ip.get("vpcid") else ("networkid", ip.get("associatednetworkid"))
+
+
+def dr_details(obj: dict, field: str = "details") -> dict[str, str]:
+    """The `dr.` details a listing answered inline for an object."""
+    return {k: v for k, v in (obj.get(field) or {}).items() if k.startswith(PREFIX)}
+
+
+# The display flag each listing filters on: left out, CloudStack answers only displayed objects, even to
+# a root admin; passed as false (root admins only), only hidden ones.
+DISPLAY_FLAGS = {"listVirtualMachines": "displayvm", "listNetworks": "displaynetwork", "listVPCs": "fordisplay",
+                 "listPublicIpAddresses": "fordisplay", "listVolumes": "displayvolume",
+                 "listFirewallRules": "fordisplay", "listPortForwardingRules": "fordisplay",
+                 "listEgressFirewallRules": "fordisplay"}
+
+
+def list_both(api, command: str, admin: bool = True, **params) -> list[dict]:
+    """Every object of a listing, displayed and (for an admin) hidden: two listings."""
+    items = api.list(command, listall=True, **params)
+    if admin:
+        items += api.list(command, listall=True, **{DISPLAY_FLAGS[command]: False}, **params)
+    return items
+
+
+def volumes_by_vm(api, vms: list[dict]) -> dict[str, list[dict]]:
+    """{vm id: [volumes attached]} as they are now, one pair of listings per zone of the VMs."""
+    out: dict[str, list[dict]] = {}
+    for zone_id in sorted({vm["zoneid"] for vm in vms}):
+        for vol in list_both(api, "listVolumes", zoneid=zone_id):
+            if vol.get("virtualmachineid"):
+                out.setdefault(vol["virtualmachineid"], []).append(vol)
     return out
 
 
-def decode(value, default=None):
-    """A JSON-encoded detail value, tolerating absent or hand-edited values."""
-    if value in (None, ""):
-        return default
-    try:
-        return json.loads(value)
-    except ValueError:
-        return default
-
-
 class Snapshot:
-    """Zones, offerings, networks, VPCs, public IPs, rules and VMs with their DR details."""
+    """Zones, offerings, VMs with their DR state and pairs, and (with `network`) networks, IPs and rules."""
 
-    def __init__(self, api, network=True):
-        """`network=False` skips networks, IPs and rules: enough for listing DR state."""
+    def __init__(self, api, network: bool = True, admin: bool = True):
         self.api = api
-        self.zones = _index(api.list("listZones"))
-        self.zone_details = details_by_resource(api.list("listResourceDetails", resourcetype="Zone"))
-        self.offerings = _index(api.list("listServiceOfferings"))
-        self.offering_details = details_by_resource(
-            api.list("listResourceDetails", resourcetype="ServiceOffering"))
-        self.templates = {}
+        self.admin = admin
+        self.has_network = network
+        self.zones = index(api.list("listZones"))
+        self.offerings = index(api.list("listServiceOfferings", listall=True))
+        self.templates: dict = {}
         self.refresh_vms()
         if network:
             self.refresh_network()
 
-    def refresh_vms(self):
+    def _both(self, command: str, **params) -> list:
+        return list_both(self.api, command, self.admin, **params)
+
+    # -- VMs and their DR state -------------------------------------------------------------------
+    def refresh_vms(self) -> None:
+        self.vms = {vm["id"]: vm for vm in self._both("listVirtualMachines", userdata=True)
+                    if vm.get("state") not in GONE}
+        self.status: dict[str, str] = {}
+        self.recovery_ids: set[str] = set()
+        self.hidden: dict[str, dict[str, str]] = {}
+        if self.admin:
+            for state in states.STORED:
+                self.status.update((vm_id, state) for vm_id in details.ids_with(self.api, "UserVm", STATUS.key(), state))
+            self.recovery_ids = set(details.ids_with(self.api, "UserVm", ROLE.key(), ROLE_RECOVERY))
+            self.hidden = {vm_id: details.read_hidden(self.api, "UserVm", vm_id, f"VM {vm_id}")
+                           for vm_id, state in self.status.items() if state in states.MOVING and vm_id in self.vms}
+        self._link_pairs()
+
+    def _link_pairs(self) -> None:
+        """Each original's recovery VM and the id its owner knows it by, from the derived ids.
+
+        A pair is {owner's id U, paired_id(U)}: the original holds U until a failover swaps the ids.
+        Which VM is the original is the hidden state's to say (a recovery VM never has one); a pair
+        whose original has no state yet (its first preparation was cut short) is still a pair, so its
+        recovery VM is adopted, never taken for an original. A VM in a move may carry the temporary id
+        of a UUID swap: its journal names the owner's id.
+        """
+        self.recovery: dict[str, dict] = {}  # original id -> recovery VM
+        self.original_of: dict[str, dict] = {}  # recovery VM id -> original VM
+        self.user_ids: dict[str, str] = {}  # original id -> the owner's id
         self._aliases = None
-        self.vms = _index(self.api.list("listVirtualMachines", listall=True, userdata=True))
-        self.vm_details = details_by_resource(
-            self.api.list("listResourceDetails", resourcetype="UserVm", listall=True))
+        owners = ids.owners_by_paired_id("vm", self.vms)
+        for user in self.vms:
+            partner = ids.paired_id("vm", user)
+            if user in owners or partner not in self.vms:
+                continue
+            original, recovery = (partner, user) if partner in self.status else (user, partner)
+            self._pair(original, recovery, user)
+        for vm_id, state in self.status.items():
+            journal = self.journal(vm_id)
+            if state not in states.MOVING or journal is None or vm_id not in self.vms:
+                continue
+            swap = self.swap_journal(vm_id)
+            candidates = [journal.user_id, ids.paired_id("vm", journal.user_id), *((swap.a, swap.b, swap.t) if swap
+                                                                                   else ())]
+            recovery = next((c for c in candidates if c != vm_id and c in self.vms), None)
+            if recovery is not None:
+                self._pair(vm_id, recovery, journal.user_id)
 
-    def refresh_network(self):
-        self.networks = _index(self.api.list("listNetworks", listall=True))
-        self.vpcs = _index(self.api.list("listVPCs", listall=True))
-        self.ips = _index(self.api.list("listPublicIpAddresses", listall=True))
-        self.network_details = details_by_resource(
-            self.api.list("listResourceDetails", resourcetype="Network", listall=True))
-        self.vpc_details = details_by_resource(
-            self.api.list("listResourceDetails", resourcetype="Vpc", listall=True))
-        self.firewall = _group(self.api.list("listFirewallRules", listall=True), "ipaddressid")
-        self.portforward = _group(self.api.list("listPortForwardingRules", listall=True), "ipaddressid")
-        self.egress = _group(self.api.list("listEgressFirewallRules", listall=True), "networkid")
+    def _pair(self, original: str, recovery: str, user: str) -> None:
+        self.recovery[original] = self.vms[recovery]
+        self.original_of[recovery] = self.vms[original]
+        self.user_ids[original] = user
 
-    # -- zones and offerings -----------------------------------------------------------------
-    def recovery_zone_of(self, zone_id):
-        return self.zone_details.get(zone_id, {}).get("dr.recovery_zone")
+    def load_hidden(self, vm_id: str) -> dict[str, str]:
+        """A VM's hidden details, read now (a VM in a move has them read with the snapshot)."""
+        if vm_id not in self.hidden:
+            self.hidden[vm_id] = details.read_hidden(self.api, "UserVm", vm_id, f"VM {vm_id}")
+        return self.hidden[vm_id]
 
-    def network_map(self, zone_id):
+    def state(self, vm: dict) -> str:
+        """The DR state of an original VM (hidden truth; a tenant's key sees its visible copy)."""
+        if not self.admin:
+            return self.visible(vm).get(STATE.key()) or states.UNPREPARED
+        return self.status.get(vm["id"], states.UNPREPARED)
+
+    def journal(self, vm_id: str) -> Journal | None:
+        return Journal.of_details(self.hidden.get(vm_id, {}))
+
+    def swap_journal(self, vm_id: str) -> SwapJournal | None:
+        return SwapJournal.of_details(self.hidden.get(vm_id, {}))
+
+    def visible(self, vm: dict) -> dict[str, str]:
+        """The tenant's copy of a VM's DR details, as CloudStack answered it inline."""
+        return dr_details(vm)
+
+    def is_recovery(self, vm: dict) -> bool:
+        return vm["id"] in self.recovery_ids or vm["id"] in self.original_of
+
+    def peer(self, vm: dict) -> dict | None:
+        """The other VM of a pair (the recovery VM of an original, or the reverse)."""
+        return self.recovery.get(vm["id"]) or self.original_of.get(vm["id"])
+
+    def user_id(self, original: dict) -> str:
+        """The id the owner knows the VM by: the original's id at its first preparation."""
+        return self.user_ids.get(original["id"], original["id"])
+
+    def serving(self, original: dict) -> dict:
+        """The VM of the pair that carries the owner's id (the one the owner sees)."""
+        recovery = self.recovery.get(original["id"])
+        return recovery if recovery is not None and recovery["id"] == self.user_id(original) else original
+
+    def aliases(self) -> dict[str, str]:
+        """{id: original id} for every id an original is known by: its own, its owner's, its recovery VM's.
+        A move swaps ids, so a list of ids taken before a move still names the same VMs after it."""
+        if self._aliases is None:
+            self._aliases = {vm_id: vm_id for vm_id in self.status}
+            self._aliases.update((self.user_ids[o], o) for o in self.recovery)
+            self._aliases.update((rec["id"], o) for o, rec in self.recovery.items())
+        return self._aliases
+
+    # -- zones and offerings ----------------------------------------------------------------------
+    def zone_details(self, zone_id: str) -> dict[str, str]:
+        return dr_details(self.zones.get(zone_id, {}), "resourcedetails")
+
+    def recovery_zone_of(self, zone_id: str) -> str | None:
+        return self.zone_details(zone_id).get(RECOVERY_ZONE.key())
+
+    def network_map(self, zone_id: str) -> dict[str, str]:
         """{active-zone shared network id: recovery-zone network id} of the zone's link."""
-        prefix = "dr.network."
-        return {key[len(prefix):]: value for key, value in self.zone_details.get(zone_id, {}).items()
-                if key.startswith(prefix)}
+        return {NETWORK_MAP.suffix(k): v for k, v in self.zone_details(zone_id).items() if NETWORK_MAP.owns(k)}
 
-    def dr_offering(self, offering_id):
+    def offering_details(self, offering_id: str) -> dict[str, str]:
+        return dr_details(self.offerings.get(offering_id, {}), "serviceofferingdetails")
+
+    def dr_offering(self, offering_id: str) -> dict[str, str] | None:
         """The DR settings of a service offering, or None when it is not DR-enabled."""
-        details = self.offering_details.get(offering_id, {})
-        if details.get("dr.enabled") != "true":
-            return None
-        return details
+        found = self.offering_details(offering_id)
+        return found if found.get(OFFERING_ENABLED.key()) == ENABLED else None
 
-    def template_in_zone(self, template_id, zone_id):
+    def dr_offerings(self) -> dict[str, dict[str, str]]:
+        return {oid: found for oid in self.offerings if (found := self.dr_offering(oid))}
+
+    def tier(self, vm: dict) -> int | None:
+        """An original's DR tier, from its offering (the truth), else its visible copy."""
+        offering = self.dr_offering(vm["serviceofferingid"]) or {}
+        return tier_of(offering.get(OFFERING_TIER.key()) or self.visible(vm).get(TIER.key()))
+
+    def rto(self, vm: dict) -> str:
+        offering = self.dr_offering(vm["serviceofferingid"]) or {}
+        return offering.get(OFFERING_RTO.key()) or shown(self.visible(vm).get(RTO.key()))
+
+    def recovery_offering(self, vm: dict) -> str:
+        offering = self.dr_offering(vm["serviceofferingid"]) or {}
+        return offering.get(OFFERING_RECOVERY.key()) or vm["serviceofferingid"]
+
+    def template_in_zone(self, template_id: str, zone_id: str) -> bool:
         key = (template_id, zone_id)
         if key not in self.templates:
-            found = self.api.list("listTemplates", templatefilter="all", id=template_id, zoneid=zone_id)
-            self.templates[key] = bool(found)
+            self.templates[key] = bool(self.api.list("listTemplates", templatefilter="all", id=template_id,
+                                                     zoneid=zone_id))
         return self.templates[key]
 
-    # -- VMs -----------------------------------------------------------------------------------
-    def details(self, vm_id):
-        return self.vm_details.get(vm_id, {})
+    # -- networks, IPs and rules ------------------------------------------------------------------
+    def refresh_network(self) -> None:
+        self.networks = index(self._both("listNetworks"))
+        self.vpcs = index(self._both("listVPCs"))
+        self.ips = index(self._both("listPublicIpAddresses"))
+        self._recovery_networks = {dr_details(n).get(SOURCE_NETWORK.key()): n for n in self.networks.values()}
+        self._recovery_networks.pop(None, None)
+        self.firewall = group(self._both("listFirewallRules"), "ipaddressid")
+        self.portforward = group(self._both("listPortForwardingRules"), "ipaddressid")
+        self.egress = group(self._both("listEgressFirewallRules"), "networkid")
+        self._source_nat = {nat_holder(ip): ip for ip in self.ips.values() if ip.get("issourcenat")}
+        self._ip_sources = {ids.paired_id("ip", ip_id): ip for ip_id, ip in self.ips.items()}
+        self._nat_ips: dict[str, list] = {}  # VM id -> the IPs with static NAT or port forwarding to it
+        self._ip_vms: dict[str, set] = {}  # IP id -> the VMs it has static NAT or port forwarding to
+        for ip in self.ips.values():
+            targets = {r.get("virtualmachineid") for r in self.portforward.get(ip["id"], [])}
+            if ip.get("isstaticnat"):
+                targets.add(ip.get("virtualmachineid"))
+            self._ip_vms[ip["id"]] = targets - {None}
+            for vm_id in self._ip_vms[ip["id"]]:
+                self._nat_ips.setdefault(vm_id, []).append(ip)
 
-    def peer(self, vm):
-        """The other VM of a DR pair (recovery VM of an original, or the reverse)."""
-        pair = self.details(vm["id"]).get("dr.pair")
-        if not pair:
-            return None
-        for other_id, details in self.vm_details.items():
-            if other_id != vm["id"] and details.get("dr.pair") == pair and other_id in self.vms:
-                return self.vms[other_id]
-        return None
+    def remember_network(self, network: dict, source_id: str | None = None) -> None:
+        """A network created (or adopted for `source_id`) during this run."""
+        self.networks[network["id"]] = network
+        if source_id is not None:
+            self._recovery_networks[source_id] = network
 
-    def pairs(self):
-        """{pair id: {"original": vm, "recovery": vm}} for every VM carrying DR details."""
+    def remember_ip(self, ip: dict) -> None:
+        """A public IP reserved or changed during this run (its indexes follow)."""
+        self.ips[ip["id"]] = ip
+        self._ip_sources[ids.paired_id("ip", ip["id"])] = ip
+        if ip.get("issourcenat"):
+            self._source_nat[nat_holder(ip)] = ip
+
+    def forget_ip(self, ip_id: str) -> None:
+        """A public IP that changed id (or was released) during this run."""
+        if self.ips.pop(ip_id, None) is not None:
+            self._ip_sources.pop(ids.paired_id("ip", ip_id), None)
+
+    def vms_of_ip(self, ip: dict) -> set[str]:
+        """Ids of the VMs a public IP has static NAT or port forwarding to."""
+        return self._ip_vms.get(ip["id"], set())
+
+    def recovery_network_for(self, network_id: str) -> dict | None:
+        """The recovery-zone network DR created for an isolated network or VPC tier, if any."""
+        return self._recovery_networks.get(network_id)
+
+    def recovery_vpc_for(self, vpc_id: str) -> dict | None:
+        return self.vpcs.get(ids.paired_id("vpc", vpc_id))
+
+    def recovery_ip_for(self, ip_id: str) -> dict | None:
+        return self.ips.get(ids.paired_id("ip", ip_id))
+
+    def source_nat_ip(self, key: str, holder_id: str) -> dict | None:
+        """The source NAT IP of a network (key "networkid") or VPC ("vpcid"), if it has one."""
+        return self._source_nat.get((key, holder_id))
+
+    def source_of_recovery_ip(self, ip: dict) -> dict | None:
+        """The public IP a recovery IP was reserved for (its id is derived from that IP's)."""
+        return self._ip_sources.get(ip["id"])
+
+    def ips_of_vm(self, vm: dict) -> list[dict]:
+        """Public IPs pointing at a VM: static NAT to it, or port forwarding to it."""
+        return sorted(self._nat_ips.get(vm["id"], []), key=lambda ip: ip["ipaddress"])
+
+    def recovery_public_ips(self, original: dict) -> dict[str, str]:
+        """{original public IP address: its recovery IP address} (the tenant's copy; DNS in active/passive)."""
         out = {}
-        for vm_id, details in self.vm_details.items():
-            if vm_id in self.vms and details.get("dr.pair"):
-                out.setdefault(details["dr.pair"], {})[details.get("dr.role", "original")] = self.vms[vm_id]
+        for ip in self.ips_of_vm(original):
+            recovery = self.recovery_ip_for(ip["id"])
+            if recovery is not None:
+                out[ip["ipaddress"]] = recovery["ipaddress"]
         return out
 
-    # -- networks ----------------------------------------------------------------------------
-    def recovery_network_for(self, network_id):
-        """The recovery-zone network DR created for an isolated network or VPC tier, if any."""
-        for net_id, details in self.network_details.items():
-            if details.get("dr.source_network") == network_id and net_id in self.networks:
-                return self.networks[net_id]
-        return None
+    def stored_public_ips(self, vm: dict) -> dict:
+        return load(self.visible(vm).get(RECOVERY_PUBLIC_IPS.key()), {})
 
-    def recovery_vpc_for(self, vpc_id):
-        for other_id, details in self.vpc_details.items():
-            if details.get("dr.source_vpc") == vpc_id and other_id in self.vpcs:
-                return self.vpcs[other_id]
-        return None
-
-    def ips_of_vm(self, vm):
-        """Public IPs pointing at a VM: static NAT to it, or port forwarding to it."""
-        out = []
-        for ip in self.ips.values():
-            nat = ip.get("isstaticnat") and ip.get("virtualmachineid") == vm["id"]
-            forwards = [r for r in self.portforward.get(ip["id"], []) if r.get("virtualmachineid") == vm["id"]]
-            if nat or forwards:
-                out.append(ip)
-        return sorted(out, key=lambda ip: ip["ipaddress"])
-
-    # -- selection -------------------------------------------------------------------------------
-    def zone_id(self, ref, option="zone"):
+    # -- selection ----------------------------------------------------------------------------------
+    def zone_id(self, ref: str, option: str = "zone") -> str:
         """The id of a zone given by name or id, or an InputError listing the zones."""
         for zone in self.zones.values():
             if ref in (zone["id"], zone["name"]):
@@ -158,7 +335,12 @@ class Snapshot:
         known = ", ".join(sorted(z["name"] for z in self.zones.values()))
         raise InputError(option, f"no zone has the name or id {ref!r}", f"Use one of: {known}")
 
-    def originals(self, names=None, zone=None, account=None, domain=None):
+    def protected(self, vm: dict) -> bool:
+        """An original VM DR protects: of a DR offering, or with a DR state."""
+        return not self.is_recovery(vm) and (vm["id"] in self.status or self.dr_offering(vm["serviceofferingid"])
+                                             is not None or (not self.admin and bool(self.visible(vm))))
+
+    def originals(self, names=None, zone=None, account=None, domain=None) -> list[dict]:
         """Original VMs of DR offerings (never recovery VMs), selected the way the modules allow.
 
         Named VMs must exist and be of a DR offering (an InputError says why not); without names,
@@ -167,15 +349,15 @@ class Snapshot:
         zone_id = self.zone_id(zone) if zone else None
         self._check_owner_filters(account, domain)
         pool = [vm for vm in self.vms.values()
-                if self.details(vm["id"]).get("dr.role") != "recovery"
+                if not self.is_recovery(vm)
                 and (zone_id is None or vm["zoneid"] == zone_id)
                 and (account is None or vm.get("account") == account)
                 and (domain is None or domain in (vm.get("domainid"), vm.get("domain"), vm.get("domainpath")))]
         if not names:
-            return [vm for vm in pool if self.dr_offering(vm["serviceofferingid"]) or self.details(vm["id"])]
+            return [vm for vm in pool if self.protected(vm)]
         return [self._named(pool, ref, f"vms[{i}]") for i, ref in enumerate(names)]
 
-    def _check_owner_filters(self, account, domain):
+    def _check_owner_filters(self, account, domain) -> None:
         """An InputError for an account or domain filter that names nothing this key can see: a typo must
         not select no VM and report success."""
         vms = self.vms.values()
@@ -190,22 +372,7 @@ class Snapshot:
                 raise InputError("domain", f"no domain has the name, id or path {domain!r}",
                                  "Use one of: " + ", ".join(sorted(d.get("path") or d["name"] for d in known)))
 
-    def aliases(self):
-        """{id: original VM id} for every id an original was known by: its own, the owner's id it may
-        have handed to its recovery VM, and its recovery VM's. A move swaps ids, so a list of ids taken
-        before a move (an inventory, an earlier tier) still names the same VMs after it."""
-        if self._aliases is None:
-            self._aliases = {}
-            for pair in self.pairs().values():
-                original = pair.get("original")
-                if original is None:
-                    continue
-                known = (pair.get("recovery", {}).get("id"), self.details(original["id"]).get("dr.user_id"))
-                self._aliases.update({alias: original["id"] for alias in known if alias})
-                self._aliases[original["id"]] = original["id"]
-        return self._aliases
-
-    def _named(self, pool, ref, option):
+    def _named(self, pool, ref, option) -> dict:
         original_id = self.aliases().get(ref, ref)
         matches = [vm for vm in pool if vm["id"] == original_id] or [vm for vm in pool if vm["name"] == ref]
         if len(matches) > 1:
@@ -216,7 +383,7 @@ class Snapshot:
             raise InputError(option, f"no VM with the name or id {ref!r} is visible with these filters",
                              "Check the name, the zone/account/domain filters and the API key's rights")
         vm = matches[0]
-        if not (self.dr_offering(vm["serviceofferingid"]) or self.details(vm["id"]).get("dr.pair")):
+        if not self.protected(vm):
             raise InputError(option, f"VM {vm['name']} uses service offering {vm.get('serviceofferingname')}, "
                              "which is not DR-enabled",
                              "Mark the offering with cloudstack.dr.dr_offering, or change the VM's offering")

@@ -11,23 +11,31 @@ from __future__ import annotations
 
 from ..client.api import CloudStackError
 from ..config.zone_link import link_view
-from ..engine.prepare import PrepareRun
 from ..errors import InputError
-from ..model.snapshot import Snapshot, decode, details_by_resource
+from ..model import mirror
+from ..model.mirror import MirrorError
+from ..model.snapshot import Snapshot
+from ..vocabulary import details, states
+from ..vocabulary.details import as_values
+from ..vocabulary.journal import load
+from ..vocabulary.keys import (
+    ALERT,
+    FAILBACK,
+    OFFERING_RECOVERY,
+    OFFERING_RTO,
+    OFFERING_STORAGE_TAGS,
+    OFFERING_TIER,
+    RECOVERY_PUBLIC_IPS,
+    REPLICA,
+    VM_RECOVERY_ZONE,
+    shown,
+)
+from ..vocabulary.tiers import tier_of
 
-UNPREPARED = "Unprepared"
-# While a VM is moving or moved, its recovery VM legitimately differs from it: no drift to compute.
-MOVING = frozenset({"FailingOver", "FailedOver", "FailingBack"})
-POOL_SIDES = {"replica": "dr.replica_", "failback": "dr.failback_"}
+UNPREPARED = states.UNPREPARED
+POOL_SIDES = {"replica": REPLICA, "failback": FAILBACK}
 TENANT_NOTE = ("This API key is not a root admin's: zone links, storage maps, hidden DR details and "
                "drift are not visible to it, so they are empty or null here.")
-
-
-def tier_number(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _ref(items: dict, item_id) -> dict | None:
@@ -35,21 +43,23 @@ def _ref(items: dict, item_id) -> dict | None:
 
 
 def vm_record(snap: Snapshot, vm: dict) -> dict:
-    """One original VM's DR status. Before preparation, tier/RTO/recovery zone come from its offering and zone."""
-    details = snap.details(vm["id"])
-    offering = snap.dr_offering(vm["serviceofferingid"]) or {}
-    linked = snap.zones.get(snap.recovery_zone_of(vm["zoneid"]), {}).get("name")
+    """One original VM's DR status: the truth for an admin's key, the owner's copy for a tenant's.
+    Before preparation, tier/RTO/recovery zone come from its offering and zone."""
+    copy = snap.visible(snap.serving(vm))
+    linked = snap.zones.get(snap.recovery_zone_of(vm["zoneid"]) or "", {}).get("name")
+    recovery = snap.peer(vm)
     return {
         "name": vm["name"], "id": vm["id"], "zone": vm.get("zonename"), "zone_id": vm["zoneid"],
         "account": vm.get("account"), "domain": vm.get("domainpath") or vm.get("domain"),
         "offering": vm.get("serviceofferingname"),
-        "state": details.get("dr.state") or UNPREPARED,
-        "tier": tier_number(details.get("dr.tier") or offering.get("dr.tier")),
-        "rto": details.get("dr.rto") or offering.get("dr.rto"),
-        "recovery_zone": details.get("dr.recovery_zone") or linked,
-        "recovery_public_ips": decode(details.get("dr.recovery_public_ips"), {}),
-        "recovery_vm": details.get("dr.recovery_vm") or None,
-        "alert": details.get("dr.alert", ""),
+        "state": snap.state(vm),
+        "tier": snap.tier(vm),
+        "rto": snap.rto(vm) or None,
+        "recovery_zone": linked or shown(copy.get(VM_RECOVERY_ZONE.key())) or None,
+        "recovery_public_ips": snap.recovery_public_ips(vm) if snap.has_network else
+        load(copy.get(RECOVERY_PUBLIC_IPS.key()), {}),
+        "recovery_vm": recovery["id"] if recovery else None,
+        "alert": shown(copy.get(ALERT.key())),
     }
 
 
@@ -83,28 +93,27 @@ def links(snap: Snapshot, networks: dict) -> list[dict]:
 
 def offerings(snap: Snapshot) -> list[dict]:
     out = []
-    for offering_id, details in snap.offering_details.items():
-        if details.get("dr.enabled") == "true" and offering_id in snap.offerings:
-            out.append({
-                "id": offering_id, "name": snap.offerings[offering_id]["name"],
-                "tier": tier_number(details.get("dr.tier")), "rto": details.get("dr.rto"),
-                "storage_tags": details.get("dr.storage_tags"),
-                "recovery_offering": _ref(snap.offerings, details.get("dr.recovery_offering")),
-            })
+    for offering_id, found in snap.dr_offerings().items():
+        out.append({
+            "id": offering_id, "name": snap.offerings[offering_id]["name"],
+            "tier": tier_of(found.get(OFFERING_TIER.key())), "rto": found.get(OFFERING_RTO.key()),
+            "storage_tags": found.get(OFFERING_STORAGE_TAGS.key()),
+            "recovery_offering": _ref(snap.offerings, found.get(OFFERING_RECOVERY.key())),
+        })
     return sorted(out, key=lambda o: (o["tier"] is None, o["tier"], o["name"]))
 
 
-def storage_maps(pools: dict, rows: list) -> list[dict]:
-    """Pools with a storage map: per side (replica = failover, failback) its settings by detail suffix.
+def storage_maps(client, pools: dict) -> list[dict]:
+    """Pools with a storage map: per side (replica = failover, failback) its settings by field.
 
     `pool` in a side is the pool introduced from it by a failover or failback, once there was one.
     """
     out = []
-    for pool_id, details in details_by_resource(rows).items():
-        sides = {side: {key[len(prefix):]: value for key, value in details.items() if key.startswith(prefix)}
-                 for side, prefix in POOL_SIDES.items()}
-        if pool_id in pools and any(sides.values()):
-            pool = pools[pool_id]
+    for pool_id, pool in pools.items():
+        found = as_values(details.read(client, "Storage", pool_id, f"pool {pool.get('name')}"))
+        sides = {side: {key[len("dr." + side + "_"):]: value for key, value in found.items()
+                        if key.startswith("dr." + side + "_")} for side in POOL_SIDES}
+        if any(sides.values()):
             out.append({"pool": _ref(pools, pool_id), "zone": pool.get("zonename"), **sides})
     return sorted(out, key=lambda m: (m["zone"] or "", m["pool"]["name"] or ""))
 
@@ -119,19 +128,19 @@ def read_pools(client) -> dict | None:
         return None
 
 
-def add_drift(client, snap: Snapshot, records: list[dict]) -> None:
-    """Set each record's `drift`: what preparation would change on its recovery VM (check mode).
+def add_drift(snap: Snapshot, records: list[dict]) -> None:
+    """Set each record's `drift`: what preparation would change on its recovery VM.
 
-    A VM that cannot be prepared gets `drift_error`; a moving or moved VM keeps drift null.
+    A VM that cannot be prepared gets `drift_error`; a moving or moved VM keeps drift null (its recovery
+    VM legitimately differs from it).
     """
-    by_id = {r["id"]: r for r in records}
-    settled = [snap.vms[r["id"]] for r in records if r["state"] not in MOVING]
-    if not settled:
-        return
-    for result in PrepareRun(client, snap, check_mode=True).run(settled):
-        record = by_id[result["id"]]
-        record["drift"] = result["changes"] if result["changed"] else []
-        record["drift_error"] = result["error"]
+    for record in records:
+        if record["state"] in states.MOVED:
+            continue
+        try:
+            record["drift"] = mirror.drift(snap, snap.vms[record["id"]])
+        except MirrorError as exc:
+            record.update(drift=[], drift_error=str(exc))
 
 
 def summary(records: list[dict]) -> list[dict]:
@@ -166,14 +175,14 @@ def dr_info(client, zone=None, account=None, vm=None, drift=True) -> dict:
     """The dr_info module's result."""
     pools = read_pools(client)
     admin = pools is not None
-    snap = Snapshot(client, network=drift and admin)
+    snap = Snapshot(client, network=drift and admin, admin=admin)
     records = protected_vms(snap, {snap.zone_id(zone)} if zone else None, [account] if account else None)
     if vm:
         records = pick(records, vm)
     for record in records:
         record.update(drift=None, drift_error=None)
     if drift and admin:
-        add_drift(client, snap, records)
+        add_drift(snap, records)
     result = {
         "changed": False, "admin": admin, "notes": [] if admin else [TENANT_NOTE],
         "offerings": offerings(snap), "vms": records, "summary": summary(records), "table": table(records),
@@ -182,5 +191,5 @@ def dr_info(client, zone=None, account=None, vm=None, drift=True) -> dict:
     if admin:
         shared = {n["id"]: n for n in client.list("listNetworks", listall=True, type="Shared")}
         result["links"] = links(snap, shared)
-        result["storage_maps"] = storage_maps(pools, client.list("listResourceDetails", resourcetype="Storage"))
+        result["storage_maps"] = storage_maps(client, pools)
     return result

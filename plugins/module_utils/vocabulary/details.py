@@ -1,58 +1,33 @@
 # Copyright: cloudstack.dr contributors
 # Apache License 2.0 (see LICENSE)
-"""DR metadata kept in CloudStack resource details: the key catalogue and an idempotent writer.
+"""Reading and writing `dr.*` resource details the ways CloudStack allows, and an idempotent writer.
 
-Every key starts with `dr.` (docs/metadata.md lists them all). A key is either user-visible
-(`fordisplay=true`: what a VM owner may see) or hidden (`fordisplay=false`: engine internals).
+CloudStack's rules (QueryManagerImpl.listResourceDetails, AddResourceDetailCmd.getDetails):
+- listResourceDetails needs `resourceid`, or `key` with `value`; it answers only visible details
+  unless `fordisplay=false` is given, and then only hidden ones. So one resource's details take
+  two listings (`read`), and details across a whole type are found by exact key and value
+  (`ids_with`).
+- addResourceDetail reads its map as `details[i].key` / `details[i].value`: every write here
+  sends that form, one call per visibility.
 Writers never replace a resource's details wholesale: they name the keys they own, compare them
-with what is stored and add or remove only what differs, so concurrent owners of other keys on
-the same resource (e.g. two zone links protected by one recovery zone) never overwrite each other.
+with what is stored and write only what differs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-PREFIX = "dr."
+from .keys import PREFIX
+
+# The length of a detail's value each resource type's details table keeps (longer values fail the
+# write): storage_pool_details 255, user_vm_details 5120, service_offering_details TEXT, the others 1024.
+MAX_VALUE_LENGTH = {"Storage": 255, "UserVm": 5120, "ServiceOffering": 65535}
+DEFAULT_MAX_VALUE_LENGTH = 1024
+MAX_KEY_LENGTH = 255
 
 
-@dataclass(frozen=True)
-class KeySpec:
-    """One documented key, or a family of keys `<name><suffix>` when `family` is true."""
-
-    name: str
-    visible: bool
-    family: bool = False
-
-    def key(self, suffix: str | None = None) -> str:
-        if self.family != (suffix is not None):
-            raise ValueError(f"{self.name}: a suffix is required exactly for key families")
-        return self.name + (suffix or "")
-
-    def owns(self, key: str) -> bool:
-        return key.startswith(self.name) if self.family else key == self.name
-
-    def suffix(self, key: str) -> str:
-        return key[len(self.name):]
-
-
-# The zone link (docs/metadata.md, "Zone link").
-RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
-NETWORK_MAP = KeySpec("dr.network.", visible=False, family=True)
-PROTECTS = KeySpec("dr.protects.", visible=False, family=True)
-
-# DR offerings (docs/metadata.md, "DR offering"): details of a service offering.
-OFFERING_ENABLED = KeySpec("dr.enabled", visible=True)
-OFFERING_TIER = KeySpec("dr.tier", visible=True)
-OFFERING_RTO = KeySpec("dr.rto", visible=True)
-OFFERING_STORAGE_TAGS = KeySpec("dr.storage_tags", visible=False)
-OFFERING_RECOVERY = KeySpec("dr.recovery_offering", visible=False)
-
-# Storage maps (docs/metadata.md, "Storage map"): details of a primary storage pool, all hidden.
-# `dr.replica_pool`/`dr.failback_pool` are the engine's (the pool it introduced), not the map's.
-STORAGE_MAP_FIELDS = ("zone", "url", "scope", "pod", "cluster", "tags")
-REPLICA = {f: KeySpec(f"dr.replica_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
-FAILBACK = {f: KeySpec(f"dr.failback_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
+def max_value_length(resourcetype: str) -> int:
+    return MAX_VALUE_LENGTH.get(resourcetype, DEFAULT_MAX_VALUE_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -75,20 +50,49 @@ class DetailChanges:
         return bool(self.set or self.remove)
 
 
-def read(client, resourcetype: str, resourceid: str, label: str | None = None) -> dict:
-    """The `dr.` details of one resource: key -> Detail.
-
-    The list answer does not say whether a detail is for display, so hidden keys are listed
-    separately with the `fordisplay=false` filter.
-    """
+def read(client, resourcetype: str, resourceid: str, label: str | None = None) -> dict[str, Detail]:
+    """The `dr.` details of one resource, visible and hidden: key -> Detail."""
     common = {"resourcetype": resourcetype, "resourceid": resourceid, "target": label}
-    everything = client.list("listResourceDetails", **common)
-    hidden = {row["key"] for row in client.list("listResourceDetails", fordisplay=False, **common)}
-    return {
-        row["key"]: Detail(row["value"], row["key"] not in hidden)
-        for row in everything
-        if row["key"].startswith(PREFIX)
-    }
+    visible = client.list("listResourceDetails", **common)
+    hidden = client.list("listResourceDetails", fordisplay=False, **common)
+    out = {row["key"]: Detail(row["value"], True) for row in visible if row["key"].startswith(PREFIX)}
+    out.update({row["key"]: Detail(row["value"], False) for row in hidden if row["key"].startswith(PREFIX)})
+    return out
+
+
+def read_hidden(client, resourcetype: str, resourceid: str, label: str | None = None) -> dict[str, str]:
+    """The hidden `dr.` details of one resource: key -> value."""
+    rows = client.list("listResourceDetails", label, resourcetype=resourcetype, resourceid=resourceid,
+                       fordisplay=False)
+    return {row["key"]: row["value"] for row in rows if row["key"].startswith(PREFIX)}
+
+
+def ids_with(client, resourcetype: str, key: str, value: str) -> list[str]:
+    """Ids of every resource of the type carrying the hidden detail key=value (one listing)."""
+    rows = client.list("listResourceDetails", f"{key}={value}", resourcetype=resourcetype, key=key, value=value,
+                       fordisplay=False)
+    return [row["resourceid"] for row in rows]
+
+
+def write(tag, resourcetype: str, resourceid: str, values: dict[str, str], visible: bool) -> tuple:
+    """A batch request (tag, command, params) writing `values` with one visibility.
+
+    ValueError for what CloudStack would refuse in the job: a key outside `dr.`, an empty value, or a
+    key or value longer than the resource type's details table keeps.
+    """
+    limit = max_value_length(resourcetype)
+    for key, value in values.items():
+        if not key.startswith(PREFIX) or len(key) > MAX_KEY_LENGTH or not str(value) or len(str(value)) > limit:
+            raise ValueError(f"{resourcetype} detail {key}={str(value)[:40]!r}: not a DR key, empty, or longer than "
+                             f"CloudStack keeps ({MAX_KEY_LENGTH} for a key, {limit} for a value)")
+    return (tag, "addResourceDetail", {
+        "resourcetype": resourcetype, "resourceid": resourceid, "fordisplay": visible,
+        "details": [{"key": key, "value": str(value)} for key, value in sorted(values.items())]})
+
+
+def remove(tag, resourcetype: str, resourceid: str, key: str) -> tuple:
+    """A batch request removing one detail (never without a key: that would remove them all)."""
+    return (tag, "removeResourceDetail", {"resourcetype": resourcetype, "resourceid": resourceid, "key": key})
 
 
 def plan(resourcetype: str, resourceid: str, label: str, current: dict, desired: dict, owned) -> DetailChanges:
@@ -101,19 +105,21 @@ def plan(resourcetype: str, resourceid: str, label: str, current: dict, desired:
     return DetailChanges(resourcetype, resourceid, label, to_set, to_remove)
 
 
-def submit(client, changes: DetailChanges) -> list:
-    """Queue the async jobs for `changes`: one add per visibility, one remove per key."""
-    jobs = []
+def requests(changes: DetailChanges) -> list[tuple]:
+    """The batch requests for `changes`: one write per visibility, one removal per key."""
+    out = []
     for visible in (True, False):
-        # CloudStack's map encoding for this command: details[i].key=K&details[i].value=V.
-        batch = [{"key": key, "value": d.value} for key, d in sorted(changes.set.items()) if d.visible == visible]
-        if batch:
-            jobs.append(client.submit("addResourceDetail", changes.label, resourcetype=changes.resourcetype,
-                                      resourceid=changes.resourceid, details=batch, fordisplay=visible))
-    for key in changes.remove:
-        jobs.append(client.submit("removeResourceDetail", changes.label, resourcetype=changes.resourcetype,
-                                  resourceid=changes.resourceid, key=key))
-    return jobs
+        values = {key: d.value for key, d in changes.set.items() if d.visible == visible}
+        if values:
+            out.append(write(f"{changes.label}:{visible}", changes.resourcetype, changes.resourceid, values, visible))
+    out += [remove(f"{changes.label}:-{key}", changes.resourcetype, changes.resourceid, key)
+            for key in changes.remove]
+    return out
+
+
+def submit(client, changes: DetailChanges) -> list:
+    """Queue the async jobs for `changes`."""
+    return [client.submit(command, changes.label, **params) for _, command, params in requests(changes)]
 
 
 def as_values(details: dict) -> dict:

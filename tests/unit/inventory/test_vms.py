@@ -91,7 +91,7 @@ def test_variables_groups_and_connection(run):
         "dr_vm_id": "web-acme-1", "dr_zone": "zone-a", "dr_zone_id": "z-a", "dr_account": "acme",
         "dr_domain": "ROOT/customers", "dr_tier": 1, "dr_rto": "1h", "dr_state": "Prepared",
         "dr_recovery_zone": "zone-b", "dr_recovery_public_ips": {"198.51.100.7": "203.0.113.7"}, "dr_alert": "",
-        "dr_offering": "dr-small", "ansible_connection": "local"}
+        "dr_offering": "dr-gold", "ansible_connection": "local"}
     assert run.members("account_acme") == ["app", "web_web-acme"]
     assert run.members("tier_2") == ["app", "db", "web_web-glob"]
     assert run.members("dr_state_Unprepared") == ["app"]

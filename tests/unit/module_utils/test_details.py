@@ -1,9 +1,6 @@
 from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary import details
-from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.details import (
-    NETWORK_MAP,
-    RECOVERY_ZONE,
-    Detail,
-)
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.details import Detail
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.keys import NETWORK_MAP, RECOVERY_ZONE
 
 
 def test_key_families():

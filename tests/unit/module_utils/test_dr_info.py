@@ -9,38 +9,38 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot impor
 from ansible_collections.cloudstack.dr.plugins.module_utils.reporting import status as mod
 
 from ..conftest import FakeClock
-from ..dr_cloud import FakeCloud
+from ..dr_cloud import RECOVERY_OF_ACME_WEB, FakeCloud
 
 
 def only_reads(fake):
     return all(command.startswith("list") for command in fake.commands())
 
 
-class FakePrepareRun:
-    """Stands in for the engine: records how it was called, answers like PrepareRun.run."""
+class FakeDrift:
+    """Stands in for model.mirror.drift: records which VMs it was asked about, answers like it."""
 
     calls: ClassVar[list] = []
     answers: ClassVar[dict] = {
-        "web-acme-1": {"changed": False, "changes": [], "error": None},
-        "app-acme-2": {"changed": True, "changes": ["deploy the recovery VM (stopped, hidden, no volumes)"],
-                       "error": None},
-        "db-globex-3": {"changed": False, "changes": [], "error": "template t1 is not available in the recovery zone"},
+        "web-acme-1": [],
+        "app-acme-2": ["deploy the recovery VM (stopped, hidden, no volumes)"],
+        "db-globex-3": mod.MirrorError("template t1 is not available in the recovery zone"),
     }
 
-    def __init__(self, api, snapshot, check_mode=False):
-        self.check_mode = check_mode
+    @classmethod
+    def drift(cls, snapshot, vm):
         assert hasattr(snapshot, "networks"), "drift needs the network listings"
-
-    def run(self, vms):
-        FakePrepareRun.calls.append((self.check_mode, [vm["id"] for vm in vms]))
-        return [{"id": vm["id"], **self.answers[vm["id"]]} for vm in vms]
+        cls.calls.append(vm["id"])
+        answer = cls.answers[vm["id"]]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 @pytest.fixture
 def engine(monkeypatch):
-    FakePrepareRun.calls = []
-    monkeypatch.setattr(mod, "PrepareRun", FakePrepareRun)
-    return FakePrepareRun
+    FakeDrift.calls = []
+    monkeypatch.setattr(mod.mirror, "drift", FakeDrift.drift)
+    return FakeDrift
 
 
 @pytest.fixture
@@ -68,9 +68,9 @@ def test_records_of_originals_only_with_prepared_values_or_the_offering_and_link
     vms = by_name(records)
     assert vms["acme", "web"] == {
         "name": "web", "id": "web-acme-1", "zone": "zone-a", "zone_id": "z-a", "account": "acme",
-        "domain": "ROOT/customers", "offering": "dr-small", "state": "Prepared", "tier": 1, "rto": "1h",
+        "domain": "ROOT/customers", "offering": "dr-gold", "state": "Prepared", "tier": 1, "rto": "1h",
         "recovery_zone": "zone-b", "recovery_public_ips": {"198.51.100.7": "203.0.113.7"},
-        "recovery_vm": "web-acme-rec-6", "alert": ""}
+        "recovery_vm": RECOVERY_OF_ACME_WEB, "alert": ""}
     app = vms["acme", "app"]  # never prepared: tier and RTO of its offering, recovery zone of its zone's link
     assert (app["state"], app["tier"], app["rto"], app["recovery_zone"]) == ("Unprepared", 2, "4h", "zone-b")
     assert vms["globex", "db"]["alert"] == "template missing in zone-b"
@@ -100,14 +100,16 @@ def test_root_sees_links_offerings_storage_maps_and_drift(cloud, engine):
         "active_zone": {"id": "z-a", "name": "zone-a"}, "recovery_zone": {"id": "z-b", "name": "zone-b"},
         "network_map": [{"active": {"id": "n-a", "name": "shared-a"}, "recovery": {"id": "n-b", "name": "shared-b"}}],
         "state": "present"}]
-    assert result["offerings"] == [{"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "storage_tags": "dr",
+    assert result["offerings"] == [{"id": "o-gold", "name": "dr-gold", "tier": 1, "rto": "1h", "storage_tags": None,
+                                    "recovery_offering": None},
+                                   {"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "storage_tags": "dr",
                                     "recovery_offering": {"id": "o-dr-rec", "name": "dr-small-b"}}]
     assert result["storage_maps"] == [{
         "pool": {"id": "p-a", "name": "pool-a1"}, "zone": "zone-a",
         "replica": {"url": "nfs://10.2.0.11/export/replica-a1", "zone": "z-b", "pool": "p-b"},
         "failback": {"url": "nfs://10.1.0.21/export/failback-a1"}}]
-    # One check-mode run over the VMs that are not moving; the failed-over VM keeps drift null.
-    assert engine.calls == [(True, ["app-acme-2", "web-acme-1", "db-globex-3"])]
+    # Drift of every VM that is not moving; the failed-over VM keeps drift null.
+    assert engine.calls == ["app-acme-2", "web-acme-1", "db-globex-3"]
     drift = {key: (r["drift"], r["drift_error"]) for key, r in by_name(result["vms"]).items()}
     assert drift == {
         ("acme", "app"): (["deploy the recovery VM (stopped, hidden, no volumes)"], None),
@@ -139,7 +141,9 @@ def test_tenant_gets_its_visible_status_and_a_note_never_an_error(acme, engine):
     assert set(vms) == {("acme", "app"), ("acme", "web")}
     web = vms["acme", "web"]
     assert (web["state"], web["recovery_zone"], web["recovery_vm"], web["drift"]) == ("Prepared", "zone-b", None, None)
-    assert result["offerings"] == [{"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "storage_tags": None,
+    assert result["offerings"] == [{"id": "o-gold", "name": "dr-gold", "tier": 1, "rto": "1h", "storage_tags": None,
+                                    "recovery_offering": None},
+                                   {"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "storage_tags": None,
                                     "recovery_offering": None}]
     assert only_reads(acme)
 

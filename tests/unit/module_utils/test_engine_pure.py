@@ -1,12 +1,9 @@
 """The engine's pure pieces: drift descriptions, rule identities, RTO parsing."""
 
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import rto_seconds
-from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import (
-    _describe,
-    rule_key_firewall,
-    rule_key_forward,
-)
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.mirror import describe as _describe
+from ansible_collections.cloudstack.dr.plugins.module_utils.model.mirror import rule_key_firewall, rule_key_forward
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.tiers import rto_seconds
 
 SUMMARY = {"zone": "z", "serviceofferingid": "o", "templateid": "t", "userdata": "",
            "nics": [{"network": "n1", "ip": "10.1.1.5"}],

@@ -2,6 +2,7 @@
 
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine import swap
+from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.journal import SwapJournal
 
 
 def run(journal, ids, crash_after=None):
@@ -36,5 +37,5 @@ def test_ids_changed_by_hand_are_refused_with_the_fix():
 
 def test_journal_round_trips():
     journal = swap.new_journal("a", "b")
-    assert swap.decode(swap.encode(journal)) == journal
-    assert swap.decode("") is None
+    assert SwapJournal.of_details(journal.details()) == journal
+    assert SwapJournal.of_details({}) is None

@@ -1,0 +1,138 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Prepare, phase 1: the recovery networks and VPCs the recovery VMs' NICs need, and egress rules.
+
+Recovery networks and VPCs are created hidden from their owner (`displaynetwork=false`,
+`fordisplay=false`) and never implemented (a VPC with `start=false`; a network is implemented
+only when its first VM starts). A network is linked to the one it mirrors by its hidden
+`dr.source_network` detail; a VPC by its derived id (updateVPC `customid`). One left unlinked by
+an interrupted run (same zone, owner, name and addressing) is adopted, never made twice.
+"""
+
+from __future__ import annotations
+
+from ...client import batch
+from ...client.api import CloudStackError
+from ...model.mirror import Nic, VmPlan, rule_key_firewall
+from ...vocabulary import details, ids
+from ...vocabulary.keys import PREFIX, SOURCE_NETWORK
+
+
+def run(prep, plans: list[VmPlan]) -> None:
+    missing: dict[str, tuple[dict, list[VmPlan]]] = {}
+    for plan in plans:
+        for nic in plan.nics:
+            if nic.target is None:
+                missing.setdefault(nic.source["id"], (nic.source, []))[1].append(plan)
+    vpcs = _ensure_vpcs(prep, missing)
+    links, users_of = [], {}
+    for source, users in missing.values():
+        try:
+            network, made = _ensure_network(prep, source, users[0], vpcs)
+        except CloudStackError as exc:  # one network's failure fails only its VMs
+            for plan in users:
+                prep.fail(plan, f"cannot create recovery network for {source['name']}: {exc.errortext}")
+            continue
+        links.append(details.write(network["id"], "Network", network["id"], {SOURCE_NETWORK.key(): source["id"]},
+                                   SOURCE_NETWORK.visible))
+        users_of[network["id"]] = users
+        for plan in users:
+            plan.changes.append(f"{'created' if made else 'adopted'} recovery network {network['name']} "
+                                f"({network.get('cidr')})")
+    for network_id, outcome in batch.run(prep.api, links).items():  # every new network's link, in one batch
+        if not outcome.ok:
+            for plan in users_of[network_id]:
+                prep.fail(plan, f"cannot link recovery network {network_id}: {outcome.error}")
+    for plan in plans:
+        plan.nics = [Nic(n.source, n.target or prep.snap.recovery_network_for(n.source["id"]), n.ip) for n in plan.nics]
+    _mirror_egress(prep, plans)
+
+
+def _ensure_vpcs(prep, missing: dict) -> dict[str, dict]:
+    """{source VPC id: recovery VPC} for the VPC tiers to create; each VPC created, adopted or found."""
+    snap = prep.snap
+    wanted = {s["vpcid"]: users[0] for s, users in missing.values() if s.get("vpcid")}
+    creates, adopt = [], []
+    for vpc_id, plan in wanted.items():
+        if snap.recovery_vpc_for(vpc_id) is not None:
+            continue
+        source = snap.vpcs[vpc_id]
+        orphan = _orphan_vpc(snap, source, plan.recovery_zone)
+        if orphan is not None:
+            adopt.append((vpc_id, orphan["id"]))
+            continue
+        creates.append((vpc_id, "createVPC", {
+            "name": source["name"], "displaytext": source.get("displaytext") or source["name"],
+            "cidr": source["cidr"], "vpcofferingid": source["vpcofferingid"], "zoneid": plan.recovery_zone,
+            "start": False, "fordisplay": False, "account": source.get("account"),
+            "domainid": source.get("domainid")}))
+    made = prep.jobs(creates, {vid: wanted[vid] for vid, _, _ in creates})
+    adopt += [(vid, result["vpc"]["id"]) for vid, result in made.items()]
+    prep.jobs([(vid, "updateVPC", {"id": current, "customid": ids.paired_id("vpc", vid)}) for vid, current in adopt],
+              {vid: wanted[vid] for vid, _ in adopt})
+    if adopt:
+        snap.refresh_network()
+    return {vid: snap.recovery_vpc_for(vid) for vid in wanted}
+
+
+def _orphan_vpc(snap, source: dict, zone_id: str) -> dict | None:
+    """A hidden VPC an interrupted run created for `source` and did not link (same zone, owner, name, CIDR)."""
+    derived = ids.owners_by_paired_id("vpc", snap.vpcs)
+    return next((v for v in snap.vpcs.values()
+                 if v["zoneid"] == zone_id and v["id"] not in derived and v.get("fordisplay") is False
+                 and (v["name"], v.get("cidr"), v.get("account"), v.get("domainid"))
+                 == (source["name"], source.get("cidr"), source.get("account"), source.get("domainid"))), None)
+
+
+def _ensure_network(prep, source: dict, plan: VmPlan, vpcs: dict) -> tuple[dict, bool]:
+    """(the recovery network of `source`, whether it was created now); an unlinked one is adopted."""
+    vpc = vpcs.get(source["vpcid"]) if source.get("vpcid") else None
+    if source.get("vpcid") and vpc is None:
+        raise CloudStackError("createNetwork", f"the recovery VPC for {source.get('vpcname') or source['vpcid']} "
+                                               "is missing", source["name"])
+    orphan = next((n for n in prep.snap.networks.values()
+                   if n["zoneid"] == plan.recovery_zone and not any(k.startswith(PREFIX) for k in n.get("details") or {})
+                   and n.get("displaynetwork") is False and n.get("vpcid") == (vpc or {}).get("id")
+                   and (n["name"], n.get("cidr"), n.get("account"), n.get("domainid"))
+                   == (source["name"], source.get("cidr"), source.get("account"), source.get("domainid"))), None)
+    if orphan is not None:
+        prep.snap.remember_network(orphan, source["id"])
+        return orphan, False
+    params = {
+        "name": source["name"], "displaytext": source.get("displaytext") or source["name"],
+        "networkofferingid": source["networkofferingid"], "zoneid": plan.recovery_zone,
+        "gateway": source.get("gateway"), "netmask": source.get("netmask"), "displaynetwork": False,
+        "account": source.get("account"), "domainid": source.get("domainid"),
+    }
+    if vpc is not None:
+        params["vpcid"] = vpc["id"]
+    network = prep.api.call("createNetwork", source["name"], **params)["network"]
+    prep.snap.remember_network(network, source["id"])
+    return network, True
+
+
+def _mirror_egress(prep, plans: list[VmPlan]) -> None:
+    """Each isolated recovery network gets the egress rules of the network it mirrors (VPC tiers use ACLs)."""
+    snap = prep.snap
+    pairs = {}
+    for plan in plans:
+        for nic in plan.nics:
+            if nic.target is not None and nic.source.get("type") != "Shared" and not nic.source.get("vpcid"):
+                pairs[nic.target["id"]] = (nic.source, plan)
+    requests, tags = [], {}
+    for target_id, (source, plan) in pairs.items():
+        want = {rule_key_firewall(r): r for r in snap.egress.get(source["id"], [])}
+        have = {rule_key_firewall(r): r for r in snap.egress.get(target_id, [])}
+        for key in sorted(want.keys() - have.keys()):
+            rule, tag = want[key], f"egress:{target_id}:{key}"
+            requests.append((tag, "createEgressFirewallRule", {
+                "networkid": target_id, "protocol": rule["protocol"], "startport": rule.get("startport"),
+                "endport": rule.get("endport"), "cidrlist": rule.get("cidrlist"), "fordisplay": False}))
+            tags[tag] = plan
+            plan.changes.append(f"egress rule {'/'.join(key)} on {source['name']}")
+        for key in sorted(have.keys() - want.keys()):
+            tag = f"noegress:{have[key]['id']}"
+            requests.append((tag, "deleteEgressFirewallRule", {"id": have[key]["id"]}))
+            tags[tag] = plan
+            plan.changes.append(f"removed egress rule {'/'.join(key)} from {source['name']}")
+    prep.jobs(requests, tags)

@@ -1,0 +1,74 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Prepare, phase 5: record each VM's DR state, its owner's copy of it, and an alert when it failed.
+
+The state (hidden `dr.status` on the original) and the recovery VM's role (hidden `dr.role`) are
+the truth; the visible details on the VM the owner sees are the copy (model.tenant). A VM whose
+state could not be written is reported failed: DR does not know it prepared. A CloudStack alert
+that could not be raised is said in the VM's changes.
+"""
+
+from __future__ import annotations
+
+from ...client import batch
+from ...model import mirror, tenant
+from ...model.mirror import VmPlan
+from ...vocabulary import details, states
+from ...vocabulary.keys import ROLE, ROLE_RECOVERY, STATUS
+
+# generateAlert's type for DR alerts: above CloudStack's own AlertType numbers (AlertService), so no
+# built-in alert is raised under our name.
+ALERT_TYPE = 100
+ALERT_NAME = "DR.PREPARE.FAILED"
+
+
+def requests(prep, plans: list[VmPlan]) -> list[tuple]:
+    """The writes and alerts that record each planned VM's state; a VM they touch is changed."""
+    snap, out = prep.snap, []
+    for plan in plans:
+        vm, result = plan.original, prep.results[plan.original["id"]]
+        writes = []
+        if snap.status.get(vm["id"]) != result["state"]:
+            writes.append(details.write(f"status:{vm['id']}", "UserVm", vm["id"], {STATUS.key(): result["state"]},
+                                        STATUS.visible))
+        if plan.recovery and plan.recovery["id"] not in snap.recovery_ids:
+            writes.append(details.write(f"role:{vm['id']}", "UserVm", plan.recovery["id"],
+                                        {ROLE.key(): ROLE_RECOVERY}, ROLE.visible))
+        public_ips = {ip["ipaddress"]: target["ipaddress"] for ip in plan.ips
+                      if (target := mirror.recovery_ip(snap, plan, ip)) is not None}
+        copy = tenant.request(snap, vm, tenant.copy(snap, vm, result["state"], result["error"] or "", public_ips),
+                              on=vm)
+        writes += [copy] if copy else []
+        if result["error"]:
+            writes.append((f"alert:{vm['id']}", "generateAlert", {
+                "type": ALERT_TYPE, "name": ALERT_NAME, "zoneid": vm.get("zoneid"),
+                "description": f"DR preparation of VM {plan.name} ({vm['id']}) failed: {result['error']}"}))
+        result["changed"] = result["changed"] or bool(writes)
+        out += writes
+    return out
+
+
+def tenant_copies(prep, originals: list[dict]) -> list[tuple]:
+    """The owner's copy on failed-over VMs (on the recovery VM that serves them), where it drifted."""
+    out = []
+    for vm in originals:
+        write = tenant.request(prep.snap, vm, tenant.copy(prep.snap, vm, states.FAILED_OVER))
+        if write:
+            prep.results[vm["id"]]["changed"] = True
+            prep.results[vm["id"]]["changes"].append("restored the owner's copy of the DR status")
+            out.append(write)
+    return out
+
+
+def apply(prep, writes: list[tuple]) -> None:
+    """Run the writes together; a failed state write fails its VM, a failed alert is reported."""
+    for tag, outcome in batch.run(prep.api, writes).items():
+        if outcome.ok:
+            continue
+        kind, vm_id = tag.split(":", 1)  # every tag names the original VM
+        result = prep.results[vm_id]
+        if kind == "alert":
+            result["changes"].append(f"the CloudStack alert could not be raised: {outcome.error}")
+        else:
+            result.update(state=states.PREPARE_FAILED, error=result["error"] or
+                          f"recording the DR state failed ({kind}): {outcome.error}")

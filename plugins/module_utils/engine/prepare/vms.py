@@ -1,0 +1,82 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Prepare, phase 2: the recovery VMs themselves, deployed or reconciled, with their NICs.
+
+A recovery VM is deployed stopped (`startvm=false`: no volume is materialised, no CPU or memory is
+taken) and hidden (`displayvm=false`), with the id derived from its owner's VM id (`customid`), so
+a run cut short after the deploy finds and adopts it. Offering, user data and NICs follow the
+original on every run.
+"""
+
+from __future__ import annotations
+
+from ...model import mirror
+from ...model.mirror import VmPlan
+from ...vocabulary import ids
+
+
+def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
+    deploy = [p for p in plans if p.recovery is None]
+    by_tag = {p.original["id"]: p for p in deploy}
+    done = prep.jobs([(p.original["id"], "deployVirtualMachine", _deploy_params(prep, p)) for p in deploy], by_tag)
+    for vm_id, result in done.items():
+        by_tag[vm_id].recovery = result["virtualmachine"]
+        by_tag[vm_id].changes.append("deployed the recovery VM (stopped, hidden, no volumes)")
+    _reconcile(prep, [p for p in plans if p.error is None and p.original["id"] not in done])
+    return [p for p in plans if p.error is None]
+
+
+def _deploy_params(prep, plan: VmPlan) -> dict:
+    vm = plan.original
+    params = {
+        "zoneid": plan.recovery_zone, "serviceofferingid": prep.snap.recovery_offering(vm),
+        "templateid": vm["templateid"], "name": vm["name"], "displayname": vm.get("displayname") or vm["name"],
+        "account": vm.get("account"), "domainid": vm.get("domainid"), "startvm": False, "displayvm": False,
+        "customid": ids.paired_id("vm", prep.snap.user_id(vm)),
+        "iptonetworklist": [{"networkid": n.target["id"], **({"ip": n.ip} if n.ip else {})} for n in plan.nics],
+    }
+    if vm.get("userdata"):
+        params["userdata"] = vm["userdata"]
+    if vm.get("keypairs"):
+        params["keypairs"] = vm["keypairs"]
+    groups = [g["id"] for g in vm.get("affinitygroup") or []]
+    if groups:
+        params["affinitygroupids"] = groups
+    return params
+
+
+def _reconcile(prep, plans: list[VmPlan]) -> None:
+    requests, by_tag = [], {}
+    for plan in plans:
+        rec, want = plan.recovery, mirror.desired(prep.snap, plan)
+        if rec["serviceofferingid"] != want["serviceofferingid"]:
+            prep.sync(plan, "changeServiceForVirtualMachine", id=rec["id"], serviceofferingid=want["serviceofferingid"])
+            plan.changes.append("changed the recovery VM's offering")
+        if (rec.get("userdata") or "") != want["userdata"]:
+            prep.sync(plan, "updateVirtualMachine", id=rec["id"], userdata=want["userdata"])
+            plan.changes.append("updated the recovery VM's user data")
+        for i, (text, command, params) in enumerate(_nic_requests(prep, plan)):
+            tag = f"{plan.original['id']}:{i}"
+            requests.append((tag, command, params))
+            by_tag[tag] = plan
+            plan.changes.append(text)
+    prep.jobs(requests, by_tag)
+
+
+def _nic_requests(prep, plan: VmPlan) -> list[tuple]:
+    rec = plan.recovery
+    have = {(n["networkid"], n.get("ipaddress")): n for n in rec.get("nic", [])}
+    want = {(n.target["id"], n.ip) for n in plan.nics}
+    have_nets = {net for net, _ in have}
+    want_nets = {net for net, _ in want}
+    out = []
+    for net, ip in sorted(want - set(have), key=str):
+        if net in have_nets and ip is None:
+            continue
+        params = {"virtualmachineid": rec["id"], "networkid": net, **({"ipaddress": ip} if ip else {})}
+        out.append((f"added a NIC in {prep.snap.networks[net]['name']}", "addNicToVirtualMachine", params))
+    for (net, _), nic in sorted(have.items(), key=str):
+        if net not in want_nets:
+            out.append((f"removed the NIC in {nic.get('networkname')}", "removeNicFromVirtualMachine",
+                        {"virtualmachineid": rec["id"], "nicid": nic["id"]}))
+    return out

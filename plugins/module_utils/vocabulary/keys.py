@@ -1,0 +1,92 @@
+# Copyright: cloudstack.dr contributors
+# Apache License 2.0 (see LICENSE)
+"""Every `dr.*` resource detail the collection reads or writes, and who may see it.
+
+docs/metadata.md explains each key; this is the catalogue in code, and no other module spells a
+`dr.` key. A key is *visible* (`fordisplay=true`: the VM's owner sees it, and CloudStack lets the
+owner overwrite it with updateVirtualMachine `details`) or *hidden* (`fordisplay=false`: only a root
+admin reads it, nobody else may write it). DR decides only from hidden keys and from what
+CloudStack itself answers; visible keys are the tenant's copy and are rebuilt when they differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIX = "dr."
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One documented key, or a family of keys `<name><suffix>` when `family` is true."""
+
+    name: str
+    visible: bool
+    family: bool = False
+
+    def key(self, suffix: str | None = None) -> str:
+        if self.family != (suffix is not None):
+            raise ValueError(f"{self.name}: a suffix is required exactly for key families")
+        return self.name + (suffix or "")
+
+    def owns(self, key: str) -> bool:
+        return key.startswith(self.name) if self.family else key == self.name
+
+    def suffix(self, key: str) -> str:
+        return key[len(self.name):]
+
+
+# -- zone link (zone details) -------------------------------------------------------------------
+RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
+NETWORK_MAP = KeySpec("dr.network.", visible=False, family=True)
+PROTECTS = KeySpec("dr.protects.", visible=False, family=True)
+
+# -- DR offering (service offering details) -------------------------------------------------------
+OFFERING_ENABLED = KeySpec("dr.enabled", visible=True)
+OFFERING_TIER = KeySpec("dr.tier", visible=True)
+OFFERING_RTO = KeySpec("dr.rto", visible=True)
+OFFERING_STORAGE_TAGS = KeySpec("dr.storage_tags", visible=False)
+OFFERING_RECOVERY = KeySpec("dr.recovery_offering", visible=False)
+ENABLED = "true"
+
+# -- storage map (hidden pool details, resourcetype Storage) ---------------------------------------
+STORAGE_MAP_FIELDS = ("zone", "url", "scope", "pod", "cluster", "tags")
+REPLICA = {f: KeySpec(f"dr.replica_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
+FAILBACK = {f: KeySpec(f"dr.failback_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
+# Written by storage introduction, never by storage_map: the pool introduced for each side.
+REPLICA_POOL = KeySpec("dr.replica_pool", visible=False)
+FAILBACK_POOL = KeySpec("dr.failback_pool", visible=False)
+
+# -- protected VMs: the truth, hidden ---------------------------------------------------------------
+# On the original VM: its DR state (vocabulary.states). Listed by value, so a whole cloud's DR VMs
+# are found in one listing per state.
+STATUS = KeySpec("dr.status", visible=False)
+# On the recovery VM: ROLE_RECOVERY, so a recovery VM is never taken for an original of its offering.
+ROLE = KeySpec("dr.role", visible=False)
+ROLE_RECOVERY = "recovery"
+# On the original VM while it moves: the journal's header and one record per volume
+# (vocabulary.journal), and the journal of a UUID swap in flight.
+MOVE = KeySpec("dr.move", visible=False)
+MOVE_VOLUME = KeySpec("dr.move.", visible=False, family=True)
+SWAP = KeySpec("dr.swap", visible=False)
+# CloudStack refuses an empty detail value ("Value for the key k is either null or empty"): NONE is
+# written instead, for a journal once its move or swap finished and for an empty field of the copy.
+NONE = "none"
+CLEARED = NONE
+
+
+def shown(stored: str | None) -> str:
+    """A stored value as readers show it: NONE (or nothing) is the empty string."""
+    return "" if stored in (None, NONE) else stored
+
+# -- protected VMs: the tenant's copy, visible on the VM its owner sees -------------------------------
+STATE = KeySpec("dr.state", visible=True)
+TIER = KeySpec("dr.tier", visible=True)
+RTO = KeySpec("dr.rto", visible=True)
+VM_RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
+RECOVERY_PUBLIC_IPS = KeySpec("dr.recovery_public_ips", visible=True)
+ALERT = KeySpec("dr.alert", visible=True)
+TENANT_COPY = (STATE, TIER, RTO, VM_RECOVERY_ZONE, RECOVERY_PUBLIC_IPS, ALERT)
+
+# -- recovery networks (hidden network details, answered inline by listNetworks to root admins) -------
+SOURCE_NETWORK = KeySpec("dr.source_network", visible=False)
