@@ -134,19 +134,25 @@ class FakeCloudStack:
     def _removeResourceDetail(self, resourcetype, resourceid, key):
         return self._job(lambda: self.details.pop((resourceid, key), None))
 
-    def _queryAsyncJobResult(self, jobid):
+    def _advance(self, jobid):
+        """One look at a job: it finishes at its job_polls-th look."""
         job = self.jobs[jobid]
         job["polls"] += 1
-        if job["polls"] < self.job_polls:
-            return {"jobid": jobid, "jobstatus": 0}
-        if "done" not in job:
+        if job["polls"] >= self.job_polls and "done" not in job:
             job["done"] = job["work"]() or True
+        return "done" in job
+
+    def _queryAsyncJobResult(self, jobid):
+        if not self._advance(jobid):
+            return {"jobid": jobid, "jobstatus": 0}
         return {"jobid": jobid, "jobstatus": 1, "jobresultcode": 0, "jobresult": {"success": True}}
 
     def _listAsyncJobs(self, startdate=None, page=1, pagesize=500):
-        """The caller's jobs, a page at a time, each as queryAsyncJobResult would answer (one poll each)."""
-        ids = list(self.jobs)[(page - 1) * pagesize:page * pagesize]
-        return {"count": len(self.jobs), "asyncjobs": [self._queryAsyncJobResult(jobid) for jobid in ids]}
+        """The caller's jobs still running, a page at a time: CloudStack marks a finished job removed, and
+        listings leave removed rows out (one look at each job)."""
+        running = [jobid for jobid, job in self.jobs.items() if "done" not in job and not self._advance(jobid)]
+        shown = running[(page - 1) * pagesize:page * pagesize]
+        return {"count": len(running), "asyncjobs": [{"jobid": jobid, "jobstatus": 0} for jobid in shown]}
 
 
 @pytest.fixture

@@ -171,8 +171,10 @@ class Client:
     def wait(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
         """Poll every pending job in one loop until all finished or the timeout passed.
 
-        A few pending jobs are queried one by one (queryAsyncJobResult); many are read with one paged
-        listAsyncJobs per tick, so a tick costs a page per 500 jobs, not a call per job.
+        A few pending jobs are queried one by one (queryAsyncJobResult). Many are watched with one paged
+        listAsyncJobs per tick: CloudStack lists only the jobs still running (a finished job is marked
+        removed), so a tick costs a page per 500 running jobs, and each job is queried once, when the
+        listing stops showing it, for its result.
         Each job gets its `result` or `error`; a job still pending at the deadline gets a
         timeout error. Nothing is raised here, so one failed job never hides the others.
         """
@@ -191,11 +193,11 @@ class Client:
         return jobs
 
     def _poll_listed(self, pending: list[Job]) -> list[Job]:
-        """Read the caller's recent jobs page by page until every pending one was seen; the still pending.
+        """Read the caller's running jobs page by page; query those it no longer shows; the still pending.
 
-        The listing starts at the oldest pending job's submission (less list_margin for clock skew);
-        a job the listing does not show is queried alone, so a listing that fails or leaves jobs out
-        costs speed, never a result.
+        The listing starts at the oldest pending job's submission (less list_margin for clock skew). A job
+        it shows still running stays pending; one it does not show has finished (or was missed) and is
+        queried alone for its outcome, so a listing that fails or leaves jobs out costs calls, never a result.
         """
         wanted = {job.jobid for job in pending}
         since = time.gmtime(min(job.submitted for job in pending) - self.list_margin)

@@ -144,7 +144,8 @@ def test_many_pending_jobs_are_read_with_one_listing_per_tick(client, fake, cloc
     client.wait(jobs)
     assert all(job.done and job.result == {"success": True} and job.error is None for job in jobs)
     polls = [command for command, _ in fake.calls if command in ("listAsyncJobs", "queryAsyncJobResult")]
-    assert polls == ["listAsyncJobs", "listAsyncJobs"]  # no query per job and tick
+    # One listing per tick while they run; each job queried once, for its result, when the listing drops it.
+    assert polls == ["listAsyncJobs", "listAsyncJobs"] + ["queryAsyncJobResult"] * 20
 
 
 def test_rejected_credentials_name_the_key_and_the_fix(clock):
