@@ -3,7 +3,7 @@
 """Failover and failback: move a VM's service from one VM of its DR pair to the other.
 
 Both directions are one state machine. The *source* VM (the original on failover, the recovery
-VM on failback) is stopped, its volumes are detached and kept, and it is hidden; the volumes'
+VM on failback) is stopped and hidden, and its volumes (hidden with it) are detached and kept; the volumes'
 replicas are imported from the pools introduced on the other side and attached to the *target*
 VM (volumes.py); the UUIDs are swapped so the owner keeps the VM id (swap.py); the target is shown
 and started.
@@ -31,7 +31,9 @@ from ..vocabulary.states import Direction
 from ..vocabulary.tiers import rto_seconds
 from . import swap, volumes
 
-STEPS = ("begin", "stop", "record", "detach", "hide", "import", "attach", "swap", "start", "finish")
+# The source is hidden before its volumes are detached: CloudStack hides a VM's attached volumes with it,
+# so the detached volumes, kept for safety, are hidden from the owner (and not counted against its limits).
+STEPS = ("begin", "stop", "record", "hide", "detach", "import", "attach", "swap", "start", "finish")
 GONE = ("Destroyed", "Expunging")
 
 

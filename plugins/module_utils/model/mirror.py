@@ -89,26 +89,6 @@ def map_nic(snap: Snapshot, vm: dict, nic: dict) -> Nic:
     return Nic(source, target, ip)
 
 
-def recovery_ip(snap: Snapshot, plan: VmPlan, source_ip: dict) -> dict | None:
-    """The recovery IP of one of the original's public IPs: the recovery network's own source NAT IP for
-    its source NAT IP, else the IP reserved for it (its derived id)."""
-    if source_ip.get("issourcenat"):
-        holder = source_nat_holder(snap, plan, source_ip)
-        return snap.source_nat_ip(*holder) if holder else None
-    return snap.recovery_ip_for(source_ip["id"])
-
-
-def source_nat_holder(snap: Snapshot, plan: VmPlan, source_ip: dict) -> tuple[str, str] | None:
-    """("vpcid" | "networkid", id) of the recovery VPC or network that mirrors a public IP's."""
-    if source_ip.get("vpcid"):
-        vpc = snap.recovery_vpc_for(source_ip["vpcid"])
-        return ("vpcid", vpc["id"]) if vpc else None
-    for nic in plan.nics:
-        if nic.source["id"] == source_ip.get("associatednetworkid") and nic.target is not None:
-            return ("networkid", nic.target["id"])
-    return None
-
-
 def ip_rules(snap: Snapshot, ip: dict, vm_id: str) -> dict:
     return {
         "staticnat": bool(ip.get("isstaticnat") and ip.get("virtualmachineid") == vm_id),
@@ -137,7 +117,7 @@ def actual(snap: Snapshot, plan: VmPlan) -> dict:
         return {}
     public = {}
     for ip in plan.ips:
-        target = recovery_ip(snap, plan, ip)
+        target = snap.recovery_ip_of(ip)
         if target is not None:
             public[ip["ipaddress"]] = ip_rules(snap, target, rec["id"])
     for source, target in surplus_ips(snap, plan):
@@ -158,7 +138,7 @@ def surplus_ips(snap: Snapshot, plan: VmPlan) -> list[tuple[dict | None, dict]]:
     the original (its rules go, and the IP too unless it is the network's source NAT IP)."""
     if plan.recovery is None:
         return []
-    wanted = {(recovery_ip(snap, plan, ip) or {}).get("id") for ip in plan.ips}
+    wanted = {(snap.recovery_ip_of(ip) or {}).get("id") for ip in plan.ips}
     out = []
     for target in snap.ips_of_vm(plan.recovery):
         if target["id"] not in wanted:

@@ -22,11 +22,13 @@ from ..vocabulary import details, ids, states
 from ..vocabulary.journal import Journal, SwapJournal, load
 from ..vocabulary.keys import (
     ENABLED,
+    IP_MAP,
     NETWORK_MAP,
     OFFERING_ENABLED,
     OFFERING_RECOVERY,
     OFFERING_RTO,
     OFFERING_TIER,
+    PAIR,
     PREFIX,
     RECOVERY_PUBLIC_IPS,
     RECOVERY_ZONE,
@@ -144,15 +146,18 @@ class Snapshot:
             original, recovery = (partner, user) if partner in self.status else (user, partner)
             self._pair(original, recovery, user)
         for vm_id, state in self.status.items():
-            journal = self.journal(vm_id)
-            if state not in states.MOVING or journal is None or vm_id not in self.vms:
+            if vm_id not in self.vms or (vm_id in self.recovery and state not in states.MOVING):
                 continue
-            swap = self.swap_journal(vm_id)
-            candidates = [journal.user_id, ids.paired_id("vm", journal.user_id), *((swap.a, swap.b, swap.t) if swap
-                                                                                   else ())]
+            # Not paired by the derived id (a recovery VM deployed again), or in a move (a swap may have given
+            # it a temporary id): its hidden details name the ids of its pair.
+            hidden = self.load_hidden(vm_id)
+            journal, swap = self.journal(vm_id), self.swap_journal(vm_id)
+            pair = (hidden.get(PAIR.key()) or "").split()
+            user = journal.user_id if journal else (pair[0] if pair else vm_id)
+            candidates = [user, ids.paired_id("vm", user), *pair, *((swap.a, swap.b, swap.t) if swap else ())]
             recovery = next((c for c in candidates if c != vm_id and c in self.vms), None)
             if recovery is not None:
-                self._pair(vm_id, recovery, journal.user_id)
+                self._pair(vm_id, recovery, user)
 
     def _pair(self, original: str, recovery: str, user: str) -> None:
         self.recovery[original] = self.vms[recovery]
@@ -253,13 +258,23 @@ class Snapshot:
         self.networks = index(self._both("listNetworks"))
         self.vpcs = index(self._both("listVPCs"))
         self.ips = index(self._both("listPublicIpAddresses"))
-        self._recovery_networks = {dr_details(n).get(SOURCE_NETWORK.key()): n for n in self.networks.values()}
-        self._recovery_networks.pop(None, None)
         self.firewall = group(self._both("listFirewallRules"), "ipaddressid")
         self.portforward = group(self._both("listPortForwardingRules"), "ipaddressid")
         self.egress = group(self._both("listEgressFirewallRules"), "networkid")
         self._source_nat = {nat_holder(ip): ip for ip in self.ips.values() if ip.get("issourcenat")}
-        self._ip_sources = {ids.paired_id("ip", ip_id): ip for ip_id, ip in self.ips.items()}
+        self._recovery_networks: dict[str, dict] = {}  # source network id -> recovery network
+        self._recovery_vpcs: dict[str, str] = {}  # source VPC id -> recovery VPC id
+        self._ip_map: dict[str, dict] = {}  # public IP id -> the recovery IP reserved for it
+        self._ip_sources: dict[str, dict] = {}  # recovery IP id -> the public IP it mirrors
+        self.ip_names: dict[str, tuple[str, str]] = {}  # recovery IP id -> (network id, detail key) naming it
+        for network in self.networks.values():
+            found = dr_details(network)
+            if found.get(SOURCE_NETWORK.key()):
+                self.remember_network(network, found[SOURCE_NETWORK.key()])
+            for key, recovery_id in found.items():
+                if IP_MAP.owns(key) and self._serves(self.ips.get(recovery_id), network):
+                    self.remember_ip(self.ips[recovery_id], IP_MAP.suffix(key))
+                    self.ip_names[recovery_id] = (network["id"], key)
         self._nat_ips: dict[str, list] = {}  # VM id -> the IPs with static NAT or port forwarding to it
         self._ip_vms: dict[str, set] = {}  # IP id -> the VMs it has static NAT or port forwarding to
         for ip in self.ips.values():
@@ -270,23 +285,39 @@ class Snapshot:
             for vm_id in self._ip_vms[ip["id"]]:
                 self._nat_ips.setdefault(vm_id, []).append(ip)
 
-    def remember_network(self, network: dict, source_id: str | None = None) -> None:
-        """A network created (or adopted for `source_id`) during this run."""
-        self.networks[network["id"]] = network
-        if source_id is not None:
-            self._recovery_networks[source_id] = network
+    @staticmethod
+    def _serves(ip: dict | None, network: dict) -> bool:
+        """Whether a recovery IP named in a network's details is still one of that network (or its VPC): an IP
+        released and handed to somebody else since is not."""
+        return ip is not None and ip.get("fordisplay") is False and (
+            ip.get("associatednetworkid") == network["id"] or bool(network.get("vpcid")) and
+            ip.get("vpcid") == network.get("vpcid"))
 
-    def remember_ip(self, ip: dict) -> None:
-        """A public IP reserved or changed during this run (its indexes follow)."""
+    def remember_network(self, network: dict, source_id: str | None = None) -> None:
+        """A network read, created or adopted during this run; with `source_id`, the recovery network of it."""
+        self.networks[network["id"]] = network
+        if source_id is None:
+            return
+        self._recovery_networks[source_id] = network
+        source_vpc = self.networks.get(source_id, {}).get("vpcid")
+        if source_vpc and network.get("vpcid"):
+            self._recovery_vpcs[source_vpc] = network["vpcid"]
+
+    def remember_ip(self, ip: dict, source_id: str | None = None) -> None:
+        """A public IP read or reserved during this run; with `source_id`, the recovery IP of that public IP."""
         self.ips[ip["id"]] = ip
-        self._ip_sources[ids.paired_id("ip", ip["id"])] = ip
         if ip.get("issourcenat"):
             self._source_nat[nat_holder(ip)] = ip
+        if source_id is not None:
+            self._ip_map[source_id] = ip
+            self._ip_sources[ip["id"]] = self.ips.get(source_id)
 
     def forget_ip(self, ip_id: str) -> None:
-        """A public IP that changed id (or was released) during this run."""
-        if self.ips.pop(ip_id, None) is not None:
-            self._ip_sources.pop(ids.paired_id("ip", ip_id), None)
+        """A public IP released during this run."""
+        ip = self.ips.pop(ip_id, None)
+        source = self._ip_sources.pop(ip_id, None)
+        if ip is not None and source is not None:
+            self._ip_map.pop(source["id"], None)
 
     def vms_of_ip(self, ip: dict) -> set[str]:
         """Ids of the VMs a public IP has static NAT or port forwarding to."""
@@ -297,18 +328,39 @@ class Snapshot:
         return self._recovery_networks.get(network_id)
 
     def recovery_vpc_for(self, vpc_id: str) -> dict | None:
-        return self.vpcs.get(ids.paired_id("vpc", vpc_id))
+        """The recovery VPC of a VPC: the VPC of its tiers' recovery networks."""
+        return self.vpcs.get(self._recovery_vpcs.get(vpc_id))
 
-    def recovery_ip_for(self, ip_id: str) -> dict | None:
-        return self.ips.get(ids.paired_id("ip", ip_id))
+    def ip_holder(self, ip: dict) -> tuple[str, str] | None:
+        """("vpcid" | "networkid", id) of the recovery VPC or network a public IP's copy belongs to."""
+        if ip.get("vpcid"):
+            vpc = self.recovery_vpc_for(ip["vpcid"])
+            return ("vpcid", vpc["id"]) if vpc else None
+        network = self.recovery_network_for(ip.get("associatednetworkid"))
+        return ("networkid", network["id"]) if network else None
+
+    def map_network(self, ip: dict) -> dict | None:
+        """The recovery network whose details name a public IP's recovery IP: its tier's (or network's) copy."""
+        return self.recovery_network_for(ip.get("associatednetworkid"))
+
+    def recovery_ip_of(self, ip: dict) -> dict | None:
+        """The recovery IP of a public IP: the recovery network's (or VPC's) own source NAT IP for a source NAT
+        IP, else the IP reserved for it."""
+        if ip.get("issourcenat"):
+            holder = self.ip_holder(ip)
+            return self._source_nat.get(holder) if holder else None
+        return self._ip_map.get(ip["id"])
 
     def source_nat_ip(self, key: str, holder_id: str) -> dict | None:
         """The source NAT IP of a network (key "networkid") or VPC ("vpcid"), if it has one."""
         return self._source_nat.get((key, holder_id))
 
     def source_of_recovery_ip(self, ip: dict) -> dict | None:
-        """The public IP a recovery IP was reserved for (its id is derived from that IP's)."""
+        """The public IP a recovery IP was reserved for, if it still exists."""
         return self._ip_sources.get(ip["id"])
+
+    def is_recovery_ip(self, ip: dict) -> bool:
+        return ip["id"] in self._ip_sources
 
     def ips_of_vm(self, vm: dict) -> list[dict]:
         """Public IPs pointing at a VM: static NAT to it, or port forwarding to it."""
@@ -316,12 +368,8 @@ class Snapshot:
 
     def recovery_public_ips(self, original: dict) -> dict[str, str]:
         """{original public IP address: its recovery IP address} (the tenant's copy; DNS in active/passive)."""
-        out = {}
-        for ip in self.ips_of_vm(original):
-            recovery = self.recovery_ip_for(ip["id"])
-            if recovery is not None:
-                out[ip["ipaddress"]] = recovery["ipaddress"]
-        return out
+        return {ip["ipaddress"]: recovery["ipaddress"] for ip in self.ips_of_vm(original)
+                if (recovery := self.recovery_ip_of(ip)) is not None}
 
     def stored_public_ips(self, vm: dict) -> dict:
         return load(self.visible(vm).get(RECOVERY_PUBLIC_IPS.key()), {})

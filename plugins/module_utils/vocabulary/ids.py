@@ -1,12 +1,12 @@
 # Copyright: cloudstack.dr contributors
 # Apache License 2.0 (see LICENSE)
-"""The ids DR gives the recovery objects it creates, derived from the ids of what they mirror.
+"""The id DR gives a recovery VM, derived from the id of the VM it protects.
 
-A root admin may choose an object's UUID (`customid` of deployVirtualMachine, updateIpAddress,
-updateVPC). DR gives each recovery VM, recovery public IP and recovery VPC the id
-`paired_id(kind, id of what it mirrors)`, so a whole cloud's pairs are found in the plain
-listings of VMs, IPs and VPCs, without reading a detail per object. The UUID swap of a move
-exchanges the ids of a VM pair, so the pair of a VM is always {owner's id, paired_id(owner's id)}.
+A root admin may choose a VM's UUID (deployVirtualMachine `customid`). DR deploys each recovery VM
+with `paired_id("vm", owner's VM id)`, so a whole cloud's pairs are found in the listing of VMs,
+without reading a detail per VM. The UUID swap of a move exchanges the ids of a pair, so a pair is
+{owner's id, paired_id(owner's id)} whichever VM serves. CloudStack never frees the id of a removed
+VM, so a recovery VM deployed again gets a random id, recorded in the original's hidden `dr.pair`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import uuid
 
 # Fixed forever: changing it would orphan every recovery object already made.
 NAMESPACE = uuid.UUID("5f6d1c2e-8a51-4b0e-9c63-2f1d7e4b9a10")
-KINDS = ("vm", "ip", "vpc")
+KINDS = ("vm",)
 
 
 def paired_id(kind: str, source_id: str) -> str:

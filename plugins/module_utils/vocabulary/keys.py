@@ -64,6 +64,10 @@ STATUS = KeySpec("dr.status", visible=False)
 # On the recovery VM: ROLE_RECOVERY, so a recovery VM is never taken for an original of its offering.
 ROLE = KeySpec("dr.role", visible=False)
 ROLE_RECOVERY = "recovery"
+# On the original: "<owner's id> <other id of the pair>". A recovery VM's id is normally derived from its
+# owner's (vocabulary.ids), which needs no reading; this detail is read only when that id is not found
+# (a recovery VM deployed again under another id, as CloudStack never frees a removed VM's id).
+PAIR = KeySpec("dr.pair", visible=False)
 # On the original VM while it moves: the journal's header and one record per volume
 # (vocabulary.journal), and the journal of a UUID swap in flight.
 MOVE = KeySpec("dr.move", visible=False)
@@ -89,4 +93,7 @@ ALERT = KeySpec("dr.alert", visible=True)
 TENANT_COPY = (STATE, TIER, RTO, VM_RECOVERY_ZONE, RECOVERY_PUBLIC_IPS, ALERT)
 
 # -- recovery networks (hidden network details, answered inline by listNetworks to root admins) -------
+# The isolated network or VPC tier it mirrors (a recovery VPC is the VPC of its tiers).
 SOURCE_NETWORK = KeySpec("dr.source_network", visible=False)
+# One per public IP mirrored in this network: dr.ip.<public IP id> = id of the recovery IP reserved for it.
+IP_MAP = KeySpec("dr.ip.", visible=False, family=True)

@@ -5,17 +5,19 @@
 Each isolated recovery network and recovery VPC gets its source NAT IP first: CloudStack makes the
 first IP associated with a network or VPC that has none its source NAT IP (where static NAT is
 refused), and implementing it at the first start would take one. Then each public IP with static
-NAT or port forwarding to the original gets a recovery IP, reserved hidden (`fordisplay=false`) and
-given the id derived from the IP it mirrors (updateIpAddress `customid`); rules on the original's
-source NAT IP go to the recovery network's own. An IP an interrupted run reserved but did not name
-is adopted; a recovery IP whose public IP no longer points at the VM loses the VM's rules, and is
-released when nothing points at its public IP any more.
+NAT or port forwarding to the original gets a recovery IP, reserved hidden (`fordisplay=false`),
+named in a hidden detail of its recovery network (`dr.ip.<public IP id>`, read inline by
+listNetworks); rules on the original's source NAT IP go to the recovery network's own. An IP an
+interrupted run reserved but did not name is adopted; a recovery IP whose public IP no longer points
+at the VM loses the VM's rules, and is released when nothing points at its public IP any more.
 """
 
 from __future__ import annotations
 
-from ...model.mirror import VmPlan, source_nat_holder, surplus_ips
-from ...vocabulary import ids
+from ...client import batch
+from ...model.mirror import VmPlan, surplus_ips
+from ...vocabulary import details
+from ...vocabulary.keys import IP_MAP
 
 
 def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
@@ -24,7 +26,7 @@ def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
     creates, named, by_tag, adopted = [], [], {}, set()
     for plan in plans:
         for ip in plan.ips:
-            holder = source_nat_holder(snap, plan, ip)
+            holder = snap.ip_holder(ip)
             if holder is None:
                 prep.fail(plan, f"no recovery network for public IP {ip['ipaddress']}")
                 break
@@ -33,47 +35,54 @@ def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
                     prep.fail(plan, f"the recovery network for {ip['ipaddress']} has no source NAT IP")
                     break
                 continue
-            if snap.recovery_ip_for(ip["id"]) is not None:
+            if snap.recovery_ip_of(ip) is not None:
                 continue
             tag = f"{plan.original['id']}|{ip['id']}"
             by_tag[tag] = plan
             orphan = _orphan(snap, holder, adopted)
             if orphan is not None:
                 adopted.add(orphan["id"])
-                named.append((tag, orphan["id"], ip))
+                named.append((tag, orphan, ip))
                 continue
             creates.append((tag, "associateIpAddress", {holder[0]: holder[1], "fordisplay": False,
                                                         "account": ip.get("account"), "domainid": ip.get("domainid")}))
-    sources = {tag: ip for plan in plans for ip in plan.ips if (tag := f"{plan.original['id']}|{ip['id']}") in by_tag}
+    sources = {f"{plan.original['id']}|{ip['id']}": ip for plan in plans for ip in plan.ips}
     for tag, result in prep.jobs(creates, by_tag).items():
-        named.append((tag, result["ipaddress"]["id"], sources[tag]))
+        named.append((tag, result["ipaddress"], sources[tag]))
     _name(prep, named, by_tag)
     _release_surplus(prep, plans)
     return [p for p in plans if p.error is None]
 
 
 def _name(prep, named: list[tuple], by_tag: dict) -> None:
-    """Give each new or adopted recovery IP the id derived from the public IP it mirrors."""
-    requests = [(tag, "updateIpAddress", {"id": current, "customid": ids.paired_id("ip", source["id"])})
-                for tag, current, source in named]
-    currents = {tag: current for tag, current, _ in named}
-    for tag, result in prep.jobs(requests, by_tag).items():
-        ip = result["ipaddress"]
-        prep.snap.forget_ip(currents[tag])
-        prep.snap.remember_ip(ip)
-        source = prep.snap.source_of_recovery_ip(ip)
-        by_tag[tag].changes.append(f"reserved recovery public IP {ip['ipaddress']} for {source['ipaddress']}")
+    """Name each new or adopted recovery IP in its recovery network's details, all in one batch."""
+    requests = []
+    for tag, recovery, source in named:
+        network = prep.snap.map_network(source)
+        if network is None:
+            prep.fail(by_tag[tag], f"no recovery network for the network of public IP {source['ipaddress']}")
+            continue
+        requests.append(details.write(tag, "Network", network["id"], {IP_MAP.key(source["id"]): recovery["id"]},
+                                      IP_MAP.visible))
+        prep.snap.remember_ip(recovery, source["id"])
+    for tag, outcome in batch.run(prep.api, requests).items():
+        if not outcome.ok:
+            prep.fail(by_tag[tag], f"cannot name the recovery IP in its network: {outcome.error}")
+    for tag, recovery, source in named:
+        if by_tag[tag].error is None:
+            by_tag[tag].changes.append(f"reserved recovery public IP {recovery['ipaddress']} for "
+                                       f"{source['ipaddress']}")
 
 
 def _orphan(snap, holder: tuple[str, str], taken: set) -> dict | None:
-    """A hidden IP of the recovery network (or VPC) that no public IP's id names and no rule uses:
-    reserved by a run cut short before it was named."""
+    """A hidden IP of the recovery network (or VPC) that no detail names and no rule uses: reserved by a run
+    cut short before it was named."""
     key, holder_id = holder
     for ip in snap.ips.values():
         mine = ip.get("vpcid") == holder_id if key == "vpcid" else (ip.get("associatednetworkid") == holder_id
                                                                       and not ip.get("vpcid"))
         if (mine and ip["id"] not in taken and not ip.get("issourcenat") and ip.get("fordisplay") is False
-                and snap.source_of_recovery_ip(ip) is None and not snap.vms_of_ip(ip)):
+                and not snap.is_recovery_ip(ip) and not snap.vms_of_ip(ip)):
             return ip
     return None
 
@@ -124,8 +133,12 @@ def _release_surplus(prep, plans: list[VmPlan]) -> None:
                         requests.append((rule["id"], "deletePortForwardingRule", {"id": rule["id"]}))
                         by_tag[rule["id"]] = plan
                 plan.changes.append(f"removed the recovery VM's rules from the recovery IP of {label}")
-            else:
-                requests.append((target["id"], "disassociateIpAddress", {"id": target["id"]}))
-                by_tag[target["id"]] = plan
-                plan.changes.append(f"released the recovery IP of {label}")
+                continue
+            requests.append((target["id"], "disassociateIpAddress", {"id": target["id"]}))
+            by_tag[target["id"]] = plan
+            if target["id"] in prep.snap.ip_names:
+                network_id, key = prep.snap.ip_names[target["id"]]
+                requests.append(details.remove(f"unname:{target['id']}", "Network", network_id, key))
+                by_tag[f"unname:{target['id']}"] = plan
+            plan.changes.append(f"released the recovery IP of {label}")
     prep.jobs(requests, by_tag)

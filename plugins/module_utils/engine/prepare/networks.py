@@ -5,8 +5,9 @@
 Recovery networks and VPCs are created hidden from their owner (`displaynetwork=false`,
 `fordisplay=false`) and never implemented (a VPC with `start=false`; a network is implemented
 only when its first VM starts). A network is linked to the one it mirrors by its hidden
-`dr.source_network` detail; a VPC by its derived id (updateVPC `customid`). One left unlinked by
-an interrupted run (same zone, owner, name and addressing) is adopted, never made twice.
+`dr.source_network` detail; a recovery VPC is the VPC of its tiers' recovery networks. Each carries
+the id of what it mirrors in its display text, so one an interrupted run left unlinked is adopted,
+never made twice.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 from ...client import batch
 from ...client.api import CloudStackError
 from ...model.mirror import Nic, VmPlan, rule_key_firewall
-from ...vocabulary import details, ids
-from ...vocabulary.keys import PREFIX, SOURCE_NETWORK
+from ...vocabulary import details
+from ...vocabulary.keys import SOURCE_NETWORK
 
 
 def run(prep, plans: list[VmPlan]) -> None:
@@ -48,40 +49,40 @@ def run(prep, plans: list[VmPlan]) -> None:
     _mirror_egress(prep, plans)
 
 
+def copy_text(source: dict) -> str:
+    """The display text of a recovery network or VPC: it names what it mirrors, so one an interrupted run
+    left unlinked is adopted, and never a network or VPC of the owner's own."""
+    return f"DR copy of {source['id']}"
+
+
 def _ensure_vpcs(prep, missing: dict) -> dict[str, dict]:
-    """{source VPC id: recovery VPC} for the VPC tiers to create; each VPC created, adopted or found."""
+    """{source VPC id: recovery VPC} for the VPC tiers to create; each VPC found, adopted or created (hidden:
+    createVPC ignores fordisplay, so updateVPC hides it)."""
     snap = prep.snap
     wanted = {s["vpcid"]: users[0] for s, users in missing.values() if s.get("vpcid")}
-    creates, adopt = [], []
+    found = {vid: snap.recovery_vpc_for(vid) or _unlinked(snap.vpcs, snap.vpcs.get(vid, {}), plan.recovery_zone)
+             for vid, plan in wanted.items()}
+    creates = []
     for vpc_id, plan in wanted.items():
-        if snap.recovery_vpc_for(vpc_id) is not None:
-            continue
-        source = snap.vpcs[vpc_id]
-        orphan = _orphan_vpc(snap, source, plan.recovery_zone)
-        if orphan is not None:
-            adopt.append((vpc_id, orphan["id"]))
-            continue
-        creates.append((vpc_id, "createVPC", {
-            "name": source["name"], "displaytext": source.get("displaytext") or source["name"],
-            "cidr": source["cidr"], "vpcofferingid": source["vpcofferingid"], "zoneid": plan.recovery_zone,
-            "start": False, "fordisplay": False, "account": source.get("account"),
-            "domainid": source.get("domainid")}))
-    made = prep.jobs(creates, {vid: wanted[vid] for vid, _, _ in creates})
-    adopt += [(vid, result["vpc"]["id"]) for vid, result in made.items()]
-    prep.jobs([(vid, "updateVPC", {"id": current, "customid": ids.paired_id("vpc", vid)}) for vid, current in adopt],
-              {vid: wanted[vid] for vid, _ in adopt})
-    if adopt:
-        snap.refresh_network()
-    return {vid: snap.recovery_vpc_for(vid) for vid in wanted}
+        if found[vpc_id] is None:
+            source = snap.vpcs[vpc_id]
+            creates.append((vpc_id, "createVPC", {
+                "name": source["name"], "displaytext": copy_text(source), "cidr": source["cidr"],
+                "vpcofferingid": source["vpcofferingid"], "zoneid": plan.recovery_zone, "start": False,
+                "account": source.get("account"), "domainid": source.get("domainid")}))
+    for vpc_id, result in prep.jobs(creates, wanted).items():
+        found[vpc_id] = result["vpc"]
+        snap.vpcs[result["vpc"]["id"]] = result["vpc"]
+    hide = [(vid, "updateVPC", {"id": vpc["id"], "fordisplay": False}) for vid, vpc in found.items()
+            if vpc is not None and vpc.get("fordisplay") is not False]
+    prep.jobs(hide, wanted)
+    return found
 
 
-def _orphan_vpc(snap, source: dict, zone_id: str) -> dict | None:
-    """A hidden VPC an interrupted run created for `source` and did not link (same zone, owner, name, CIDR)."""
-    derived = ids.owners_by_paired_id("vpc", snap.vpcs)
-    return next((v for v in snap.vpcs.values()
-                 if v["zoneid"] == zone_id and v["id"] not in derived and v.get("fordisplay") is False
-                 and (v["name"], v.get("cidr"), v.get("account"), v.get("domainid"))
-                 == (source["name"], source.get("cidr"), source.get("account"), source.get("domainid"))), None)
+def _unlinked(items: dict, source: dict, zone_id: str) -> dict | None:
+    """A network or VPC an interrupted run made for `source` in the recovery zone and did not link."""
+    return next((item for item in items.values()
+                 if item.get("zoneid") == zone_id and item.get("displaytext") == copy_text(source)), None)
 
 
 def _ensure_network(prep, source: dict, plan: VmPlan, vpcs: dict) -> tuple[dict, bool]:
@@ -90,16 +91,12 @@ def _ensure_network(prep, source: dict, plan: VmPlan, vpcs: dict) -> tuple[dict,
     if source.get("vpcid") and vpc is None:
         raise CloudStackError("createNetwork", f"the recovery VPC for {source.get('vpcname') or source['vpcid']} "
                                                "is missing", source["name"])
-    orphan = next((n for n in prep.snap.networks.values()
-                   if n["zoneid"] == plan.recovery_zone and not any(k.startswith(PREFIX) for k in n.get("details") or {})
-                   and n.get("displaynetwork") is False and n.get("vpcid") == (vpc or {}).get("id")
-                   and (n["name"], n.get("cidr"), n.get("account"), n.get("domainid"))
-                   == (source["name"], source.get("cidr"), source.get("account"), source.get("domainid"))), None)
+    orphan = _unlinked(prep.snap.networks, source, plan.recovery_zone)
     if orphan is not None:
         prep.snap.remember_network(orphan, source["id"])
         return orphan, False
     params = {
-        "name": source["name"], "displaytext": source.get("displaytext") or source["name"],
+        "name": source["name"], "displaytext": copy_text(source),
         "networkofferingid": source["networkofferingid"], "zoneid": plan.recovery_zone,
         "gateway": source.get("gateway"), "netmask": source.get("netmask"), "displaynetwork": False,
         "account": source.get("account"), "domainid": source.get("domainid"),

@@ -11,10 +11,10 @@ that could not be raised is said in the VM's changes.
 from __future__ import annotations
 
 from ...client import batch
-from ...model import mirror, tenant
+from ...model import tenant
 from ...model.mirror import VmPlan
 from ...vocabulary import details, states
-from ...vocabulary.keys import ROLE, ROLE_RECOVERY, STATUS
+from ...vocabulary.keys import PAIR, ROLE, ROLE_RECOVERY, STATUS
 
 # generateAlert's type for DR alerts: above CloudStack's own AlertType numbers (AlertService), so no
 # built-in alert is raised under our name.
@@ -28,16 +28,17 @@ def requests(prep, plans: list[VmPlan]) -> list[tuple]:
     for plan in plans:
         vm, result = plan.original, prep.results[plan.original["id"]]
         writes = []
-        if snap.status.get(vm["id"]) != result["state"]:
-            writes.append(details.write(f"status:{vm['id']}", "UserVm", vm["id"], {STATUS.key(): result["state"]},
-                                        STATUS.visible))
+        truth = {STATUS.key(): result["state"]}
+        if plan.recovery:  # the pair, for when the recovery VM's id is not the derived one
+            truth[PAIR.key()] = f"{snap.user_id(vm)} {plan.recovery['id']}"
+        stored = {STATUS.key(): snap.status.get(vm["id"]), PAIR.key(): snap.hidden.get(vm["id"], {}).get(PAIR.key())}
+        stale = {k: v for k, v in truth.items() if stored[k] != v}
+        if stale and (STATUS.key() in stale or vm["id"] in snap.hidden):
+            writes.append(details.write(f"status:{vm['id']}", "UserVm", vm["id"], truth, STATUS.visible))
         if plan.recovery and plan.recovery["id"] not in snap.recovery_ids:
             writes.append(details.write(f"role:{vm['id']}", "UserVm", plan.recovery["id"],
                                         {ROLE.key(): ROLE_RECOVERY}, ROLE.visible))
-        public_ips = {ip["ipaddress"]: target["ipaddress"] for ip in plan.ips
-                      if (target := mirror.recovery_ip(snap, plan, ip)) is not None}
-        copy = tenant.request(snap, vm, tenant.copy(snap, vm, result["state"], result["error"] or "", public_ips),
-                              on=vm)
+        copy = tenant.request(snap, vm, tenant.copy(snap, vm, result["state"], result["error"] or ""), on=vm)
         writes += [copy] if copy else []
         if result["error"]:
             writes.append((f"alert:{vm['id']}", "generateAlert", {

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 
-from ...model.mirror import VmPlan, recovery_ip, rule_key_firewall, rule_key_forward
+from ...model.mirror import VmPlan, rule_key_firewall, rule_key_forward
 
 
 def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
     requests, by_tag = [], {}
     for plan in plans:
         for ip in plan.ips:
-            target = recovery_ip(prep.snap, plan, ip)
+            target = prep.snap.recovery_ip_of(ip)
             if target is None:
                 continue
             for text, command, params in _requests(prep, plan, ip, target):

@@ -3,22 +3,29 @@
 """Prepare, phase 2: the recovery VMs themselves, deployed or reconciled, with their NICs.
 
 A recovery VM is deployed stopped (`startvm=false`: no volume is materialised, no CPU or memory is
-taken) and hidden (`displayvm=false`), with the id derived from its owner's VM id (`customid`), so
-a run cut short after the deploy finds and adopts it. Offering, user data and NICs follow the
-original on every run.
+taken) and hidden (`displayvm=false`: its volumes are hidden with it), with the id derived from its
+owner's VM id (`customid`), so a run cut short after the deploy finds and adopts it. Offering, user
+data and NICs follow the original on every run.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from ...model import mirror
 from ...model.mirror import VmPlan
-from ...vocabulary import ids
+from ...vocabulary import details, ids, states
+from ...vocabulary.keys import PAIR
 
 
 def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
-    deploy = [p for p in plans if p.recovery is None]
+    _remove_failed(prep, plans)
+    deploy = [p for p in plans if p.error is None and p.recovery is None]
+    ids_ = _choose_ids(prep, deploy)
+    deploy = [p for p in deploy if p.error is None]
     by_tag = {p.original["id"]: p for p in deploy}
-    done = prep.jobs([(p.original["id"], "deployVirtualMachine", _deploy_params(prep, p)) for p in deploy], by_tag)
+    done = prep.jobs([(p.original["id"], "deployVirtualMachine", _deploy_params(prep, p, ids_[p.original["id"]]))
+                      for p in deploy], by_tag)
     for vm_id, result in done.items():
         by_tag[vm_id].recovery = result["virtualmachine"]
         by_tag[vm_id].changes.append("deployed the recovery VM (stopped, hidden, no volumes)")
@@ -26,13 +33,42 @@ def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
     return [p for p in plans if p.error is None]
 
 
-def _deploy_params(prep, plan: VmPlan) -> dict:
+def _remove_failed(prep, plans: list[VmPlan]) -> None:
+    """A recovery VM whose deploy failed (CloudStack leaves it in state Error, holding its id) is expunged,
+    so it is deployed again: it never had a volume or a NIC in use."""
+    failed = [p for p in plans if p.recovery is not None and p.recovery.get("state") == "Error"]
+    gone = prep.jobs([(p.original["id"], "destroyVirtualMachine", {"id": p.recovery["id"], "expunge": True})
+                      for p in failed], {p.original["id"]: p for p in failed})
+    for plan in failed:
+        if plan.original["id"] in gone:
+            plan.changes.append(f"expunged the recovery VM {plan.recovery['id']} whose deploy had failed")
+            plan.recovery = None
+
+
+def _choose_ids(prep, plans: list[VmPlan]) -> dict[str, str]:
+    """The id each recovery VM to deploy gets: derived from its owner's id at the first preparation (found
+    again without reading anything); a fresh one, recorded first in the original's hidden `dr.pair`, when
+    a recovery VM was deployed before (CloudStack never frees a removed VM's id)."""
+    out, records = {}, []
+    for plan in plans:
+        user = prep.snap.user_id(plan.original)
+        if prep.snap.state(plan.original) == states.UNPREPARED:
+            out[plan.original["id"]] = ids.paired_id("vm", user)
+            continue
+        out[plan.original["id"]] = str(uuid.uuid4())
+        records.append(details.write(plan.original["id"], "UserVm", plan.original["id"],
+                                     {PAIR.key(): f"{user} {out[plan.original['id']]}"}, PAIR.visible))
+    prep.jobs(records, {p.original["id"]: p for p in plans})
+    return out
+
+
+def _deploy_params(prep, plan: VmPlan, vm_id: str) -> dict:
     vm = plan.original
     params = {
         "zoneid": plan.recovery_zone, "serviceofferingid": prep.snap.recovery_offering(vm),
         "templateid": vm["templateid"], "name": vm["name"], "displayname": vm.get("displayname") or vm["name"],
         "account": vm.get("account"), "domainid": vm.get("domainid"), "startvm": False, "displayvm": False,
-        "customid": ids.paired_id("vm", prep.snap.user_id(vm)),
+        "customid": vm_id,
         "iptonetworklist": [{"networkid": n.target["id"], **({"ip": n.ip} if n.ip else {})} for n in plan.nics],
     }
     if vm.get("userdata"):
