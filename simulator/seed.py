@@ -7,7 +7,7 @@ they run in DEMO_ORDER so later parts can use earlier ones (VMs need networks ne
 
 import importlib
 
-from .core import Context
+from .context import Context
 from .handlers.accounts import add_account, add_domain
 
 DEMO_ORDER = ("infra", "storage", "offerings", "network", "vm")

@@ -3,7 +3,7 @@
 import secrets
 
 from .. import errors
-from ..core import api
+from ..contract import api
 from ._common import keyword_filter, public
 
 ACCOUNT_TYPES = {"User": 0, "Admin": 1, "DomainAdmin": 2}

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from .. import control, errors
-from ..core import api
+from ..contract import api
 from ._common import keyword_filter, public
 
 MIB = 1024 ** 2

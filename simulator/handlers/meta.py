@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from .. import errors
-from ..core import SUCCESS, Job, api
+from ..contract import SUCCESS, Job, api
 from ..store import now
 from ._common import RESOURCE_TYPE_NAMES, public, resource_kind
 

@@ -8,7 +8,7 @@ A network is created Allocated and holds no public IP until `implement` runs on 
 import ipaddress
 
 from .. import errors
-from ..core import SUCCESS, Job, api
+from ..contract import SUCCESS, Job, api
 from ..errors import ApiError
 from ..store import now
 from ._common import keyword_filter, public

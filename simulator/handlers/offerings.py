@@ -8,7 +8,7 @@ import os
 import uuid
 
 from .. import errors
-from ..core import SUCCESS, Job, api
+from ..contract import SUCCESS, Job, api
 from ..store import now
 from ._common import keyword_filter, public, tags_of
 

@@ -12,7 +12,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from .. import control, errors
-from ..core import SUCCESS, Job, api
+from ..contract import SUCCESS, Job, api
 from ..store import now
 from ._common import keyword_filter, public
 from .infra import GIB, vm_text

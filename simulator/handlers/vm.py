@@ -12,7 +12,8 @@ import re
 import time
 
 from .. import control, errors
-from ..core import SUCCESS, Context, Job, api
+from ..context import Context
+from ..contract import SUCCESS, Job, api
 from ..store import now
 from . import infra, network, offerings, storage
 from ._common import details_of, keyword_filter, public, tags_of
