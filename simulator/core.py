@@ -1,13 +1,14 @@
 """The management server in miniature: authenticated callers, dispatch, responses, events.
 
-Importing it registers every API command (``handlers``); the handler contract itself (``api``,
-``Job``, ``SUCCESS``) is in contract.py, the per-call ``Context`` in context.py.
+Importing it registers every API command (``handlers``) and control op (``ops``); the handler
+contract itself (``api``, ``Job``, ``SUCCESS``) is in contract.py, the per-call ``Context`` in
+context.py.
 """
 
 import random
 import threading
 
-from . import errors, handlers  # noqa: F401  (registers every command)
+from . import errors, handlers, ops  # noqa: F401  (registers every command and control op)
 from .context import Caller, Context
 from .contract import HANDLERS, SUCCESS, Job
 from .errors import ApiError
