@@ -11,6 +11,9 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from . import control
+from .core import Simulator
+from .seeding import seed
+from .server import ApiServer
 
 
 def write_credentials(sim, path, endpoint):
@@ -32,10 +35,6 @@ def write_credentials(sim, path, endpoint):
 
 
 def serve(args):
-    from .core import Simulator
-    from .seed import seed
-    from .server import ApiServer
-
     sim = Simulator(db=args.db, job_latency=args.job_latency, api_latency=args.api_latency,
                     job_workers=args.job_workers, fault_rate=args.fault_rate, random_seed=args.random_seed)
     seed(sim, args.seed)

@@ -3,6 +3,7 @@
 The body is JSON ``{"op": NAME, "args": {...}}``; the header ``X-Simulator-Signature`` is the
 base64 HMAC-SHA1 of the body under the root admin's secret, and ``X-Simulator-Key`` its api key,
 so only the holder of the root admin's credentials can fail zones or inject faults.
+The ops themselves register with ``@op(name)`` in the ``ops`` package.
 """
 
 import base64
@@ -48,49 +49,3 @@ def answer(sim, headers, body):
             return 400, {"error": f"{request['op']}: {exc}"}
         finally:
             sim.store.flush()
-
-
-@op("faults")
-def set_faults(sim, **changes):
-    """Set fault injection: rate, commands {name: rate}, drop_rate, slow_rate, slow_seconds,
-    job_fail_rate, api_latency, job_latency. With no argument, report the current settings."""
-    for key, value in changes.items():
-        if key == "api_latency":
-            sim.api_latency = float(value)
-        elif key == "job_latency":
-            sim.jobs.latency = float(value)
-        elif key in sim.faults:
-            sim.faults[key] = value
-        else:
-            raise KeyError(f"unknown fault setting {key}")
-    return dict(sim.faults, api_latency=sim.api_latency, job_latency=sim.jobs.latency)
-
-
-@op("fault-counts")
-def fault_counts(sim, reset=False):
-    """How many faults of each kind were injected since the start (or the last reset)."""
-    counts = dict(sim.fault_counts)
-    if reset:
-        sim.fault_counts.clear()
-    return counts
-
-
-@op("joblog")
-def joblog(sim, since=None):
-    """Every async job with its command, instance, status and start/end times (epoch seconds)."""
-    return [
-        {"jobid": j["id"], "cmd": j["cmd"], "instancetype": j.get("jobinstancetype"),
-         "instanceid": j.get("jobinstanceid"), "status": j["jobstatus"], "created": j["created"],
-         "started": j.get("_started"), "ended": j.get("_ended"),
-         "error": (j.get("jobresult") or {}).get("errortext") if j["jobstatus"] == 2 else None}
-        for j in sim.store.all("asyncjob")
-        if since is None or (j.get("_ended") or 1e18) >= since
-    ]
-
-
-@op("status")
-def status(sim):
-    """Counts of objects by kind, jobs in flight, and API calls answered by command since the start."""
-    kinds = sorted(sim.store._rows)
-    return {"objects": {k: len(sim.store.all(k)) for k in kinds}, "jobs_in_flight": sim.jobs.in_flight,
-            "api_calls": dict(sim.call_counts)}

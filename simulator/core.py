@@ -1,173 +1,30 @@
 """The management server in miniature: authenticated callers, dispatch, responses, events.
 
-Handlers register with ``@api("commandName")`` and receive a ``Context``. A sync handler returns
-a dict (one object), a list (a list command's items), or ``SUCCESS``; an async handler validates
-what CloudStack validates before queueing and returns a ``Job`` whose ``run`` does the work.
+Importing it registers every API command (``handlers``) and control op (``ops``); the handler
+contract itself (``api``, ``Job``, ``SUCCESS``) is in contract.py, the per-call ``Context`` in
+context.py.
 """
 
 import random
 import threading
-from dataclasses import dataclass, field
 
-from . import errors
+from . import errors, handlers, ops  # noqa: F401  (registers every command and control op)
+from .context import Caller, Context
+from .contract import HANDLERS, SUCCESS, Job
 from .errors import ApiError
+from .jobs import JobRunner
 from .spec import Spec
 from .store import Store, now
 
-HANDLERS = {}
-SUCCESS = object()
 DEFAULT_PAGE_SIZE = 500  # CloudStack's default.page.size
-
 ROLE_OF_TYPE = {1: "RootAdmin", 2: "DomainAdmin", 0: "User"}
+SIGNING_PARAMS = ("command", "response", "apikey", "signature", "signatureversion", "expires", "sessionkey")
 
 
-def api(name):
-    def register(fn):
-        HANDLERS[name] = fn
-        return fn
-
-    return register
-
-
-@dataclass
-class Job:
-    """Work that runs on the job pool after CloudStack's job latency."""
-
-    run: object  # callable() -> dict | SUCCESS; raises ApiError to fail the job
-    instance_type: str | None = None
-    instance_id: str | None = None
-    object_key: str | None = None  # overrides the command's object key in jobresult
-    queue_key: str | None = None  # jobs with the same key run one at a time (CloudStack's VM work queue)
-    begin: object = None  # callable() run when the job is queued, for transitional states
-    hypervisor_zone: str | None = None  # a job that needs a hypervisor in this zone fails while it is down
-
-    def __post_init__(self):
-        if self.queue_key is None and self.instance_type == "VirtualMachine":
-            self.queue_key = f"vm:{self.instance_id}"
-
-
-@dataclass
-class Caller:
-    user: dict
-    account: dict
-    domain: dict
-    role: str
-
-    @property
-    def is_root(self):
-        return self.role == "RootAdmin"
-
-    @property
-    def is_admin(self):
-        return self.role in ("RootAdmin", "DomainAdmin")
-
-
-@dataclass
-class Context:
-    sim: "Simulator"
-    caller: Caller
-    command: object
-    p: dict = field(default_factory=dict)
-
-    @property
-    def store(self):
-        return self.sim.store
-
-    # -- parameters -------------------------------------------------------------------------
-    def get(self, name, default=None):
-        value = self.p.get(name)
-        return default if value in (None, "") else value
-
-    def has(self, name):
-        return self.p.get(name) not in (None, "", [])
-
-    def details_map(self, name="details"):
-        """CloudStack map parameters: details[0].key=k&details[0].value=v or details[0].k=v."""
-        out = {}
-        for entry in self.p.get(name) or []:
-            if "key" in entry and set(entry) <= {"key", "value"}:
-                out[entry["key"]] = entry.get("value", "")
-            else:
-                out.update(entry)
-        return out
-
-    def invalid_value(self, name, value):
-        return ApiError(
-            errors.PARAM_ERROR,
-            f"Unable to execute API command {self.command.name.lower()} due to invalid value. Invalid "
-            f"parameter {name} value={value} due to incorrect long value format, or entity does not "
-            "exist or due to incorrect parameter annotation for the field in api cmd class.",
-        )
-
-    def lookup(self, kind, name, required=True, value=None):
-        """The object a uuid parameter names; CloudStack's 431 when it names nothing."""
-        value = self.p.get(name) if value is None else value
-        if value in (None, ""):
-            if required:
-                raise ApiError(
-                    errors.PARAM_ERROR,
-                    f"Unable to execute API command {self.command.name.lower()} due to missing parameter {name}",
-                )
-            return None
-        obj = self.store.get(kind, value)
-        if obj is None or obj.get("removed"):
-            raise self.invalid_value(name, value)
-        self.check_access(obj)
-        return obj
-
-    # -- access -----------------------------------------------------------------------------
-    def can_see(self, obj):
-        owner = obj.get("accountid")
-        if self.caller.is_root or owner is None or obj.get("ispublic"):
-            return True  # public templates and offerings are everybody's
-        if self.caller.role == "DomainAdmin":
-            return self.sim.in_domain(obj.get("domainid"), self.caller.domain["id"])
-        return owner == self.caller.account["id"]
-
-    def check_access(self, obj):
-        if not self.can_see(obj):
-            raise errors.denied(
-                f"Account {self.caller.account['name']} does not have permission to operate with resource {obj['id']}"
-            )
-
-    def owner(self):
-        """The account a create acts for: the caller, or account+domainid given by an admin."""
-        name = self.get("account")
-        if name is None or not self.caller.is_admin:
-            return self.caller.account
-        domain = self.lookup("domain", "domainid") if self.has("domainid") else self.caller.domain
-        acct = self.store.first("account", name=name, domainid=domain["id"], removed=None)
-        if acct is None:
-            raise errors.invalid(f"Unable to find account {name} in domain {domain['id']}")
-        self.check_access(acct)
-        return acct
-
-    def owned(self, obj, account):
-        """Stamp ownership fields on a new object."""
-        domain = self.store.get("domain", account["domainid"])
-        obj.update(accountid=account["id"], account=account["name"], domainid=domain["id"], domain=domain["name"],
-                   domainpath=domain["path"])
-        return obj
-
-    def mine(self, items):
-        """The items the caller may see, narrowed by the usual account/domainid/listall params."""
-        out = [o for o in items if self.can_see(o)]
-        if self.has("account") and self.caller.is_admin:
-            out = [o for o in out if o.get("account") == self.p["account"]]
-        if self.has("domainid") and self.caller.is_admin:
-            want = self.p["domainid"]
-            if self.p.get("isrecursive"):
-                out = [o for o in out if self.sim.in_domain(o.get("domainid"), want)]
-            else:
-                out = [o for o in out if o.get("domainid") == want]
-        elif self.caller.is_admin and not self.p.get("listall") and not self.has("account"):
-            # CloudStack lists only the caller's own resources unless listall=true
-            out = [o for o in out if o.get("accountid") in (None, self.caller.account["id"])]
-        return out
-
-    # -- events and alerts ------------------------------------------------------------------
-    def event(self, etype, description, account=None):
-        self.sim.event(etype, description, account or self.caller.account, self.caller.user)
+def _run_at_once(job):
+    if job.begin:
+        job.begin()
+    return job.run()
 
 
 def _flatten(params):
@@ -197,9 +54,6 @@ class Simulator:
 
     def __init__(self, db=None, job_latency=0.0, api_latency=0.0, job_workers=125, fault_rate=0.0,
                  random_seed=None):
-        from . import handlers  # noqa: F401  (registers every command)
-        from .jobs import JobRunner
-
         self.spec = Spec()
         self.store = Store(db)
         self.lock = threading.RLock()
@@ -256,28 +110,8 @@ class Simulator:
         """Answer one API call: (response name, body). Raises ApiError for error answers."""
         command = self.check_available(caller, name)
         self.call_counts[command.name] = self.call_counts.get(command.name, 0) + 1
-        params = {k.lower(): v for k, v in raw_params.items()}
-        for hidden in ("command", "response", "apikey", "signature", "signatureversion", "expires", "sessionkey"):
-            params.pop(hidden, None)
-        if not caller.is_root:
-            for name_ in command.admin_only_params:
-                params.pop(name_, None)  # CloudStack ignores, not refuses, unauthorized parameters
-        parsed = command.parse(params)
-        handler = HANDLERS.get(command.name)
-        if handler is None:
-            raise errors.internal(f"The simulator does not implement {command.name}")
-        self.inject_fault(command.name)
-        with self.lock:
-            try:
-                ctx = Context(self, caller, command, parsed)
-                result = handler(ctx)
-                if isinstance(result, Job):
-                    body = self.jobs.submit(ctx, result)
-                else:
-                    body = self.shape(command, result, parsed)
-            finally:
-                self.store.flush()
-        return command.response_name, body
+        return command.response_name, self._dispatch(caller, command, self._wire_params(caller, command, raw_params),
+                                                      wire=True, queue_jobs=True)
 
     def run_now(self, caller, name, params, flush=True):
         """Run a command in-process and synchronously (seeding, control ops): async work runs at once.
@@ -287,15 +121,39 @@ class Simulator:
         flush=False and flushes once at the end.
         """
         command = self.check_available(caller, name)
-        parsed = command.parse(_flatten(params))
+        return self._dispatch(caller, command, _flatten(params), wire=False, queue_jobs=False, flush=flush)
+
+    def _wire_params(self, caller, command, raw_params):
+        """An HTTP call's params without the signing ones, and without admin-only ones for others."""
+        params = {k.lower(): v for k, v in raw_params.items()}
+        for hidden in SIGNING_PARAMS:
+            params.pop(hidden, None)
+        if not caller.is_root:
+            for name in command.admin_only_params:
+                params.pop(name, None)  # CloudStack ignores, not refuses, unauthorized parameters
+        return params
+
+    def _dispatch(self, caller, command, params, wire, queue_jobs, flush=True):
+        """The one path of every command: parse, find the handler, run it, queue or run its job.
+
+        wire: the params came over HTTP; the call may draw an injected fault and is answered in
+        the wire shape. Otherwise (in process) the handler's view is returned as it is.
+        queue_jobs: an async command's job is queued (the answer is its job id) rather than run
+        at once (the answer is what the job returns).
+        """
+        parsed = command.parse(params)
+        handler = HANDLERS.get(command.name)
+        if handler is None:
+            raise errors.internal(f"The simulator does not implement {command.name}")
+        if wire:
+            self.inject_fault(command.name)
         with self.lock:
             try:
-                result = HANDLERS[command.name](Context(self, caller, command, parsed))
+                ctx = Context(self, caller, command, parsed)
+                result = handler(ctx)
                 if isinstance(result, Job):
-                    if result.begin:
-                        result.begin()
-                    result = result.run()
-                return result
+                    return self.jobs.submit(ctx, result) if queue_jobs else _run_at_once(result)
+                return self.shape(command, result, parsed) if wire else result
             finally:
                 if flush:
                     self.store.flush()

@@ -72,3 +72,8 @@ def unavailable(text, cserrorcode=CS_RESOURCE_UNAVAILABLE):
 
 def capacity(text):
     return ApiError(INSUFFICIENT_CAPACITY, text, CS_INSUFFICIENT_SERVER)
+
+
+def rule_conflict(text):
+    """NetworkRuleConflictException: 537."""
+    return ApiError(NETWORK_RULE_CONFLICT, text, CS_NETWORK_RULE_CONFLICT)

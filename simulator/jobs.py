@@ -10,6 +10,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from . import errors
+from .contract import SUCCESS
 from .errors import ApiError
 from .store import now
 
@@ -100,8 +101,6 @@ class JobRunner:
             raise errors.unavailable("Unable to reach the hypervisor: its zone is down", errors.CS_RESOURCE_UNAVAILABLE)
 
     def _finish(self, rec, result):
-        from .core import SUCCESS
-
         rec["completed"] = now()
         rec["_ended"] = time.time()
         if isinstance(result, ApiError):
@@ -109,12 +108,12 @@ class JobRunner:
                        jobresult={"errorcode": result.errorcode, "errortext": result.errortext})
         else:
             rec.update(jobstatus=SUCCEEDED, jobresultcode=0, jobresulttype="object",
-                       jobresult=self._result_body(rec, result, SUCCESS))
+                       jobresult=self._result_body(rec, result))
         self.in_flight = max(0, self.in_flight - 1)
         self.sim.store.touch("asyncjob", rec)
 
-    def _result_body(self, rec, result, success):
-        if result is success or rec["_success_only"]:
+    def _result_body(self, rec, result):
+        if result is SUCCESS or rec["_success_only"]:
             return {"success": True}
         command = self.sim.spec.get(rec["cmd"])
         return {rec["_objectkey"]: command.shape_fields(result)}

@@ -84,8 +84,15 @@ class Store:
     def get(self, kind, id_):
         return self._ids.get(kind, {}).get(id_)
 
+    def by_pk(self, kind, pk):
+        """The object with internal key `pk` (rows that point at an object whose uuid may change)."""
+        return self._rows.get(kind, {}).get(pk)
+
     def all(self, kind):
         return list(self._rows.get(kind, {}).values())
+
+    def kinds(self):
+        return sorted(self._rows)
 
     def find(self, kind, **eq):
         candidates, indexed = self._candidates(kind, eq)

@@ -1,8 +1,29 @@
-"""Importing this package registers every API command the simulator implements."""
+"""The API commands, one module per resource; importing this package registers every command.
 
-import importlib
-import pkgutil
+Command modules hold the ``@api`` handlers and the parameter checks CloudStack makes before it
+queues work; the rules they apply are in ``model``, the answers they build in ``views``.
+``filters``, ``network_common`` and ``vm_common`` are helpers the commands share (no commands).
+"""
 
-for _mod in pkgutil.iter_modules(__path__):
-    if not _mod.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_mod.name}")
+from . import (  # noqa: F401  (each import registers its module's commands)
+    accounts,
+    affinity,
+    details_tags,
+    firewall,
+    infra,
+    keypairs,
+    meta,
+    networks,
+    offerings,
+    public_ips,
+    storage_pools,
+    templates,
+    userdata,
+    vm_lifecycle,
+    vm_list,
+    vm_nics,
+    vm_settings,
+    volume_import,
+    volumes,
+    vpcs,
+)

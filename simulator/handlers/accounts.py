@@ -1,41 +1,11 @@
 """Domains, accounts, users and their API keys."""
 
-import secrets
-
 from .. import errors
-from ..core import api
-from ._common import keyword_filter, public
-
-ACCOUNT_TYPES = {"User": 0, "Admin": 1, "DomainAdmin": 2}
-ROLE_NAMES = {0: ("User", "User"), 1: ("Admin", "Root Admin"), 2: ("DomainAdmin", "Domain Admin")}
-
-
-def new_key():
-    return secrets.token_urlsafe(64)[:86]
-
-
-def add_domain(store, name, parent=None):
-    path = "ROOT" if parent is None else f"{parent['path']}/{name}"
-    return store.add("domain", {
-        "name": name, "path": path, "level": 0 if parent is None else parent["level"] + 1,
-        "parentdomainid": parent["id"] if parent else None,
-        "parentdomainname": parent["name"] if parent else None, "state": "Active",
-    })
-
-
-def add_account(store, name, domain, accounttype=0, username=None):
-    roletype, rolename = ROLE_NAMES[accounttype]
-    account = store.add("account", {
-        "name": name, "accounttype": accounttype, "roletype": roletype, "rolename": rolename,
-        "domainid": domain["id"], "domain": domain["name"], "domainpath": domain["path"], "state": "enabled",
-    })
-    store.add("user", {
-        "username": username or name, "accountid": account["id"], "account": name,
-        "accounttype": accounttype, "domainid": domain["id"], "domain": domain["name"],
-        "roletype": roletype, "rolename": rolename, "state": "enabled", "email": f"{name}@example.com",
-        "firstname": name, "lastname": "user", "apikey": new_key(), "secretkey": new_key(),
-    })
-    return account
+from ..contract import api
+from ..model.accounts import ROLE_NAMES, add_account, add_domain, new_key
+from ..views.accounts import account_view, user_view
+from ..views.common import public
+from .filters import keyword_filter
 
 
 def visible_accounts(ctx):
@@ -45,18 +15,6 @@ def visible_accounts(ctx):
     if ctx.caller.role == "DomainAdmin":
         return [a for a in accounts if ctx.sim.in_domain(a["domainid"], ctx.caller.domain["id"])]
     return [a for a in accounts if a["id"] == ctx.caller.account["id"]]
-
-
-def account_view(ctx, account):
-    view = public(account)
-    view["user"] = [user_view(u) for u in ctx.store.find("user", accountid=account["id"])]
-    return view
-
-
-def user_view(user):
-    view = public(user)
-    view.pop("secretkey", None)  # listUsers never returns the secret; getUserKeys does
-    return view
 
 
 @api("listDomains")

@@ -54,7 +54,7 @@ def public_ip(acme):
 
 @pytest.fixture(scope="module")
 def web_vm(admin, acme):
-    """A running acme VM in acme-web, deployed by the root admin for acme (needs handlers/vm.py)."""
+    """A running acme VM in acme-web, deployed by the root admin for acme (needs handlers/vm_lifecycle.py)."""
     web = network(acme, "acme-web")
     try:
         template = admin.listTemplates(templatefilter="executable", zoneid=zone_a(admin))["template"][0]
@@ -64,7 +64,7 @@ def web_vm(admin, acme):
                                           domainid=web["domainid"], fetch_result=True)["virtualmachine"]
     except cs.CloudStackApiException as exc:
         if "does not implement" in exc.error.get("errortext", ""):
-            pytest.skip("deployVirtualMachine lands with handlers/vm.py")
+            pytest.skip("deployVirtualMachine lands with handlers/vm_lifecycle.py")
         raise
 
 

@@ -1,0 +1,36 @@
+"""What a failed zone looks like, and its recovery."""
+
+from .. import errors
+from .arrays import before_zone_fails
+from .hosts import hosts_in_zone
+
+
+def _set_state(sim, kind, items, state, only_from=None):
+    for obj in items:
+        if only_from is None or obj["state"] in only_from:
+            obj["state"] = state
+            sim.store.touch(kind, obj)
+
+
+def fail_zone(sim, zone):
+    """The zone goes dark: hosts Down, pools Down, hypervisor jobs there fail. VMs keep their last state,
+    as CloudStack shows them until HA or an operator acts; a forced stop still works."""
+    before_zone_fails(sim, zone)
+    zone["_down"] = True
+    sim.store.touch("zone", zone)
+    _set_state(sim, "host", hosts_in_zone(sim, zone["id"]), "Down")
+    _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Down", only_from=("Up",))
+
+
+def recover_zone(sim, zone):
+    zone["_down"] = False
+    sim.store.touch("zone", zone)
+    _set_state(sim, "host", hosts_in_zone(sim, zone["id"]), "Up")
+    _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Up", only_from=("Down",))
+
+
+def zone_by_ref(sim, ref):
+    zone = sim.store.get("zone", ref) or sim.store.first("zone", name=ref)
+    if zone is None:
+        raise errors.invalid(f"No zone named or with id {ref}")
+    return zone

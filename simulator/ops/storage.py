@@ -1,0 +1,75 @@
+"""Control ops on the storage arrays under the pools: content markers in volume files, a volume's
+file without a VM, replication now and its settings, the arrays' state."""
+
+import math
+
+from .. import control, errors
+from ..model.arrays import array_by_ref, array_down, sync, write_file
+from ..model.volumes import file_of, materialise, volume_by_ref
+
+
+@control.op("write-marker")
+def op_write_marker(sim, volume, text):
+    """Write a content marker into a volume's file (as a guest writing to its disk would)."""
+    vol = volume_by_ref(sim, volume)
+    array, found = file_of(sim, vol)
+    write_file(sim, array, vol["path"], found["size"], str(text))
+    return {"volume": vol["id"], "array": array["name"], "path": vol["path"], "marker": str(text)}
+
+
+@control.op("read-marker")
+def op_read_marker(sim, volume):
+    """Read the content marker of a volume's file (after any replication due)."""
+    vol = volume_by_ref(sim, volume)
+    array, found = file_of(sim, vol)
+    return {"volume": vol["id"], "array": array["name"], "path": vol["path"], "marker": found["marker"]}
+
+
+@control.op("materialise")
+def op_materialise(sim, volume, host=None):
+    """Give an Allocated volume its file as the start of a VM using it would (host: name or id; default any Up
+    host of its zone); for tests and demos that need a volume with content but no VM."""
+    vol = volume_by_ref(sim, volume)
+    hosts = [h for h in sim.store.find("host", zoneid=vol["zoneid"]) if h["state"] == "Up"
+             and (host is None or host in (h["id"], h["name"]))]
+    if not hosts:
+        raise errors.invalid(f"No Up host {host or ''} in the zone of volume {vol['name']}")
+    materialise(sim, vol, hosts[0])
+    return {"volume": vol["id"], "state": vol["state"], "storageid": vol["storageid"], "path": vol["path"]}
+
+
+@control.op("replicate")
+def op_replicate(sim, array=None):
+    """Replicate now, ignoring the lag: one source array (name or id) or every replicating one."""
+    sources = [array_by_ref(sim, array)] if array else [a for a in sim.store.all("array") if a["replicates_to"]]
+    return {a["name"]: sync(sim, a, cutoff=math.inf) for a in sources}
+
+
+@control.op("set-replication")
+def op_set_replication(sim, array, mode=None, lag_seconds=None, target=None):
+    """Change an array's replication: mode continuous|manual, lag_seconds, target array (name or id)."""
+    source = array_by_ref(sim, array)
+    if mode is not None:
+        if mode not in ("continuous", "manual"):
+            raise errors.invalid(f"mode must be continuous or manual, not {mode}")
+        source["mode"] = mode
+    if lag_seconds is not None:
+        source["lag_seconds"] = float(lag_seconds)
+    if target is not None:
+        source["replicates_to"] = array_by_ref(sim, target)["id"] if target else None
+    sim.store.touch("array", source)
+    return array_summary(sim, source)
+
+
+def array_summary(sim, array):
+    target = sim.store.get("array", array["replicates_to"]) or {}
+    return {"name": array["name"], "id": array["id"], "url": array["url"],
+            "zone": sim.store.get("zone", array["zoneid"])["name"], "files": len(array["files"]),
+            "replicates_to": target.get("name"), "mode": array["mode"], "lag_seconds": array["lag_seconds"],
+            "last_sync": array["last_sync"], "down": array_down(sim, array)}
+
+
+@control.op("arrays")
+def op_arrays(sim):
+    """The storage arrays, their replication settings and file counts."""
+    return [array_summary(sim, a) for a in sim.store.all("array")]
