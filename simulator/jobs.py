@@ -31,7 +31,7 @@ class JobRunner:
     def fail_orphans(self):
         """A restarted management server fails the jobs it had in flight."""
         for rec in self.sim.store.find("asyncjob", jobstatus=PENDING):
-            self._finish(rec, ApiError(errors.INTERNAL_ERROR, "Job failed due to management server restart"))
+            self._finish(rec, ApiError(errors.INTERNAL_ERROR, "job cancelled because of management server restart or shutdown"))
         self.sim.store.flush()
 
     def submit(self, ctx, job):
@@ -104,8 +104,12 @@ class JobRunner:
         rec["completed"] = now()
         rec["_ended"] = time.time()
         if isinstance(result, ApiError):
-            rec.update(jobstatus=FAILED, jobresultcode=530, jobresulttype="object",
-                       jobresult={"errorcode": result.errorcode, "errortext": result.errortext})
+            # ApiAsyncJobDispatcher.runJob: a PermissionDeniedException in a job is answered as 530 (only an
+            # InvalidParameterValueException or a ServerApiException keeps its code); jobresultcode is that code;
+            # an exception without a message (a NullPointerException) leaves errortext out.
+            code = errors.INTERNAL_ERROR if result.errorcode == errors.ACCOUNT_ERROR else result.errorcode
+            body = {"errorcode": code, **({"errortext": result.errortext} if result.errortext is not None else {})}
+            rec.update(jobstatus=FAILED, jobresultcode=code, jobresulttype="object", jobresult=body)
         else:
             rec.update(jobstatus=SUCCEEDED, jobresultcode=0, jobresulttype="object",
                        jobresult=self._result_body(rec, result))

@@ -17,6 +17,10 @@ ROLES = ("RootAdmin", "DomainAdmin", "User")
 ALL_ROLES_SINCE_4_9 = frozenset({"listAsyncJobs", "queryAsyncJobResult", "listApis", "listUserData"})
 # Object keys CloudStack answers where the SDK-derived spec has none or guesses wrong
 OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerSSHKeyPair": "keypair"}
+# Response fields CloudStack answers that the SDK-derived spec lacks, with the response class that has them.
+FIELD_ADDITIONS = {
+    "listResourceDetails": {"fordisplay": {"type": "boolean", "gotype": "bool"}},  # ResourceDetailResponse
+}
 _MAP_KEY = re.compile(r"^([a-z0-9_]+)\[(\d+)\]\.(.+)$")
 
 
@@ -44,6 +48,7 @@ class Command:
         self.roles = roles
         self.admin_only_params = restricted
         self.response = raw["response"]
+        self.response["fields"].update(FIELD_ADDITIONS.get(name, {}))
 
     @property
     def response_name(self):
@@ -123,9 +128,12 @@ def _filter(obj, fields):
 class Spec:
     """All commands, indexed case-insensitively as CloudStack resolves them."""
 
-    def __init__(self, spec_path=DATA / "spec.json", roles_path=DATA / "roles.json"):
+    def __init__(self, spec_path=DATA / "spec.json", roles_path=DATA / "roles.json",
+                 admin_params_path=DATA / "admin_params.json"):
         raw = json.loads(Path(spec_path).read_text())["commands"]
         roles = json.loads(Path(roles_path).read_text())
+        # Parameters a command's class marks authorized = {RoleType.Admin} (BaseCmd.getParamFields).
+        by_source = json.loads(Path(admin_params_path).read_text())["commands"]
         self.commands = {}
         for name, meta in raw.items():
             allowed = roles["roles"].get(name)
@@ -134,7 +142,7 @@ class Spec:
             restricted = roles["param_restrictions"].get(name, {})
             admin_only = set(restricted.get("RootAdmin_only", ())) | set(
                 restricted.get("RootAdmin_only_per_source", ())
-            )
+            ) | set(by_source.get(name, {}).get("RootAdmin_only", ()))
             self.commands[name] = Command(name, meta, frozenset(allowed), frozenset(admin_only))
         self._by_lower = {n.lower(): c for n, c in self.commands.items()}
 

@@ -18,7 +18,7 @@ def now():
 
 # Fields that find()/first() look objects up by on hot paths (a VM's NICs, a network's NICs, an
 # object's details, the IPs NATed to a VM): kept in an index so a lookup is not a scan of every row.
-INDEXED = {"nic": ("_vm_pk", "networkid"), "detail": ("resource_pk",), "publicip": ("_vm_pk",),
+INDEXED = {"nic": ("_vm_pk", "networkid"), "detail": ("resource_pk", "key"), "publicip": ("_vm_pk",),
            "volume": ("virtualmachineid",)}
 
 

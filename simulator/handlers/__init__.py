@@ -8,6 +8,7 @@ queues work; the rules they apply are in ``model``, the answers they build in ``
 from . import (  # noqa: F401  (each import registers its module's commands)
     accounts,
     affinity,
+    configurations,
     details_tags,
     firewall,
     infra,

@@ -24,3 +24,12 @@ def filter_eq(ctx, items, *names, as_text=False):
             want = str(ctx.p[name]) if as_text else ctx.p[name]
             items = [i for i in items if (str(i.get(name)) if as_text else i.get(name)) == want]
     return items
+
+
+def display_filter(ctx, items, param, field=None):
+    """The list commands' display rule (BaseListAccountResourcesCmd.getDisplay, true by default): only the
+    objects whose display flag equals `param`, itself root-admin-only (authorized = {RoleType.Admin}), so
+    everybody, root admins included, lists only displayed objects unless a root admin asks for hidden ones."""
+    flag = ctx.p.get(param)
+    want = True if flag is None else bool(flag)
+    return [i for i in items if bool(i.get(field or param, True)) == want]

@@ -7,7 +7,7 @@ from ..model.accounts import owner_of
 from ..model.nics import nic_in
 from ..model.public_ips import delete_rule
 from ..views.network import pf_view, rule_view
-from .filters import filter_eq, keyword_filter
+from .filters import display_filter, filter_eq, keyword_filter
 from .network_common import ip_param, owned_lookup
 
 PROTOCOLS = ("tcp", "udp", "icmp", "all")
@@ -155,7 +155,8 @@ def _join_tier(ctx, ip, network):
 
 
 def _list_rules(ctx, ruletype, view):
-    items = filter_eq(ctx, ctx.mine(ctx.store.find("rule", ruletype=ruletype)), "ipaddressid", "networkid")
+    items = filter_eq(ctx, display_filter(ctx, ctx.mine(ctx.store.find("rule", ruletype=ruletype)), "fordisplay"),
+                      "ipaddressid", "networkid")
     return [view(ctx.sim, r) for r in keyword_filter(ctx, items, "protocol")]
 
 

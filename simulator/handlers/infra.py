@@ -6,7 +6,7 @@ from .. import errors
 from ..contract import api
 from ..model.hosts import usage_by_host
 from ..model.units import GIB
-from ..views.common import public
+from ..views.common import details_of, public, tags_of
 from ..views.infra import host_view
 from .filters import filter_eq, keyword_filter
 
@@ -21,7 +21,16 @@ def list_zones(ctx):
     zones = filter_eq(ctx, zones, "networktype", as_text=True)
     if not ctx.caller.is_root or ctx.p.get("available"):
         zones = [z for z in zones if z["allocationstate"] == "Enabled"]
-    return [public(z) for z in zones]
+    return [zone_view(ctx, z) for z in zones]
+
+
+def zone_view(ctx, zone):
+    """DataCenterJoinDaoImpl.newDataCenterResponse: `resourcedetails` (ApiDBUtils.getResourceDetails: every
+    detail for an admin, the displayed ones for others; left out when there is none) and `tags`."""
+    view = public(zone)
+    view["resourcedetails"] = details_of(ctx.sim, "zone", zone, hidden_too=ctx.caller.is_admin) or None
+    view["tags"] = tags_of(ctx, "zone", zone)
+    return view
 
 
 @api("listPods")

@@ -2,6 +2,7 @@
 
 from .. import errors
 from ..model.accounts import owner_of
+from ..model.uuids import check_custom_id
 
 
 def owned_lookup(ctx, kind, name="id"):
@@ -21,11 +22,18 @@ def ip_param(ctx, name="id"):
     return ip
 
 
-def rename_work(ctx, kind, obj, event, view):
-    """The job work of updateNetwork/updateVPC: the new name and display text, with its event."""
+def rename_work(ctx, kind, obj, event, view, display):
+    """The job work of updateNetwork/updateVPC (VpcManagerImpl.updateVpc, NetworkServiceImpl.updateGuestNetwork):
+    the new name and display text, the display flag (`display`: root admins only) and the custom id
+    (UUIDManagerImpl.checkUuid, in the job), with its event."""
     changes = {k: ctx.p[k] for k in ("name", "displaytext") if ctx.has(k)}
+    if ctx.p.get(display) is not None:
+        changes[display] = ctx.p[display]
 
     def run():
+        if ctx.has("customid"):
+            check_custom_id(ctx, kind, ctx.p["customid"])
+            ctx.store.change_id(kind, obj, ctx.p["customid"])
         obj.update(changes)
         ctx.store.touch(kind, obj)
         ctx.event(event, f"Id: {obj['id']}", owner_of(ctx.sim, obj))

@@ -11,7 +11,7 @@ from ..model.addresses import DEFAULT_GUEST_CIDR, parse_cidr, parse_ip
 from ..model.public_ips import release_ip, unassign
 from ..model.texts import network_text, vpc_text
 from ..views.network import network_offering_view, network_view
-from .filters import filter_eq, keyword_filter
+from .filters import display_filter, filter_eq, keyword_filter
 from .network_common import owned_lookup, rename_work
 
 
@@ -104,7 +104,9 @@ def create_network(ctx):
         "type": offering["guestiptype"], "guestiptype": offering["guestiptype"], "cidr": cidr, "gateway": gateway,
         "netmask": netmask, "state": "Allocated", "traffictype": "Guest", "broadcastdomaintype": "Vlan",
         "issystem": False, "isdefault": False, "canusefordeploy": True, "restartrequired": False,
-        "ispersistent": False, "displaynetwork": True, "specifyipranges": offering["specifyipranges"],
+        "ispersistent": False, "specifyipranges": offering["specifyipranges"],
+        # authorized = {RoleType.Admin}: dropped for other callers, so their networks are displayed
+        "displaynetwork": ctx.p.get("displaynetwork", True),
         "dns1": zone.get("dns1"), "vpcid": vpc and vpc["id"], "vpcname": vpc and vpc["name"],
         "aclid": ctx.get("aclid") if vpc else None, "acltype": "Account",
     }
@@ -118,23 +120,24 @@ def create_network(ctx):
         ctx.owned(network, owner)
     network = ctx.store.add("network", network)
     ctx.event("NETWORK.CREATE", f"Network Name: {network['name']}, Id: {network['id']}", owner)
-    return network_view(ctx.sim, network)
+    return network_view(ctx.sim, network, ctx.caller.is_root)
 
 
 @api("listNetworks")
 def list_networks(ctx):
     items = [n for n in ctx.store.all("network") if _visible_network(ctx, n)]
-    items = filter_eq(ctx, ctx.mine(items), "zoneid", "vpcid", "type", "acltype", "networkofferingid",
+    items = filter_eq(ctx, display_filter(ctx, ctx.mine(items), "displaynetwork"), "zoneid", "vpcid", "type", "acltype", "networkofferingid",
                       "traffictype", "vlan", "issystem")
     if "forvpc" in ctx.p:
         items = [n for n in items if bool(n.get("vpcid")) == ctx.p["forvpc"]]
-    return [network_view(ctx.sim, n) for n in keyword_filter(ctx, items, "name", "displaytext")]
+    return [network_view(ctx.sim, n, ctx.caller.is_root) for n in keyword_filter(ctx, items, "name", "displaytext")]
 
 
 @api("updateNetwork")
 def update_network(ctx):
     network = owned_lookup(ctx, "network")
-    return Job(rename_work(ctx, "network", network, "NETWORK.UPDATE", network_view), "Network", network["id"],
+    return Job(rename_work(ctx, "network", network, "NETWORK.UPDATE", network_view, display="displaynetwork"),
+               "Network", network["id"],
                object_key="network")
 
 

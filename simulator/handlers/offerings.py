@@ -33,7 +33,7 @@ def create_service_offering(ctx):
         "rootdisksize": ctx.get("rootdisksize", 0), "dynamicscalingenabled": True, "state": "Active",
     })
     ctx.event("SERVICE.OFFERING.CREATE", f"Service offering {offering['name']} created")
-    return service_offering_view(offering)
+    return service_offering_view(ctx, offering)
 
 
 @api("listServiceOfferings")
@@ -45,7 +45,7 @@ def list_service_offerings(ctx):
     if ctx.has("virtualmachineid"):
         vm = ctx.lookup("vm", "virtualmachineid")
         offerings = [o for o in offerings if o["id"] != vm["serviceofferingid"]]  # what it can change to
-    return [service_offering_view(o) for o in keyword_filter(ctx, offerings)]
+    return [service_offering_view(ctx, o) for o in keyword_filter(ctx, offerings)]
 
 
 @api("updateServiceOffering")
@@ -57,7 +57,7 @@ def update_service_offering(ctx):
             offering[field] = ctx.p[param] or None
     ctx.store.touch("serviceoffering", offering)
     ctx.event("SERVICE.OFFERING.EDIT", f"Service offering {offering['name']} updated")
-    return service_offering_view(offering)
+    return service_offering_view(ctx, offering)
 
 
 @api("deleteServiceOffering")

@@ -6,8 +6,9 @@ from ..model.accounts import owner_of
 from ..model.nics import nic_in
 from ..model.public_ips import clear_static_nat, has_source_nat, release_ip, source_nat_of, take_ip
 from ..model.texts import ip_text
+from ..model.uuids import check_custom_id
 from ..views.network import ip_view
-from .filters import filter_eq, keyword_filter
+from .filters import display_filter, filter_eq, keyword_filter
 from .network_common import ip_param
 
 
@@ -28,6 +29,7 @@ def associate_ip_address(ctx):
                  else has_source_nat(ctx.sim, network) and source_nat_of(ctx.sim, network=network) is None)
     ip = take_ip(ctx.sim, zone, owner_of(ctx.sim, target), network=network, vpc=vpc, sourcenat=sourcenat,
                  state="Allocating")
+    ip["fordisplay"] = ctx.p.get("fordisplay", True)  # authorized = {RoleType.Admin}
 
     def run():
         ip["state"] = "Allocated"
@@ -63,9 +65,36 @@ def list_public_ip_addresses(ctx):
     if ctx.has("associatednetworkid") or ctx.has("networkid"):
         wanted = ctx.get("associatednetworkid") or ctx.p["networkid"]
         items = [i for i in items if i.get("associatednetworkid") == wanted]
-    items = filter_eq(ctx, ctx.mine(items), "ipaddress", "vpcid", "zoneid", "isstaticnat", "issourcenat",
+    items = filter_eq(ctx, display_filter(ctx, ctx.mine(items), "fordisplay"), "ipaddress", "vpcid", "zoneid",
+                      "isstaticnat", "issourcenat",
                       "state", "forvirtualnetwork", "vlanid")
     return [ip_view(ctx.sim, i) for i in keyword_filter(ctx, items, "ipaddress")]
+
+
+@api("updateIpAddress")
+def update_ip_address(ctx):
+    """NetworkServiceImpl.updateIP: the display flag and custom id (both root-admin-only parameters), in the job;
+    an IP of an account the caller cannot operate on, or a free IP for anybody but a root admin, fails the job."""
+    ip = ctx.store.get("publicip", ctx.p["id"])
+    if ip is None:
+        raise ctx.invalid_value("id", ctx.p["id"])
+
+    def run():
+        if ip["state"] != "Allocated" and not ctx.caller.is_root:
+            raise errors.internal("Only Root admin can update non-allocated ip addresses")
+        if ip.get("accountid") and not ctx.can_see(ip):
+            raise errors.internal("Caller does not have permission to operate with provided resource.")
+        if ctx.has("customid"):
+            check_custom_id(ctx, "publicip", ctx.p["customid"])
+            ctx.store.change_id("publicip", ip, ctx.p["customid"])
+        if ctx.p.get("fordisplay") is not None:
+            ip["fordisplay"] = ctx.p["fordisplay"]
+        ctx.store.touch("publicip", ip)
+        ctx.event("NET.IPUPDATE", f"Ip: {ip['ipaddress']}", owner_of(ctx.sim, ip) if ip.get("accountid") else
+                  ctx.caller.account)
+        return ip_view(ctx.sim, ip)
+
+    return Job(run, "IpAddress", ip["id"], object_key="ipaddress")
 
 
 # -- static NAT ------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.templates import in_zone
 from ..model.texts import vm_text
-from ..model.vms import GONE, check_custom_id, create_vm, destroy_vm, expunge_vm, release_host, start_vm, vm_event
+from ..model.uuids import check_custom_id
+from ..model.vms import GONE, create_vm, destroy_vm, expunge_vm, release_host, start_vm, vm_event
 from ..model.volumes import volumes_of
 from ..views.vm import vm_view
 from .vm_common import affinity_param, check_hostname, keypairs_param, owned_network, userdata_param, vm_job, vm_param
@@ -63,7 +64,7 @@ def _plan(ctx):
     if plan["host"] and plan["host"]["zoneid"] != zone["id"]:
         raise errors.invalid(f"Host {plan['host']['id']} does not belong to zone {zone['id']}")
     if ctx.has("customid"):
-        check_custom_id(ctx, ctx.p["customid"])
+        check_custom_id(ctx, "vm", ctx.p["customid"])
     plan["name"] = ctx.get("name") or ctx.get("displayname")
     if plan["name"]:
         check_hostname(ctx, plan["name"], [n for n, _ in plan["networks"]])

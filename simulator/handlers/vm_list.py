@@ -3,9 +3,9 @@
 from ..contract import api
 from ..model.vms import GONE
 from ..views.vm import vm_view
-from .filters import keyword_filter
+from .filters import display_filter, keyword_filter
 
-ROOT_FILTERS = ("hostid", "displayvm")  # honoured for root admins only, as QueryManagerImpl does
+ROOT_FILTERS = ("hostid",)  # honoured for root admins only, as QueryManagerImpl does
 
 
 def _on_networks(sim, vms, network_ids):
@@ -14,11 +14,10 @@ def _on_networks(sim, vms, network_ids):
 
 
 def visible_vms(ctx):
-    """CloudStack's listVirtualMachines rules: a tenant never sees a VM with displayvm=false nor
-    (allow.user.view.destroyed.vm=false) a destroyed one; removed VMs are gone for everyone."""
-    vms = [v for v in ctx.store.all("vm") if not v.get("removed")]
-    if not ctx.caller.is_root:
-        vms = [v for v in vms if v.get("displayvm", True)]
+    """CloudStack's listVirtualMachines rules (QueryManagerImpl.searchForUserVMs): only displayed VMs, root
+    admins included, unless a root admin passes displayvm=false (then only hidden ones: ListVMsCmd.getDisplay);
+    a tenant never sees (allow.user.view.destroyed.vm=false) a destroyed one; removed VMs are gone for everyone."""
+    vms = display_filter(ctx, [v for v in ctx.store.all("vm") if not v.get("removed")], "displayvm")
     if not ctx.caller.is_admin:
         vms = [v for v in vms if v["state"] not in GONE]
     return ctx.mine(vms)

@@ -8,6 +8,7 @@ from ..model.nics import nics_of
 from ..model.templates import os_type
 from ..model.texts import vm_text
 from ..model.vms import change_vm_id, vm_event
+from ..model.volumes import display_volumes
 from ..views.vm import vm_view
 from .vm_common import check_hostname, keypairs_param, userdata_param, vm_job, vm_param
 
@@ -36,11 +37,14 @@ def update_virtual_machine(ctx):
         vm.update(guestosid=ostype["id"], ostypeid=ostype["id"], osdisplayname=ostype["description"])
     if ctx.has("userdata"):
         vm["userdata"] = userdata_param(ctx)
-    for field in ("displayname", "group", "haenable", "displayvm", "userdataid"):
+    for field in ("displayname", "group", "haenable", "userdataid"):
         if field in ctx.p:
             vm[field] = ctx.p[field]
+    if "displayvm" in ctx.p and ctx.p["displayvm"] != vm.get("displayvm", True):
+        vm["displayvm"] = ctx.p["displayvm"]
+        display_volumes(ctx.sim, vm)
     _set_details(ctx, vm, ctx.details_map(), ctx.p.get("cleanupdetails"))
-    if ctx.has("customid") and ctx.p["customid"] != vm["id"]:
+    if ctx.has("customid"):  # UpdateVMCmd: checked before anything changes (its own id counts as taken)
         change_vm_id(ctx, vm, ctx.p["customid"])
     ctx.store.touch("vm", vm)
     vm_event(ctx, "VM.UPDATE", "updating", vm)

@@ -13,7 +13,7 @@ from ..model.volumes import (
     volumes_of,
 )
 from ..views.storage import volume_view
-from .filters import keyword_filter
+from .filters import display_filter, keyword_filter
 
 
 def _disk_offering_for_create(ctx):
@@ -54,9 +54,7 @@ def list_volumes(ctx):
             vols = [v for v in vols if v.get(param) == ctx.p[param]]
     if ctx.has("type"):
         vols = [v for v in vols if v["type"] == ctx.p["type"].upper()]
-    if not ctx.caller.is_admin:
-        vols = [v for v in vols if v.get("displayvolume", True)]
-    return [volume_view(ctx.sim, v) for v in vols]
+    return [volume_view(ctx.sim, v) for v in display_filter(ctx, vols, "displayvolume")]
 
 
 # -- attach and detach -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from ..model.addresses import parse_cidr
 from ..model.networks import implement_vpc
 from ..model.public_ips import release_ip
 from ..views.network import vpc_view
-from .filters import filter_eq, keyword_filter
+from .filters import display_filter, filter_eq, keyword_filter
 from .network_common import rename_work
 
 
@@ -21,6 +21,8 @@ def create_vpc(ctx):
         "name": ctx.p["name"], "displaytext": ctx.get("displaytext", ctx.p["name"]), "cidr": cidr,
         "zoneid": zone["id"], "zonename": zone["name"], "vpcofferingid": offering["id"], "state": "Enabled",
         "implemented": False, "redundantvpcrouter": False, "networkdomain": ctx.get("networkdomain"),
+        # CreateVPCCmd's fordisplay reaches VpcManagerImpl.createVpc unused in 4.20: every VPC starts displayed
+        "fordisplay": True,
     }, owner))
     start = ctx.p.get("start", True)
 
@@ -28,21 +30,23 @@ def create_vpc(ctx):
         if start:
             implement_vpc(ctx.sim, vpc)
         ctx.event("VPC.CREATE", f"Vpc Name: {vpc['name']}, Id: {vpc['id']}", owner)
-        return vpc_view(ctx.sim, vpc)
+        return vpc_view(ctx.sim, vpc, ctx.caller.is_root)
 
     return Job(run, "Vpc", vpc["id"], object_key="vpc")
 
 
 @api("listVPCs")
 def list_vpcs(ctx):
-    items = filter_eq(ctx, ctx.mine(ctx.store.all("vpc")), "zoneid", "vpcofferingid", "state", "cidr")
-    return [vpc_view(ctx.sim, v) for v in keyword_filter(ctx, items, "name", "displaytext")]
+    items = filter_eq(ctx, display_filter(ctx, ctx.mine(ctx.store.all("vpc")), "fordisplay"), "zoneid",
+                      "vpcofferingid", "state", "cidr")
+    return [vpc_view(ctx.sim, v, ctx.caller.is_root) for v in keyword_filter(ctx, items, "name", "displaytext")]
 
 
 @api("updateVPC")
 def update_vpc(ctx):
     vpc = ctx.lookup("vpc", "id")
-    return Job(rename_work(ctx, "vpc", vpc, "VPC.UPDATE", vpc_view), "Vpc", vpc["id"], object_key="vpc")
+    return Job(rename_work(ctx, "vpc", vpc, "VPC.UPDATE", vpc_view, display="fordisplay"), "Vpc", vpc["id"],
+               object_key="vpc")
 
 
 @api("deleteVPC")

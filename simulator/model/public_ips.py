@@ -78,12 +78,15 @@ def unassign(sim, ip):
 
 
 def release_ip(sim, ip):
-    """Back to Free: its rules and static NAT go with it."""
+    """Back to Free (IPAddressDaoImpl.unassignIpAddress): its rules and static NAT go with it, it is displayed
+    again and its resource details are removed; the row keeps its id."""
     _clear_rules(sim, ip)
     owner = owner_of(sim, ip)
     for key in ("accountid", "account", "domainid", "domain", "domainpath", "allocated", "associatednetworkid",
                 "associatednetworkname", "vpcid", "vpcname"):
         ip.pop(key, None)
-    ip.update(state="Free", issourcenat=False)
+    ip.update(state="Free", issourcenat=False, fordisplay=True)
+    for row in sim.store.find("detail", resource_kind="publicip", resource_pk=ip["_pk"]):
+        sim.store.delete("detail", row)
     sim.store.touch("publicip", ip)
     sim.event("NET.IPRELEASE", f"Ip: {ip['ipaddress']}", owner)

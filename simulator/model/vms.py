@@ -6,7 +6,6 @@ and its networks unimplemented; starting it places it on a host, gives its volum
 implements its networks. That is what a DR recovery VM is until failover.
 """
 
-import re
 
 from .. import errors
 from ..store import now
@@ -15,22 +14,15 @@ from .affinity import excluded_hosts
 from .hosts import pick_host
 from .networks import implement
 from .nics import add_nic, nics_of, remove_nic
+from .uuids import check_custom_id
 from .volumes import drop_file, materialise, new_data_volume, new_root_volume, remove_volume, volumes_of
 
-UUID_FORMAT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 GONE = ("Destroyed", "Expunging")
 
 
 def vm_event(ctx, etype, verb, vm):
     """CloudStack's ActionEvent description, charged to the VM's owner."""
     ctx.event(etype, f"Successfully completed {verb} Vm. Vm Id: {vm['id']}", owner_of(ctx.sim, vm))
-
-
-def check_custom_id(ctx, uuid):
-    if not UUID_FORMAT.match(uuid):
-        raise errors.invalid(f"UUID: {uuid} doesn't follow the UUID format")
-    if ctx.store.get("vm", uuid) is not None:
-        raise errors.invalid(f"UUID: {uuid} already exists so can't create/update with custom id")
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -75,6 +67,7 @@ def create_vm(ctx, plan):
     new_root_volume(ctx, vm, plan["template"], ctx.get("rootdisksize"))
     if plan["disk"]:
         vol = new_data_volume(ctx, plan["owner"], plan["zone"], plan["disk"], ctx.get("size"), f"DATA-{vm['_pk']}")
+        vol["displayvolume"] = vm.get("displayvm", True)
         vol.update(virtualmachineid=vm["id"], deviceid=1, attached=now())
         ctx.store.touch("volume", vol)
     for key, value in ctx.details_map().items():
@@ -136,7 +129,7 @@ def destroy_vm(ctx, vm, delete=(), expunge=False):
 # -- uuid ------------------------------------------------------------------------------------
 def change_vm_id(ctx, vm, new_id):
     """customid: the VM's uuid changes; rows that name the VM by uuid follow it (NICs and rules use _pk)."""
-    check_custom_id(ctx, new_id)
+    check_custom_id(ctx, "vm", new_id)
     for vol in ctx.store.find("volume", virtualmachineid=vm["id"]):
         vol["virtualmachineid"] = new_id
         ctx.store.touch("volume", vol)

@@ -47,8 +47,8 @@ def volume_by_ref(sim, ref):
 # -- create ----------------------------------------------------------------------------------
 def _new_volume(ctx, account, zone, fields):
     vol = ctx.store.add("volume", ctx.owned(dict(
-        fields, zoneid=zone["id"], zonename=zone["name"], state="Allocated", storageid=None, path=None,
-        provisioningtype="thin", displayvolume=True), account))
+        {"displayvolume": True, **fields}, zoneid=zone["id"], zonename=zone["name"], state="Allocated", storageid=None,
+        path=None, provisioningtype="thin"), account))
     ctx.sim.event("VOLUME.CREATE", f"Successfully completed creating volume. Volume Id: {vol['id']}", account,
                   ctx.caller.user)
     return vol
@@ -73,8 +73,18 @@ def new_root_volume(ctx, vm, template, size=None):
         "name": f"ROOT-{vm['_pk']}", "type": "ROOT", "size": int(size * GIB) if size else template["size"],
         "templateid": template["id"], "templatename": template["name"], "virtualmachineid": vm["id"],
         "deviceid": 0, "attached": now(), "serviceofferingid": vm.get("serviceofferingid"),
-        "serviceofferingname": vm.get("serviceofferingname")})
+        "serviceofferingname": vm.get("serviceofferingname"),
+        # VolumeOrchestrator.allocateTemplatedVolume: the volume takes the VM's display flag
+        "displayvolume": vm.get("displayvm", True)})
     return vol
+
+
+def display_volumes(sim, vm):
+    """UserVmManagerImpl.updateDisplayVmFlag (VolumeApiServiceImpl.updateDisplay): a VM's ROOT and attached data
+    volumes take its display flag."""
+    for vol in volumes_of(sim, vm):
+        vol["displayvolume"] = vm.get("displayvm", True)
+        sim.store.touch("volume", vol)
 
 
 # -- files on pools --------------------------------------------------------------------------

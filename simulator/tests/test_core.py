@@ -125,34 +125,46 @@ def test_list_apis_follows_the_callers_role(core):
     assert {"serviceofferingid", "zoneid"} <= {p["name"] for p in deploy["params"] if p["required"]}
 
 
+def zone_id(api):
+    return api.createZone(name="details-zone", dns1="8.8.8.8", internaldns1="10.0.0.2", networktype="Advanced",
+                          guestcidraddress="10.1.0.0/16")["zone"]["id"] if not api.listZones(name="details-zone") \
+        else api.listZones(name="details-zone")["zone"][0]["id"]
+
+
 def test_async_job_result_and_listing(core):
+    """ApiAsyncJobDispatcher and AsyncJobManagerImpl.completeAsyncJob: a finished job is answered by
+    queryAsyncJobResult, and no longer listed by listAsyncJobs (it is marked removed)."""
     api = core.client()
-    domain = api.listDomains(name="tenants")["domain"][0]
-    submitted = api.addResourceDetail(resourcetype="Domain", resourceid=domain["id"], details={"dr.k": "v"})
+    submitted = api.addResourceDetail(resourcetype="Zone", resourceid=zone_id(api),
+                                      details=[{"key": "dr.k", "value": "v"}])
     assert set(submitted) == {"jobid"}
     result = api._jobresult(submitted["jobid"])
     assert result == {"success": True}
     job = api.queryAsyncJobResult(jobid=submitted["jobid"])
     assert job["jobstatus"] == 1 and job["jobresultcode"] == 0 and job["cmd"] == "addResourceDetail"
-    assert submitted["jobid"] in {j["jobid"] for j in api.listAsyncJobs()["asyncjobs"]}
+    assert submitted["jobid"] not in {j["jobid"] for j in api.listAsyncJobs().get("asyncjobs", [])}
     status, _ = api_error(client_for(core, "tenant").queryAsyncJobResult, jobid=submitted["jobid"])
     assert status == 431  # another account's job is as good as unknown
 
 
 def test_hidden_details_are_never_shown_to_tenants(core):
+    """QueryManagerImpl.listResourceDetails: displayed details by default, hidden ones only with fordisplay=false,
+    a root admin's parameter (ListResourceDetailsCmd: authorized = {RoleType.Admin})."""
     api = core.client()
-    domain = api.listDomains(name="tenants")["domain"][0]
-    api.addResourceDetail(resourcetype="Domain", resourceid=domain["id"], details={"dr.visible": "yes"},
+    zone = zone_id(api)
+    api.addResourceDetail(resourcetype="Zone", resourceid=zone, details=[{"key": "dr.visible", "value": "yes"}],
                           fordisplay=True, fetch_result=True)
-    api.addResourceDetail(resourcetype="Domain", resourceid=domain["id"], details={"dr.hidden": "no"},
+    api.addResourceDetail(resourcetype="Zone", resourceid=zone, details=[{"key": "dr.hidden", "value": "no"}],
                           fordisplay=False, fetch_result=True)
-    as_root = {d["key"] for d in api.listResourceDetails(resourcetype="Domain", resourceid=domain["id"])
-               ["resourcedetail"]}
-    assert {"dr.visible", "dr.hidden"} <= as_root
+
+    def keys(client, **params):
+        return {d["key"] for d in client.listResourceDetails(resourcetype="Zone", resourceid=zone, **params)
+                .get("resourcedetail", [])}
+
+    assert "dr.visible" in keys(api) and "dr.hidden" not in keys(api)
+    assert keys(api, fordisplay=False) == {"dr.hidden"}
     tenant = client_for(core, "tenants-admin")
-    as_tenant = {d["key"] for d in tenant.listResourceDetails(resourcetype="Domain", resourceid=domain["id"])
-                 .get("resourcedetail", [])}
-    assert "dr.visible" in as_tenant and "dr.hidden" not in as_tenant
+    assert "dr.visible" in keys(tenant) and "dr.hidden" not in keys(tenant, fordisplay=False)
 
 
 def test_paging_follows_cloudstack(core):
@@ -196,13 +208,13 @@ def test_restart_keeps_state_and_fails_jobs_in_flight(core):
     api = core.client()
     domain = api.listDomains(name="tenants")["domain"][0]
     core.ctl("faults", job_latency=30)
-    pending = api.addResourceDetail(resourcetype="Domain", resourceid=domain["id"], details={"dr.late": "1"})
+    zone = zone_id(api)
+    pending = api.addResourceDetail(resourcetype="Zone", resourceid=zone, details=[{"key": "dr.late", "value": "1"}])
     core.restart()
     api = core.client()
     assert api.listDomains(name="tenants")["domain"][0]["id"] == domain["id"]
     job = api.queryAsyncJobResult(jobid=pending["jobid"])
     assert job["jobstatus"] == 2 and job["jobresultcode"] == 530
     assert "restart" in job["jobresult"]["errortext"]
-    keys = {d["key"] for d in api.listResourceDetails(resourcetype="Domain", resourceid=domain["id"])
-            ["resourcedetail"]}
+    keys = {d["key"] for d in api.listResourceDetails(resourcetype="Zone", resourceid=zone)["resourcedetail"]}
     assert "dr.visible" in keys and "dr.late" not in keys

@@ -52,11 +52,13 @@ def test_slow_answers(quiet, admin):
 def test_failing_jobs(quiet, admin):
     quiet.ctl("faults", job_fail_rate=1.0)
     zone = admin.listZones()["zone"][0]
+    submitted = admin.addResourceDetail(resourcetype="Zone", resourceid=zone["id"],
+                                        details=[{"key": "k", "value": "v"}])
     with pytest.raises(cs.CloudStackApiException) as info:
-        admin.addResourceDetail(resourcetype="Zone", resourceid=zone["id"], details={"k": "v"}, fetch_result=True)
+        admin._jobresult(submitted["jobid"])
     assert info.value.error["errorcode"] == 530
-    jobs = [j for j in admin.listAsyncJobs()["asyncjobs"] if j["cmd"] == "addResourceDetail"]
-    assert jobs[-1]["jobstatus"] == 2 and jobs[-1]["jobresultcode"] == 530
+    job = admin.queryAsyncJobResult(jobid=submitted["jobid"])
+    assert job["jobstatus"] == 2 and job["jobresultcode"] == 530
 
 
 def test_the_fault_rate_option_of_serve(tmp_path):

@@ -8,10 +8,10 @@ def public(obj):
     return {k: v for k, v in obj.items() if not k.startswith("_")}
 
 
-def details_of(ctx, kind, obj):
-    """The resource details the caller may see, as a {key: value} map."""
-    rows = ctx.store.find("detail", resource_kind=kind, resource_pk=obj["_pk"])
-    return {d["key"]: d["value"] for d in rows if ctx.caller.is_root or d["fordisplay"]}
+def details_of(sim, kind, obj, hidden_too):
+    """An object's resource details as a {key: value} map: the displayed ones, and with `hidden_too` all."""
+    rows = sim.store.find("detail", resource_kind=kind, resource_pk=obj["_pk"])
+    return {d["key"]: d["value"] for d in rows if hidden_too or d["fordisplay"]}
 
 
 def tags_of(ctx, kind, obj):

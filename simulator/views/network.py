@@ -2,7 +2,7 @@
 
 from ..model.nics import nics_of
 from ..model.public_ips import vm_of
-from .common import public
+from .common import details_of, public
 
 
 def network_offering_view(offering):
@@ -12,23 +12,34 @@ def network_offering_view(offering):
     return view
 
 
-def network_view(sim, network):
+def brief_tags(sim, kind, obj):
+    """The `tags` networks, VPCs, IPs and rules carry: key and value only (ApiResponseHelper)."""
+    return [{"key": t["key"], "value": t["value"]} for t in sim.store.find("tag", resource_kind=kind,
+                                                                           resource_pk=obj["_pk"])]
+
+
+def network_view(sim, network, full=False):
+    """ApiResponseHelper.createNetworkResponse: every detail of the network (hidden ones too) only in the root
+    admin's view (ResponseView.Full)."""
     view = public(network)
     offering = sim.store.get("networkoffering", network["networkofferingid"])
     view.update(networkofferingdisplaytext=offering["displaytext"], networkofferingconservemode=True,
                 networkofferingavailability=offering["availability"], related=network["id"],
-                service=[{"name": s} for s in offering["supportedservices"]])
+                service=[{"name": s} for s in offering["supportedservices"]], tags=brief_tags(sim, "network", network))
+    if full:
+        view["details"] = details_of(sim, "network", network, hidden_too=True)
     return view
 
 
-def vpc_view(sim, vpc):
+def vpc_view(sim, vpc, full=False):
     view = public(vpc)
     view.pop("implemented", None)
     offering = sim.store.get("vpcoffering", vpc["vpcofferingid"])
-    view.update(vpcofferingname=offering["name"], restartrequired=False, fordisplay=True,
+    view.update(vpcofferingname=offering["name"], restartrequired=False,
                 distributedvpcrouter=False, regionlevelvpc=False,
                 service=[{"name": s} for s in offering["supportedservices"]],
-                network=[network_view(sim, n) for n in sim.store.find("network", vpcid=vpc["id"])])
+                network=[network_view(sim, n, full) for n in sim.store.find("network", vpcid=vpc["id"])],
+                tags=brief_tags(sim, "vpc", vpc))
     return view
 
 
@@ -48,6 +59,7 @@ def ip_view(sim, ip):
         view.update(virtualmachineid=vm["id"], virtualmachinename=vm["name"],
                     virtualmachinedisplayname=vm.get("displayname", vm["name"]), virtualmachinetype="User")
     view["hasrules"] = bool(sim.store.find("rule", ipaddressid=ip["id"]))
+    view["tags"] = brief_tags(sim, "publicip", ip)
     return view
 
 

@@ -1,11 +1,15 @@
 """Service offering and template views."""
 
-from .common import public, tags_of
+from .common import details_of, public, tags_of
 
 
-def service_offering_view(offering):
+def service_offering_view(ctx, offering):
+    """ServiceOfferingJoinDaoImpl.newServiceOfferingResponse: `serviceofferingdetails` as ApiDBUtils
+    .getResourceDetails answers them (every detail for an admin, the displayed ones for others)."""
     view = public(offering)
     view["storagetags"] = view.pop("tags", None)  # created with `tags`, answered as `storagetags`
+    view["serviceofferingdetails"] = details_of(ctx.sim, "serviceoffering", offering,
+                                                hidden_too=ctx.caller.is_admin) or None
     return view
 
 

@@ -21,7 +21,10 @@ def volume_view(sim, vol):
         view.update(storage=pool["name"], clusterid=pool.get("clusterid"), clustername=pool.get("clustername"),
                     podid=pool.get("podid"), podname=pool.get("podname"))
     view.update(destroyed=vol["state"] in GONE_STATES, storagetype="shared", hypervisor="KVM",
-                virtualsize=vol["size"], isextractable=True, quiescevm=False)
+                virtualsize=vol["size"], isextractable=True, quiescevm=False,
+                tags=[{"key": t["key"], "value": t["value"], "resourcetype": "Volume", "resourceid": vol["id"],
+                       "account": t.get("account"), "domainid": t.get("domainid"), "domain": t.get("domain")}
+                      for t in sim.store.find("tag", resource_kind="volume", resource_pk=vol["_pk"])])
     view.pop("removed", None)
     return view
 

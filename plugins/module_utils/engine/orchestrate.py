@@ -19,6 +19,7 @@ from ..model import mirror
 from ..model.mirror import MirrorError
 from ..model.snapshot import Snapshot, volumes_by_vm
 from ..vocabulary import states
+from ..vocabulary.journal import SwapJournal
 from ..vocabulary.keys import ALERT, shown
 from ..vocabulary.tiers import tier_of
 from . import swap
@@ -248,8 +249,7 @@ def swap_ids(api, vm, holder, check_mode=False) -> dict:
     if not pair["recovery"]:
         raise InputError("vm", f"VM {original['name']} has no recovery VM", "Prepare it with cloudstack.dr.vm_prepare")
     user_id = snap.user_id(original)
-    snap.load_hidden(original["id"])
-    journal = snap.swap_journal(original["id"])
+    journal = SwapJournal.of_details(snap.load_hidden(original["id"]))
     before = {role: vm["id"] for role, vm in pair.items()}
     if journal is None and pair[holder]["id"] == user_id:
         return {"changed": False, "ids": before, "user_id": user_id}

@@ -69,6 +69,7 @@ def run_many(api, snap, swaps: list[tuple[dict, str]]) -> list[Exception | None]
     errors: list[Exception | None] = [None] * len(swaps)
     journals, writes = {}, []
     for i, (pair, first_role) in enumerate(swaps):
+        snap.load_hidden(pair["original"]["id"])  # read with the snapshot for a VM in a move; else read now
         journal = snap.swap_journal(pair["original"]["id"])
         if journal is None:
             journal = new_journal(pair[first_role]["id"], pair[other(first_role)]["id"], first_role)

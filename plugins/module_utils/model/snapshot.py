@@ -193,6 +193,11 @@ class Snapshot:
         """The other VM of a pair (the recovery VM of an original, or the reverse)."""
         return self.recovery.get(vm["id"]) or self.original_of.get(vm["id"])
 
+    def pairs(self) -> dict[str, dict]:
+        """{original id: {"original": vm, "recovery": vm}} of every pair, by the original's name."""
+        return {o: {"original": self.vms[o], "recovery": rec}
+                for o, rec in sorted(self.recovery.items(), key=lambda item: self.vms[item[0]]["name"])}
+
     def user_id(self, original: dict) -> str:
         """The id the owner knows the VM by: the original's id at its first preparation."""
         return self.user_ids.get(original["id"], original["id"])
@@ -371,8 +376,12 @@ class Snapshot:
         return {ip["ipaddress"]: recovery["ipaddress"] for ip in self.ips_of_vm(original)
                 if (recovery := self.recovery_ip_of(ip)) is not None}
 
-    def stored_public_ips(self, vm: dict) -> dict:
-        return load(self.visible(vm).get(RECOVERY_PUBLIC_IPS.key()), {})
+    def known_public_ips(self, original: dict) -> dict[str, str]:
+        """recovery_public_ips from the network listings when they were read, else as the owner's copy says."""
+        if self.has_network:
+            return self.recovery_public_ips(original)
+        return load(self.visible(self.serving(original)).get(RECOVERY_PUBLIC_IPS.key()), None) or \
+            load(self.visible(original).get(RECOVERY_PUBLIC_IPS.key()), {})
 
     # -- selection ----------------------------------------------------------------------------------
     def zone_id(self, ref: str, option: str = "zone") -> str:

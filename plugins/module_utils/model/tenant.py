@@ -16,7 +16,7 @@ from ..vocabulary.keys import ALERT, NONE, RECOVERY_PUBLIC_IPS, RTO, STATE, TIER
 from .snapshot import Snapshot
 
 
-def copy(snap: Snapshot, original: dict, state: str, alert: str = "", public_ips: dict | None = None) -> dict:
+def copy(snap: Snapshot, original: dict, state: str, alert: str = "") -> dict:
     """The visible details an original's owner should see, by key (NONE for an empty field)."""
     zone = snap.zones.get(snap.recovery_zone_of(original["zoneid"]) or "", {})
     tier = snap.tier(original)
@@ -25,16 +25,20 @@ def copy(snap: Snapshot, original: dict, state: str, alert: str = "", public_ips
         TIER.key(): NONE if tier is None else str(tier),
         RTO.key(): snap.rto(original) or NONE,
         VM_RECOVERY_ZONE.key(): zone.get("name") or NONE,
-        RECOVERY_PUBLIC_IPS.key(): dump(snap.recovery_public_ips(original) if public_ips is None else public_ips),
+        RECOVERY_PUBLIC_IPS.key(): dump(snap.known_public_ips(original)),
         ALERT.key(): alert or NONE,
     }
 
 
 def request(snap: Snapshot, original: dict, wanted: dict, on: dict | None = None) -> tuple | None:
-    """The write that brings the copy on `on` (default: the VM its owner sees) to `wanted`; None when it is."""
+    """The write that brings the copy on `on` (default: the VM its owner sees) to `wanted`; None when it is.
+
+    The VM as the snapshot holds it takes the new values at once, so a later step of the same run compares
+    with what it wrote (a failed write fails the VM's run, and the next run reads the cloud again)."""
     vm = on or snap.serving(original)
     current = snap.visible(vm)
     stale = {key: value for key, value in wanted.items() if current.get(key) != value}
     if not stale:
         return None
+    vm["details"] = {**(vm.get("details") or {}), **stale}
     return details.write(f"copy:{original['id']}", "UserVm", vm["id"], stale, visible=True)

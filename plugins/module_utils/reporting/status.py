@@ -17,7 +17,6 @@ from ..model.mirror import MirrorError
 from ..model.snapshot import Snapshot
 from ..vocabulary import details, states
 from ..vocabulary.details import as_values
-from ..vocabulary.journal import load
 from ..vocabulary.keys import (
     ALERT,
     FAILBACK,
@@ -25,7 +24,6 @@ from ..vocabulary.keys import (
     OFFERING_RTO,
     OFFERING_STORAGE_TAGS,
     OFFERING_TIER,
-    RECOVERY_PUBLIC_IPS,
     REPLICA,
     VM_RECOVERY_ZONE,
     shown,
@@ -56,8 +54,7 @@ def vm_record(snap: Snapshot, vm: dict) -> dict:
         "tier": snap.tier(vm),
         "rto": snap.rto(vm) or None,
         "recovery_zone": linked or shown(copy.get(VM_RECOVERY_ZONE.key())) or None,
-        "recovery_public_ips": snap.recovery_public_ips(vm) if snap.has_network else
-        load(copy.get(RECOVERY_PUBLIC_IPS.key()), {}),
+        "recovery_public_ips": snap.known_public_ips(vm),
         "recovery_vm": recovery["id"] if recovery else None,
         "alert": shown(copy.get(ALERT.key())),
     }

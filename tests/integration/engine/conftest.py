@@ -9,6 +9,8 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare impor
 
 from simulator.testing import Server
 
+from ...drapi import kv
+
 
 def client_for(server, section="cloudstack"):
     conf = server.section(section)
@@ -23,10 +25,10 @@ def configure_demo(api):
     offering = next(o for o in api.list("listServiceOfferings") if o["name"] == "dr-small")
     jobs = [
         api.submit("addResourceDetail", resourcetype="Zone", resourceid=zones["zone-a"]["id"], fordisplay=False,
-                   details={"dr.recovery_zone": zones["zone-b"]["id"],
-                            f"dr.network.{nets['shared-a']['id']}": nets["shared-b"]["id"]}),
+                   details=kv({"dr.recovery_zone": zones["zone-b"]["id"],
+                               f"dr.network.{nets['shared-a']['id']}": nets["shared-b"]["id"]})),
         api.submit("addResourceDetail", resourcetype="ServiceOffering", resourceid=offering["id"],
-                   details={"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h"}),
+                   details=kv({"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h"})),
     ]
     api.run(jobs)
     return zones
@@ -64,7 +66,7 @@ def map_storage(api, zones):
                             f"dr.{side}_cluster": cluster["id"]})
             if pool.get("tags"):
                 details[f"dr.{side}_tags"] = pool["tags"]
-        jobs.append(api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=details,
+        jobs.append(api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=kv(details),
                                fordisplay=False))
     api.run(jobs)
 

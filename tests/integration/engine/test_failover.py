@@ -6,11 +6,15 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce imp
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
+from ... import drapi
 from .conftest import client_for
 
 
 def vm_volumes(api, vm_id):
-    return sorted(api.list("listVolumes", virtualmachineid=vm_id, listall=True), key=lambda v: v["deviceid"])
+    """A VM's volumes, displayed or hidden (a hidden VM's volumes are hidden with it)."""
+    vols = api.list("listVolumes", virtualmachineid=vm_id, listall=True) + \
+        api.list("listVolumes", virtualmachineid=vm_id, listall=True, displayvolume=False)
+    return sorted(vols, key=lambda v: v["deviceid"])
 
 
 def run(api, zones, op, mode="unplanned"):
@@ -41,7 +45,8 @@ def test_failover_then_failback_keeps_ids_and_data(cloud):
         original = pair["original"]  # now carries the recovery VM's former id
         assert (original["state"], original["displayvm"]) == ("Stopped", False)
         assert vm_volumes(api, original["id"]) == []
-    kept = {v["path"] for v in api.list("listVolumes", listall=True, zoneid=zones["zone-a"]["id"]) if v.get("path")}
+    kept = {v["path"] for v in api.list("listVolumes", listall=True, zoneid=zones["zone-a"]["id"], displayvolume=False)
+            + api.list("listVolumes", listall=True, zoneid=zones["zone-a"]["id"]) if v.get("path")}
     assert all(v["path"] in kept for vols in originals_volumes.values() for v in vols), "no source volume is gone"
 
     acme = client_for(server, "acme")
@@ -61,4 +66,4 @@ def test_failover_then_failback_keeps_ids_and_data(cloud):
         rec = pair["recovery"]
         assert (rec["state"], rec["displayvm"], rec["zoneid"]) == ("Stopped", False, zones["zone-b"]["id"])
         assert vm_volumes(api, rec["id"]) == []
-        assert snap.details(pair["original"]["id"])["dr.state"] == "Prepared"
+        assert drapi.details(api, "UserVm", pair["original"]["id"])["dr.state"] == "Prepared"

@@ -6,6 +6,7 @@ import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import PrepareRun
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
+from ... import drapi
 from .conftest import client_for, configure_demo
 
 
@@ -35,15 +36,15 @@ def test_prepare_builds_metadata_only_recovery_vms(api, zones, sim):
     results = prepare(api, zones["zone-a"])
     assert [r["error"] for r in results] == [None, None, None], results
     for result in results:
-        rec = api.list("listVirtualMachines", id=result["recovery_vm"], listall=True)[0]
+        rec = api.list("listVirtualMachines", id=result["recovery_vm"], listall=True, displayvm=False)[0]
         assert (rec["zoneid"], rec["state"], rec["displayvm"]) == (zones["zone-b"]["id"], "Stopped", False)
         assert "hostid" not in rec
-        vols = api.list("listVolumes", virtualmachineid=rec["id"], listall=True)
-        assert all(v["state"] == "Allocated" and not v.get("path") for v in vols)
+        assert api.list("listVolumes", virtualmachineid=rec["id"], listall=True) == []  # hidden with the VM
+        vols = api.list("listVolumes", virtualmachineid=rec["id"], listall=True, displayvolume=False)
+        assert vols and all(v["state"] == "Allocated" and not v.get("path") for v in vols)
         original = api.list("listVirtualMachines", id=result["id"], listall=True)[0]
         assert [n["ipaddress"] for n in rec["nic"]] == [n["ipaddress"] for n in original["nic"]]
-        details = {d["key"]: d["value"] for d in api.list("listResourceDetails", resourcetype="UserVm",
-                                                           resourceid=result["id"])}
+        details = drapi.details(api, "UserVm", result["id"], visible=True)
         assert details["dr.state"] == "Prepared"
         assert details["dr.recovery_zone"] == "zone-b"
         assert details["dr.tier"] == "1" and details["dr.rto"] == "1h"
@@ -58,7 +59,7 @@ def test_second_run_changes_nothing(api, zones):
 def test_tenant_sees_state_but_not_hidden_details(sim, zones):
     acme = client_for(sim, "acme")
     vm = next(v for v in acme.list("listVirtualMachines") if v["name"] == "acme-web-1")
-    keys = {d["key"] for d in acme.list("listResourceDetails", resourcetype="UserVm", resourceid=vm["id"])}
+    keys = set(drapi.details(acme, "UserVm", vm["id"]))  # fordisplay=false is dropped for a tenant
     assert {"dr.state", "dr.recovery_zone", "dr.recovery_public_ips", "dr.tier", "dr.rto"} <= keys
-    assert not keys & {"dr.pair", "dr.role", "dr.recovery_vm", "dr.recovery_ip_ids"}
+    assert not keys & {"dr.pair", "dr.role", "dr.status", "dr.move", "dr.swap"}
     assert [v["name"] for v in acme.list("listVirtualMachines", zoneid=zones["zone-b"]["id"])] == []

@@ -9,6 +9,8 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate i
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
+from ... import drapi
+
 
 def vm_named(api, name):
     return next(vm for vm in api.list("listVirtualMachines", listall=True) if vm["name"] == name
@@ -48,15 +50,17 @@ def test_a_firewall_rule_added_and_removed_is_followed(cloud):
                                 endport=8080, cidrlist="10.0.0.0/8")])
     result = prepared(api, "acme-web-1")
     assert any("firewall rule tcp/8080/8080/10.0.0.0/8" in c for c in result["changes"]), result
-    mirrored = json.loads(Snapshot(api, network=False).details(web["id"])["dr.recovery_public_ips"])
-    recovery_ip = next(i for i in api.list("listPublicIpAddresses", listall=True)
+    mirrored = json.loads(drapi.details(api, "UserVm", web["id"])["dr.recovery_public_ips"])
+    recovery_ip = next(i for i in api.list("listPublicIpAddresses", listall=True, fordisplay=False)
                        if i["ipaddress"] == mirrored[ip["ipaddress"]])
-    ports = {r["startport"] for r in api.list("listFirewallRules", ipaddressid=recovery_ip["id"], listall=True)}
+    ports = {r["startport"] for r in api.list("listFirewallRules", ipaddressid=recovery_ip["id"], listall=True,
+                                              fordisplay=False)}
     assert 8080 in {int(p) for p in ports}
     api.run([api.submit("deleteFirewallRule", id=job.result["firewallrule"]["id"])])
     result = prepared(api, "acme-web-1")
     assert any("removed from" in c for c in result["changes"]), result
-    ports = {int(r["startport"]) for r in api.list("listFirewallRules", ipaddressid=recovery_ip["id"], listall=True)}
+    ports = {int(r["startport"]) for r in api.list("listFirewallRules", ipaddressid=recovery_ip["id"], listall=True,
+                                                   fordisplay=False)}
     assert 8080 not in ports
 
 
@@ -67,12 +71,13 @@ def test_user_data_and_recovery_offering_changes_are_followed(cloud):
     api.call("updateVirtualMachine", id=web["id"], userdata=base64.b64encode(b"#cloud-config\nv: 2\n").decode())
     api.run([api.submit("startVirtualMachine", id=web["id"])])
     offerings = {o["name"]: o for o in api.list("listServiceOfferings")}
-    api.run([api.submit("addResourceDetail", resourcetype="ServiceOffering", resourceid=offerings["dr-small"]["id"],
-                        details={"dr.recovery_offering": offerings["medium"]["id"]}, fordisplay=False)])
+    drapi.write(api, "ServiceOffering", offerings["dr-small"]["id"], {"dr.recovery_offering": offerings["medium"]["id"]},
+                visible=False)
     try:
         result = prepared(api, "acme-web-1")
         assert {"updated the recovery VM's user data", "changed the recovery VM's offering"} <= set(result["changes"])
-        rec = api.list("listVirtualMachines", id=recovery_of(api, web)["id"], listall=True, userdata=True)[0]
+        rec = api.list("listVirtualMachines", id=recovery_of(api, web)["id"], listall=True, userdata=True,
+                       displayvm=False)[0]
         assert rec["serviceofferingid"] == offerings["medium"]["id"]
     finally:
         api.run([api.submit("removeResourceDetail", resourcetype="ServiceOffering",
@@ -99,7 +104,7 @@ def test_one_vm_that_cannot_be_prepared_does_not_stop_the_others(cloud):
     results = {r["name"]: r for r in prepare_vms(api, zone="zone-a")["vms"]}
     assert "shared-c has no mapping" in results["globex-db-1"]["error"]
     assert all(r["error"] is None for n, r in results.items() if n != "globex-db-1")
-    details = Snapshot(api, network=False).details(db["id"])
+    details = drapi.details(api, "UserVm", db["id"])
     assert details["dr.state"] == "PrepareFailed" and "shared-c" in details["dr.alert"]
     assert any("globex-db-1" in a["description"] for a in api.list("listAlerts"))
     after = vm_named(api, "globex-db-1")
@@ -143,16 +148,14 @@ def test_failover_refuses_drift_unless_allowed(cloud):
 def test_unmapped_storage_is_refused_before_any_change(cloud):
     _, api, zones = cloud
     pool = next(p for p in api.list("listStoragePools", zoneid=zones["zone-a"]["id"]) if p["name"] == "pool-a1")
-    saved = {d["key"]: d["value"] for d in api.list("listResourceDetails", resourcetype="Storage",
-                                                    resourceid=pool["id"])}
+    saved = drapi.details(api, "Storage", pool["id"], visible=False)
     api.run([api.submit("removeResourceDetail", resourcetype="Storage", resourceid=pool["id"])])
     try:
         result = move_vms(api, "failover", zone="zone-a", validate_only=True)
         refused = {r["name"]: r["error"] for r in result["vms"]}
         assert refused and all("pool-a1" in e and "storage_map" in e for e in refused.values()), refused
     finally:
-        api.run([api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=saved,
-                            fordisplay=False)])
+        drapi.write(api, "Storage", pool["id"], saved, visible=False)
 
 
 def test_planned_failover_of_an_unreachable_original_moves_nothing(cloud):
@@ -165,7 +168,7 @@ def test_planned_failover_of_an_unreachable_original_moves_nothing(cloud):
         assert vm["failed"] and "could not be stopped cleanly" in vm["error"]
         app = vm_named(api, "acme-app-1")
         assert app["state"] == "Running" and app["zonename"] == "zone-a"
-        details = Snapshot(api, network=False).details(app["id"])
-        assert details["dr.state"] == "Prepared" and "dr.move" not in details
+        details = drapi.details(api, "UserVm", app["id"])
+        assert details["dr.state"] == details["dr.status"] == "Prepared" and drapi.journal(api, app["id"]) is None
     finally:
         server.ctl("recover-zone", zone="zone-a")

@@ -8,6 +8,8 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import S
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import Orchestrator, move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
+from ... import drapi
+
 
 def cut_after(api, zone_id, op, steps):
     """Run `op` for every VM of zone-a but stop after `steps`, as a killed run would."""
@@ -75,16 +77,14 @@ def test_swap_cut_between_its_calls_is_finished_by_a_rerun(fresh_cloud, calls_do
     pair = next(iter(snap.pairs().values()))
     original, recovery = pair["original"], pair["recovery"]
     user_id, recovery_id = original["id"], recovery["id"]
-    journal = dict(swap.new_journal(user_id, recovery_id), first="original")
-    api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=user_id, fordisplay=False,
-                        details={swap.JOURNAL_KEY: swap.encode(journal)})])
+    journal = swap.new_journal(user_id, recovery_id, "original")
+    drapi.write(api, "UserVm", user_id, journal.details(), visible=False)
     for current, new in swap.remaining_calls(journal, "none")[:calls_done]:
         api.call("updateVirtualMachine", id=current, customid=new)
     snap = Snapshot(api, network=False)
     pair = next(p for p in snap.pairs().values() if p["original"]["name"] == original["name"])
     swap.run(api, snap, pair, "original")
     assert (pair["original"]["id"], pair["recovery"]["id"]) == (recovery_id, user_id)
-    ids = [vm["id"] for vm in api.list("listVirtualMachines", listall=True)]
+    ids = [vm["id"] for vm in drapi.all_vms(api)]
     assert len(ids) == len(set(ids)) and user_id in ids and recovery_id in ids
-    details = Snapshot(api, network=False).details(recovery_id)
-    assert swap.JOURNAL_KEY not in details
+    assert drapi.swap_journal(api, recovery_id) is None

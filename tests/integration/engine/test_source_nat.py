@@ -10,19 +10,23 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate i
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 
 
+def both(api, command, flag, **params):
+    """Displayed and hidden objects: recovery networks, IPs and rules are hidden from their owner."""
+    return api.list(command, listall=True, **params) + api.list(command, listall=True, **{flag: False}, **params)
+
+
 def allocated(api, zone):
     return {ip["id"]: (ip["ipaddress"], ip["issourcenat"], ip.get("associatednetworkid"), ip.get("vpcid"))
-            for ip in api.list("listPublicIpAddresses", listall=True, zoneid=zone["id"])}
+            for ip in both(api, "listPublicIpAddresses", "fordisplay", zoneid=zone["id"])}
 
 
 def recovery_networks(api):
-    rows = api.list("listResourceDetails", resourcetype="Network", listall=True)
-    ids = {r["resourceid"] for r in rows if r["key"] == "dr.source_network"}
-    return [n for n in api.list("listNetworks", listall=True) if n["id"] in ids]
+    """Networks whose details (answered inline to root admins) name the network they mirror."""
+    return [n for n in both(api, "listNetworks", "displaynetwork") if "dr.source_network" in (n.get("details") or {})]
 
 
 def source_nat(api, **where):
-    return api.list("listPublicIpAddresses", listall=True, issourcenat=True, **where)
+    return both(api, "listPublicIpAddresses", "fordisplay", issourcenat=True, **where)
 
 
 def test_each_recovery_network_and_vpc_has_one_source_nat_ip_and_mirrored_ips_are_plain(cloud):
@@ -33,7 +37,7 @@ def test_each_recovery_network_and_vpc_has_one_source_nat_ip_and_mirrored_ips_ar
     assert isolated and vpcs, nets
     assert all(len(source_nat(api, associatednetworkid=n["id"])) == 1 for n in isolated)
     assert all(len(source_nat(api, vpcid=v)) == 1 for v in vpcs)
-    mirrored = [ip for ip in api.list("listPublicIpAddresses", listall=True, zoneid=zones["zone-b"]["id"])
+    mirrored = [ip for ip in both(api, "listPublicIpAddresses", "fordisplay", zoneid=zones["zone-b"]["id"])
                 if not ip["issourcenat"]]
     assert {ip["ipaddress"] for ip in mirrored if ip["isstaticnat"]}, "the static NAT mirror is a plain IP"
     assert all(ip["state"] == "Allocated" for ip in mirrored)
@@ -51,13 +55,13 @@ def test_a_rule_on_the_original_source_nat_ip_lands_on_the_recovery_one_and_leav
 
     result = prepare_vms(api, names=[db["id"]])
     assert result["summary"]["failed"] == 0, result
-    forwards = api.list("listPortForwardingRules", listall=True, ipaddressid=recovery_nat["id"])
+    forwards = both(api, "listPortForwardingRules", "fordisplay", ipaddressid=recovery_nat["id"])
     assert [(f["publicport"], f["privateport"]) for f in forwards] == [("8022", "22")]
     assert len(source_nat(api, associatednetworkid=recovery_net["id"])) == 1
 
     api.run([api.submit("deletePortForwardingRule", id=rule["portforwardingrule"]["id"])])
     assert prepare_vms(api, names=[db["id"]])["summary"]["failed"] == 0
-    assert api.list("listPortForwardingRules", listall=True, ipaddressid=recovery_nat["id"]) == []
+    assert both(api, "listPortForwardingRules", "fordisplay", ipaddressid=recovery_nat["id"]) == []
     assert [ip["id"] for ip in source_nat(api, associatednetworkid=recovery_net["id"])] == [recovery_nat["id"]]
     assert prepare_vms(api, names=[db["id"]])["summary"]["changed"] == 0
 
