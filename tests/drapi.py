@@ -50,3 +50,18 @@ def swap_journal(api, vm_id: str):
     from ansible_collections.cloudstack.dr.plugins.module_utils.vocabulary.journal import SwapJournal
 
     return SwapJournal.of_details(details(api, "UserVm", vm_id, visible=False))
+
+
+def in_tier(api, vm: dict, tier: int) -> None:
+    """Put `vm` on a DR offering of `tier` (a VM's tier is its DR offering's) and prepare it again."""
+    from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
+
+    offering = next(o for o in api.list("listServiceOfferings") if o["id"] == vm["serviceofferingid"])
+    new = api.call("createServiceOffering", name=f"dr-tier-{tier}", displaytext=f"DR tier {tier}",
+                   cpunumber=offering["cpunumber"], cpuspeed=offering["cpuspeed"], memory=offering["memory"],
+                   tags=offering.get("storagetags"))["serviceoffering"]
+    write(api, "ServiceOffering", new["id"], {"dr.enabled": "true", "dr.tier": str(tier), "dr.rto": "4h"})
+    api.run([api.submit("stopVirtualMachine", id=vm["id"])])
+    api.call("changeServiceForVirtualMachine", id=vm["id"], serviceofferingid=new["id"])
+    api.run([api.submit("startVirtualMachine", id=vm["id"])])
+    assert prepare_vms(api, names=[vm["id"]])["summary"]["failed"] == 0

@@ -42,9 +42,16 @@ def resource_details(sim, resourcetype: str, listing: str) -> dict:
     api = cs.CloudStack(endpoint=conf["endpoint"], key=conf["key"], secret=conf["secret"])
     out = {}
     for item in getattr(api, listing)(fetch_list=True):
-        rows = api.listResourceDetails(resourcetype=resourcetype, resourceid=item["id"], fetch_list=True)
-        out[item["name"]] = {r["key"]: r["value"] for r in rows if r["key"].startswith("dr.")}
+        out[item["name"]] = {k: v for k, v in details_of(api, resourcetype, item["id"]).items() if k.startswith("dr.")}
     return out
+
+
+def details_of(api, resourcetype: str, resourceid: str) -> dict:
+    """Every detail of one resource: the displayed ones, then (fordisplay=false) the hidden ones."""
+    rows = api.listResourceDetails(resourcetype=resourcetype, resourceid=resourceid, fetch_list=True)
+    rows += api.listResourceDetails(resourcetype=resourcetype, resourceid=resourceid, fordisplay=False,
+                                    fetch_list=True)
+    return {r["key"]: r["value"] for r in rows}
 
 
 def ansible(args, env) -> subprocess.CompletedProcess:
@@ -104,8 +111,12 @@ def untouched(sim, resourcetype: str, listing: str) -> bool:
 
 
 # What a fingerprint of the cloud lists as a root admin, and the resource types whose details it reads:
-# everything the collection could change. ALL: every account's objects.
+# everything the collection could change. ALL: every account's objects. HIDDEN: the flag that lists the
+# objects hidden from their owners (listed only when asked for).
 ALL = {"listall": True}
+HIDDEN = {"listVirtualMachines": "displayvm", "listVolumes": "displayvolume", "listNetworks": "displaynetwork",
+          "listVPCs": "fordisplay", "listPublicIpAddresses": "fordisplay", "listFirewallRules": "fordisplay",
+          "listPortForwardingRules": "fordisplay", "listEgressFirewallRules": "fordisplay"}
 CLOUD_LISTINGS = {
     "zones": ("listZones", {}), "pods": ("listPods", {}), "clusters": ("listClusters", {}), "hosts": ("listHosts", {}),
     "storage_pools": ("listStoragePools", {}), "service_offerings": ("listServiceOfferings", {}),
@@ -116,8 +127,10 @@ CLOUD_LISTINGS = {
     "port_forwarding_rules": ("listPortForwardingRules", ALL), "egress_rules": ("listEgressFirewallRules", ALL),
     "tags": ("listTags", ALL), "accounts": ("listAccounts", ALL), "users": ("listUsers", ALL),
 }
-DETAIL_TYPES = ("Zone", "Pod", "Cluster", "Host", "Storage", "ServiceOffering", "DiskOffering", "Template",
-                "UserVm", "Volume", "Network", "Vpc", "PublicIpAddress", "FirewallRule")
+# resource type -> the listing of its objects (CloudStack lists details one resource at a time)
+DETAIL_TYPES = {"Zone": "zones", "Storage": "storage_pools", "ServiceOffering": "service_offerings",
+                "DiskOffering": "disk_offerings", "Template": "templates", "UserVm": "vms", "Volume": "volumes",
+                "Network": "networks", "Vpc": "vpcs", "PublicIpAddress": "public_ips", "FirewallRule": "firewall_rules"}
 
 
 def fingerprint(server) -> dict:
@@ -131,12 +144,16 @@ def fingerprint(server) -> dict:
     def canonical(items):
         return sorted(json.dumps(item, sort_keys=True) for item in items)
 
-    out = {"objects": server.ctl("status")["objects"]}
+    out, items = {"objects": server.ctl("status")["objects"]}, {}
     for name, (command, params) in CLOUD_LISTINGS.items():
-        out[name] = canonical(getattr(api, command)(fetch_list=True, **params))
+        items[name] = getattr(api, command)(fetch_list=True, **params)
+        if command in HIDDEN:
+            items[name] += getattr(api, command)(fetch_list=True, **{HIDDEN[command]: False}, **params)
+        out[name] = canonical(items[name])
     out["users"] = [hashlib.sha256(user.encode()).hexdigest() for user in out["users"]]
-    for resourcetype in DETAIL_TYPES:
-        out[f"details {resourcetype}"] = canonical(api.listResourceDetails(resourcetype=resourcetype, fetch_list=True))
+    for resourcetype, name in DETAIL_TYPES.items():
+        ids = sorted({item["id"] for item in items[name]})
+        out[f"details {resourcetype}"] = {i: details_of(api, resourcetype, i) for i in ids}
     return out
 
 

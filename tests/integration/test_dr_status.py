@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import PrepareRun
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
+from .. import drapi
 from .conftest import BIN, ROOT, ansible, ansible_env, playbook, running
 from .engine.conftest import client_for, configure_demo
 
@@ -123,7 +124,7 @@ def test_dr_info_as_root_after_preparation(prepared, tmp_path):
     for vm in vms.values():
         assert (vm["state"], vm["recovery_zone"], vm["tier"], vm["drift"], vm["drift_error"]) == (
             "Prepared", "zone-b", 1, [], None), vm
-        recovery = api.list("listVirtualMachines", listall=True, id=vm["recovery_vm"])[0]
+        recovery = api.list("listVirtualMachines", listall=True, id=vm["recovery_vm"], displayvm=False)[0]
         assert (recovery["name"], recovery["zonename"], recovery["displayvm"]) == (vm["name"], "zone-b", False)
     assert result["table"][2].split() == ["zone-a", "1", "Prepared", "3", "acme-app-1,", "acme-web-1,", "globex-db-1"]
 
@@ -142,8 +143,8 @@ def test_dr_info_as_a_tenant_shows_only_what_it_may_see(prepared, tmp_path):
 def test_dr_info_storage_maps(prepared, tmp_path):
     server, api = prepared
     pool = next(p for p in api.list("listStoragePools") if p["zonename"] == "zone-a")
-    api.run([api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], fordisplay=False,
-                        details={"dr.replica_url": "nfs://10.2.0.11/export/replica", "dr.replica_scope": "cluster"})])
+    drapi.write(api, "Storage", pool["id"], {"dr.replica_url": "nfs://10.2.0.11/export/replica",
+                                             "dr.replica_scope": "cluster"}, visible=False)
     maps = dr_info(server, tmp_path, drift=False)["storage_maps"]
     assert {m["pool"]["name"]: m["replica"] for m in maps}[pool["name"]] == {
         "url": "nfs://10.2.0.11/export/replica", "scope": "cluster"}

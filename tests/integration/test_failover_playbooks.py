@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from .. import drapi
 from .conftest import ROOT, playbook
 from .engine.conftest import client_for, protected_cloud
 
@@ -20,8 +21,7 @@ def tiered_cloud(tmp_path_factory, name):
     tmp = tmp_path_factory.mktemp(name)
     with protected_cloud(tmp) as (server, api, zones):
         db = next(vm for vm in api.list("listVirtualMachines", listall=True) if vm["name"] == "globex-db-1")
-        api.run([api.submit("addResourceDetail", resourcetype="UserVm", resourceid=db["id"],
-                            details={"dr.tier": "2"}, fordisplay=True)])
+        drapi.in_tier(api, db, 2)
         yield server, api, zones, tmp
 
 

@@ -11,24 +11,11 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot impor
 from ... import drapi
 
 
-def in_tier(api, vm, tier):
-    """Put `vm` on a DR offering of `tier` (a tier is the DR offering's) and prepare it again."""
-    offering = next(o for o in api.list("listServiceOfferings") if o["id"] == vm["serviceofferingid"])
-    new = api.call("createServiceOffering", name=f"dr-tier-{tier}", displaytext=f"DR tier {tier}",
-                   cpunumber=offering["cpunumber"], cpuspeed=offering["cpuspeed"], memory=offering["memory"],
-                   tags=offering.get("storagetags"))["serviceoffering"]
-    drapi.write(api, "ServiceOffering", new["id"], {"dr.enabled": "true", "dr.tier": str(tier), "dr.rto": "4h"})
-    api.run([api.submit("stopVirtualMachine", id=vm["id"])])
-    api.call("changeServiceForVirtualMachine", id=vm["id"], serviceofferingid=new["id"])
-    api.run([api.submit("startVirtualMachine", id=vm["id"])])
-    assert prepare_vms(api, names=[vm["id"]])["summary"]["failed"] == 0
-
-
 def test_tier_one_runs_before_tier_two_starts_and_planned_moves_round_trip(fresh_cloud):
     server, api, zones = fresh_cloud
     snap = Snapshot(api, network=False)
     db = next(vm for vm in snap.vms.values() if vm["name"] == "globex-db-1")
-    in_tier(api, db, 2)
+    drapi.in_tier(api, db, 2)
     StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
     since = server.ctl("joblog")[-1]["ended"]
     result = move_vms(api, "failover", zone="zone-a", mode="planned")
