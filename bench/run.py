@@ -29,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import cs
+import csread
 
 from simulator.testing import Server
 
@@ -258,13 +260,12 @@ def run_naive(n, args, workdir):
                           ("prepare", playbook("prepare", "-i", str(INVENTORY)))):
             run_phase(server, name, cmd, env, log, 0, args.workers, 0)
         api = client(server)
-        details = {}
-        for row in api.listResourceDetails(resourcetype="UserVm", listall=True, fetch_list=True):
-            details.setdefault(row["resourceid"], {})[row["key"]] = row["value"]
+        # The recovery VMs are the hidden VMs of zone-b; each has its original's name and account.
+        zone_b = next(z["id"] for z in api.listZones(fetch_list=True) if z["name"] == "zone-b")
+        recovery = {(vm["account"], vm["name"]): vm["id"] for vm in
+                    api.listVirtualMachines(listall=True, displayvm=False, zoneid=zone_b, fetch_list=True)}
         pools = {p["id"]: p for p in api.listStoragePools(fetch_list=True)}
-        pool_rows = {}
-        for row in api.listResourceDetails(resourcetype="Storage", fetch_list=True):
-            pool_rows.setdefault(row["resourceid"], {})[row["key"]] = row["value"]
+        pool_rows = {pool_id: csread.details(api, "Storage", pool_id) for pool_id in pools}
         naive_pools = []
         for pool_id, d in sorted(pool_rows.items()):
             if pools.get(pool_id, {}).get("zonename") != "zone-a" or "dr.replica_url" not in d:
@@ -276,7 +277,7 @@ def run_naive(n, args, workdir):
             naive_pools.append({"source": pool_id, "params": " ".join(f"{k}={v}" for k, v in params.items() if v)})
         hosts = {}
         for vm in cloud["vms"]:
-            rec = details.get(vm["id"], {}).get("dr.recovery_vm")
+            rec = recovery.get((vm["account"], vm["name"]))
             hosts[vm["name"]] = {"vm_id": vm["id"], "recovery_id": rec, "account": vm["account"],
                                  "domainid": vm["domainid"], "ansible_connection": "local",
                                  "ansible_python_interpreter": sys.executable}

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
+from csread import both, details
 from simhost import ansible_env
 
 from simulator.testing import Server
@@ -25,7 +26,7 @@ from simulator.testing import Server
 BIN = Path(sys.executable).parent
 INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
 HOME, AWAY = "zone-a", "zone-b"
-MOVING = ("dr.move", "dr.swap")  # journals that must be gone once a run converged
+MOVING = ("dr.move", "dr.swap")  # journals that must be cleared ("none") once a run converged
 MIB = 1024 * 1024
 
 
@@ -68,20 +69,21 @@ class Cloud:
         self.api = client(server)
 
     def vms(self):
-        return self.api.listVirtualMachines(listall=True, fetch_list=True)
+        return both(self.api, "listVirtualMachines", listall=True)
 
     def volumes(self):
-        return self.api.listVolumes(listall=True, fetch_list=True)
+        return both(self.api, "listVolumes", listall=True)
 
     def zone_ids(self):
         return {z["name"]: z["id"] for z in self.api.listZones(fetch_list=True)}
 
     def vm_details(self):
-        """{vm id: {key: value}} of every dr.* detail on VMs."""
+        """{vm id: {key: value}} of every dr.* detail on VMs (both visibilities), read VM by VM."""
         out = {}
-        for row in self.api.listResourceDetails(resourcetype="UserVm", fetch_list=True):
-            if row["key"].startswith("dr."):
-                out.setdefault(row["resourceid"], {})[row["key"]] = row["value"]
+        for vm in self.vms():
+            found = {k: v for k, v in details(self.api, "UserVm", vm["id"]).items() if k.startswith("dr.")}
+            if found:
+                out[vm["id"]] = found
         return out
 
     def marker(self, volume_id):
@@ -93,15 +95,15 @@ class Cloud:
 
     def public_ips(self):
         return {ip["id"]: (ip["ipaddress"], ip.get("account"), ip.get("state")) for ip in
-                self.api.listPublicIpAddresses(listall=True, allocatedonly=True, fetch_list=True)}
+                both(self.api, "listPublicIpAddresses", listall=True, allocatedonly=True)}
 
     def pools(self):
         return self.api.listStoragePools(fetch_list=True)
 
     def pool_refs(self):
         """Pool ids the storage maps name (introduced replicas and failback pools)."""
-        rows = self.api.listResourceDetails(resourcetype="Storage", fetch_list=True)
-        return {r["value"] for r in rows if r["key"] in ("dr.replica_pool", "dr.failback_pool")}
+        return {value for pool in self.pools() for key, value in details(self.api, "Storage", pool["id"]).items()
+                if key in ("dr.replica_pool", "dr.failback_pool")}
 
 
 def protected(cloud: Cloud, zone: str, markers=True) -> dict:
@@ -176,14 +178,18 @@ def _data(cloud, vms, vols, before):
 
 
 def _states(cloud, before, state):
+    """The owner's copy of the DR state on the VM the owner sees, the hidden state of every original, and no
+    journal left in flight."""
     broken = []
-    details = cloud.vm_details()
+    found = cloud.vm_details()
     for vm_id, want in before["vms"].items():
-        mine = details.get(vm_id, {})
+        mine = found.get(vm_id, {})
         if mine.get("dr.state") != state:
             broken.append(f"{want['name']} ({vm_id}) has DR state {mine.get('dr.state')}, not {state}")
-    for vm_id, mine in details.items():
-        broken += [f"VM {vm_id} still has journal {k}" for k in MOVING if k in mine]
+    for vm_id, mine in found.items():
+        if mine.get("dr.status", state) != state:
+            broken.append(f"VM {vm_id} has the hidden DR state {mine['dr.status']}, not {state}")
+        broken += [f"VM {vm_id} still has journal {k}" for k in MOVING if mine.get(k, "none") != "none"]
     return broken
 
 

@@ -46,7 +46,7 @@ from .cloud import (
     protected,
 )
 
-STEPS = ("begin", "stop", "record", "detach", "hide", "import", "attach", "swap", "start", "finish")
+STEPS = ("begin", "stop", "record", "hide", "detach", "import", "attach", "swap", "start", "finish")  # the engine's
 # op, the zone the VMs serve from before it, the DR state and zone after it
 PHASES = (("failover", HOME, "FailedOver", AWAY), ("failback", AWAY, "Prepared", HOME))
 FAULTS = {"rate": 0.04, "drop_rate": 0.02, "slow_rate": 0.02, "slow_seconds": 0.3, "job_fail_rate": 0.02}
@@ -319,7 +319,7 @@ class Run:
     def mid_swap(self):
         """1 when a VM was left with a swap journal: the kill fell between the calls of a UUID swap."""
         try:
-            return int(any("dr.swap" in d for d in Cloud(self.server).vm_details().values()))
+            return int(any(d.get("dr.swap", "none") != "none" for d in Cloud(self.server).vm_details().values()))
         except Exception:  # noqa: BLE001  (the simulator may be restarting)
             return 0
 

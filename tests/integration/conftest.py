@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from csread import both, details
 from simhost import ansible_env, running
 
 BIN = Path(sys.executable).parent
@@ -42,16 +43,11 @@ def resource_details(sim, resourcetype: str, listing: str) -> dict:
     api = cs.CloudStack(endpoint=conf["endpoint"], key=conf["key"], secret=conf["secret"])
     out = {}
     for item in getattr(api, listing)(fetch_list=True):
-        out[item["name"]] = {k: v for k, v in details_of(api, resourcetype, item["id"]).items() if k.startswith("dr.")}
+        out[item["name"]] = {k: v for k, v in details(api, resourcetype, item["id"]).items() if k.startswith("dr.")}
     return out
 
 
-def details_of(api, resourcetype: str, resourceid: str) -> dict:
-    """Every detail of one resource: the displayed ones, then (fordisplay=false) the hidden ones."""
-    rows = api.listResourceDetails(resourcetype=resourcetype, resourceid=resourceid, fetch_list=True)
-    rows += api.listResourceDetails(resourcetype=resourcetype, resourceid=resourceid, fordisplay=False,
-                                    fetch_list=True)
-    return {r["key"]: r["value"] for r in rows}
+
 
 
 def ansible(args, env) -> subprocess.CompletedProcess:
@@ -111,12 +107,8 @@ def untouched(sim, resourcetype: str, listing: str) -> bool:
 
 
 # What a fingerprint of the cloud lists as a root admin, and the resource types whose details it reads:
-# everything the collection could change. ALL: every account's objects. HIDDEN: the flag that lists the
-# objects hidden from their owners (listed only when asked for).
+# everything the collection could change. ALL: every account's objects.
 ALL = {"listall": True}
-HIDDEN = {"listVirtualMachines": "displayvm", "listVolumes": "displayvolume", "listNetworks": "displaynetwork",
-          "listVPCs": "fordisplay", "listPublicIpAddresses": "fordisplay", "listFirewallRules": "fordisplay",
-          "listPortForwardingRules": "fordisplay", "listEgressFirewallRules": "fordisplay"}
 CLOUD_LISTINGS = {
     "zones": ("listZones", {}), "pods": ("listPods", {}), "clusters": ("listClusters", {}), "hosts": ("listHosts", {}),
     "storage_pools": ("listStoragePools", {}), "service_offerings": ("listServiceOfferings", {}),
@@ -146,14 +138,12 @@ def fingerprint(server) -> dict:
 
     out, items = {"objects": server.ctl("status")["objects"]}, {}
     for name, (command, params) in CLOUD_LISTINGS.items():
-        items[name] = getattr(api, command)(fetch_list=True, **params)
-        if command in HIDDEN:
-            items[name] += getattr(api, command)(fetch_list=True, **{HIDDEN[command]: False}, **params)
+        items[name] = both(api, command, **params)
         out[name] = canonical(items[name])
     out["users"] = [hashlib.sha256(user.encode()).hexdigest() for user in out["users"]]
     for resourcetype, name in DETAIL_TYPES.items():
         ids = sorted({item["id"] for item in items[name]})
-        out[f"details {resourcetype}"] = {i: details_of(api, resourcetype, i) for i in ids}
+        out[f"details {resourcetype}"] = {i: details(api, resourcetype, i) for i in ids}
     return out
 
 

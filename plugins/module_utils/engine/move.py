@@ -47,6 +47,7 @@ class Move:
     journal: Journal | None = None
     error: str | None = None
     done_before: bool = False  # found already moved: nothing to do
+    repaired: bool = False  # found moved, with its owner's copy of the state written again
     timings: dict = field(default_factory=dict)  # step -> [start, end] epoch seconds
     notes: list = field(default_factory=list)
 
@@ -72,7 +73,8 @@ def move_result(m: Move, snap: Snapshot) -> dict:
     return {
         "name": m.name, "id": m.journal.user_id if m.journal else snap.user_id(m.original),
         "account": m.original.get("account"), "tier": m.tier, "rto": m.rto, "op": m.direction.op,
-        "failed": m.error is not None, "error": m.error, "changed": bool(m.timings) and not m.done_before,
+        "failed": m.error is not None, "error": m.error,
+        "changed": bool(m.timings) and not m.done_before or m.repaired,
         "state": m.direction.done if m.error is None else m.direction.moving,
         "step_seconds": {s: round(e - b, 3) for s, (b, e) in m.timings.items()},
         "started": first, "ended": last, "seconds": round(last - first, 3) if first is not None else 0.0,
@@ -98,6 +100,10 @@ class MoveRun:
         for m in moves:
             journal = self.snap.journal(m.original["id"])
             m.journal = m.journal or (journal if journal and journal.op == self.direction.op else None)
+        # A VM found moved keeps its owner's copy of the state right (its last write may have failed).
+        for m in self._copy([m for m in moves if m.done_before], self.direction.done, lambda m: m.target):
+            m.notes.append("restored the owner's copy of the DR state")
+            m.repaired = True
         for step in steps:
             live = [m for m in moves if m.error is None and not m.done_before]
             if not live:
@@ -149,11 +155,12 @@ class MoveRun:
         self._copy(written, state, on)
         return written
 
-    def _copy(self, moves: list[Move], state: str, on) -> None:
-        """The owner's copy of the state on the VM `on(m)` picks, where it differs."""
+    def _copy(self, moves: list[Move], state: str, on) -> list[Move]:
+        """The owner's copy of the state on the VM `on(m)` picks, where it differs; the moves written."""
         copies = [r for m in moves
                   if (r := tenant.request(self.snap, m.original, tenant.copy(self.snap, m.original, state), on=on(m)))]
-        self.jobs(copies, {f"copy:{m.original['id']}": m for m in moves}, "writing the owner's copy of the state")
+        by_tag = {f"copy:{m.original['id']}": m for m in moves}
+        return [by_tag[tag] for tag in self.jobs(copies, by_tag, "writing the owner's copy of the state")]
 
     # -- steps ----------------------------------------------------------------------------------------
     def _step_begin(self, moves: list[Move]) -> None:

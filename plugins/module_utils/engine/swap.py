@@ -99,6 +99,7 @@ def run_many(api, snap, swaps: list[tuple[dict, str]]) -> list[Exception | None]
             for vm in (first, second):
                 if vm["id"] == current:
                     vm["id"] = new
+            snap.rekey(current, new)
     _write(api, [(i, swaps[i][0], swap_cleared()) for i in range(len(swaps)) if errors[i] is None], errors)
     return errors
 

@@ -159,6 +159,21 @@ class Snapshot:
             if recovery is not None:
                 self._pair(vm_id, recovery, user)
 
+    def rekey(self, old: str, new: str) -> None:
+        """A VM's id changed during this run (a step of a UUID swap): every index follows it."""
+        for index in (self.vms, self.status, self.hidden, self.recovery, self.original_of, self.user_ids):
+            if old in index:
+                index[new] = index.pop(old)
+        if old in self.recovery_ids:
+            self.recovery_ids = (self.recovery_ids - {old}) | {new}
+        if self.has_network and old in self._nat_ips:
+            self._nat_ips[new] = self._nat_ips.pop(old)
+            for vm_ids in self._ip_vms.values():
+                if old in vm_ids:
+                    vm_ids.discard(old)
+                    vm_ids.add(new)
+        self._aliases = None
+
     def _pair(self, original: str, recovery: str, user: str) -> None:
         self.recovery[original] = self.vms[recovery]
         self.original_of[recovery] = self.vms[original]
