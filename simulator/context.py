@@ -26,12 +26,27 @@ class Caller:
         return self.role in ("RootAdmin", "DomainAdmin")
 
 
+# Parameters and fields that hide an object from its owner (Displayable): an event about such an object,
+# or of a command that creates one hidden, is not shown to end users (BaseCmd.isDisplay, the commands'
+# isDisplay overrides, QueryManagerImpl.searchForEvents).
+DISPLAY_FLAGS = ("displayvm", "displaynetwork", "displayvolume", "fordisplay")
+
+
 @dataclass
 class Context:
     sim: object  # the Simulator (core.py)
     caller: Caller
     command: object
     p: dict = field(default_factory=dict)
+    entities: list = field(default_factory=list)  # the objects the command's uuid parameters named
+
+    @property
+    def event_display(self):
+        """Whether the call's events are shown to end users: not when it asks for a hidden object, nor when
+        an object it names is hidden (CallContext.isEventDisplayEnabled)."""
+        if any(self.p.get(name) is False for name in DISPLAY_FLAGS):
+            return False
+        return all(obj.get(flag, True) is not False for obj in self.entities for flag in DISPLAY_FLAGS)
 
     @property
     def store(self):
@@ -77,6 +92,7 @@ class Context:
         if obj is None or obj.get("removed"):
             raise self.invalid_value(name, value)
         self.check_access(obj)
+        self.entities.append(obj)
         return obj
 
     # -- access -----------------------------------------------------------------------------

@@ -63,6 +63,7 @@ class Simulator:
                        "slow_seconds": 0.0, "job_fail_rate": 0.0}
         self.fault_counts = {}  # kind of injected fault -> how many, for `ctl fault-counts`
         self.call_counts = {}  # command -> authenticated API calls answered, for `ctl status` (benchmarks)
+        self.current = None  # the Context of the call or job running now (under the lock)
         self.jobs = JobRunner(self, workers=job_workers, latency=job_latency)
         self.jobs.fail_orphans()
 
@@ -148,13 +149,15 @@ class Simulator:
         if wire:
             self.inject_fault(command.name)
         with self.lock:
+            outer = self.current
             try:
-                ctx = Context(self, caller, command, parsed)
+                ctx = self.current = Context(self, caller, command, parsed)
                 result = handler(ctx)
                 if isinstance(result, Job):
                     return self.jobs.submit(ctx, result) if queue_jobs else _run_at_once(result)
                 return self.shape(command, result, parsed) if wire else result
             finally:
+                self.current = outer
                 if flush:
                     self.store.flush()
 
@@ -196,12 +199,14 @@ class Simulator:
 
     # -- events -----------------------------------------------------------------------------
     def event(self, etype, description, account, user=None, level="INFO"):
+        """An event of the call (or job) running now, hidden from end users when the call is about a hidden
+        object (CallContext.isEventDisplayEnabled)."""
         domain = self.store.get("domain", account["domainid"])
         self.store.add("event", {
             "type": etype, "level": level, "description": description, "state": "Completed",
             "account": account["name"], "accountid": account["id"], "domainid": domain["id"],
             "domain": domain["name"], "username": (user or {}).get("username", "system"),
-            "created": now(),
+            "created": now(), "_display": self.current.event_display if self.current else True,
         })
 
     def close(self):

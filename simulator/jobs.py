@@ -44,6 +44,7 @@ class JobRunner:
             "jobinstanceid": job.instance_id, "_objectkey": job.object_key or ctx.command.object_key,
             "_success_only": bool(ctx.command.response.get("success_only")),
         })
+        job.ctx = ctx
         if job.begin:
             job.begin()
         self.in_flight += 1
@@ -81,6 +82,7 @@ class JobRunner:
         if self._stopping.is_set():
             return  # left pending: the next start fails it, as CloudStack does
         with self.sim.lock:
+            self.sim.current = job.ctx
             try:
                 self._check_faults(job)
                 result = job.run()
@@ -90,6 +92,7 @@ class JobRunner:
             except Exception as exc:  # noqa: BLE001  (a simulator bug must still end the job, as in CloudStack)
                 self._finish(rec, ApiError(errors.INTERNAL_ERROR, f"Internal error executing command: {exc}"))
             finally:
+                self.sim.current = None
                 self.sim.store.flush()
 
     def _check_faults(self, job):

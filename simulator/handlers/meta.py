@@ -48,7 +48,11 @@ def list_apis(ctx):
 # -- events and alerts -----------------------------------------------------------------------
 @api("listEvents")
 def list_events(ctx):
+    """QueryManagerImpl.searchForEvents: callers that are not root admins see only displayed events (an event
+    about a hidden object is hidden)."""
     events = ctx.mine(ctx.store.all("event"))
+    if not ctx.caller.is_root:
+        events = [e for e in events if e.get("_display", True)]
     for param, field in (("type", "type"), ("level", "level")):
         if ctx.has(param):
             events = [e for e in events if e[field] == ctx.p[param]]

@@ -318,3 +318,20 @@ def test_a_permission_error_in_a_job_is_530(admin, acme, globex):
                                 "errortext": "Caller does not have permission to operate with provided resource."}
     job = globex.queryAsyncJobResult(jobid=submitted["jobid"])
     assert job["jobresultcode"] == 530
+
+
+def test_events_about_hidden_objects_are_hidden_from_end_users(admin, acme):
+    """BaseCmd.isDisplay / DeployVMCmd.isDisplay set CallContext's event display flag; QueryManagerImpl
+    .searchForEvents shows end users only displayed events, root admins all."""
+    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    ids = {"zoneid": net["zoneid"], "serviceofferingid": admin.listServiceOfferings(name="dr-small")[
+        "serviceoffering"][0]["id"], "templateid": admin.listTemplates(templatefilter="all", name="debian-12",
+                                                                        zoneid=net["zoneid"])["template"][0]["id"]}
+    vm = admin.deployVirtualMachine(name="acme-hidden-vm", networkids=net["id"], startvm=False, displayvm=False,
+                                    account="acme", domainid=net["domainid"], fetch_result=True, **ids)
+    vm_id = vm["virtualmachine"]["id"]
+
+    def mentions(api):
+        return [e for e in api.listEvents(listall=True, fetch_list=True) if vm_id in e["description"]]
+
+    assert mentions(admin) and mentions(acme) == []
