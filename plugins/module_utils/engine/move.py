@@ -47,7 +47,7 @@ class Move:
     journal: Journal | None = None
     error: str | None = None
     done_before: bool = False  # found already moved: nothing to do
-    repaired: bool = False  # found moved, with its owner's copy of the state written again
+    wrote: bool = False  # a change was asked of CloudStack for it in this run
     timings: dict = field(default_factory=dict)  # step -> [start, end] epoch seconds
     notes: list = field(default_factory=list)
 
@@ -73,8 +73,7 @@ def move_result(m: Move, snap: Snapshot) -> dict:
     return {
         "name": m.name, "id": m.journal.user_id if m.journal else snap.user_id(m.original),
         "account": m.original.get("account"), "tier": m.tier, "rto": m.rto, "op": m.direction.op,
-        "failed": m.error is not None, "error": m.error,
-        "changed": bool(m.timings) and not m.done_before or m.repaired,
+        "failed": m.error is not None, "error": m.error, "changed": m.wrote,
         "state": m.direction.done if m.error is None else m.direction.moving,
         "step_seconds": {s: round(e - b, 3) for s, (b, e) in m.timings.items()},
         "started": first, "ended": last, "seconds": round(last - first, 3) if first is not None else 0.0,
@@ -103,7 +102,6 @@ class MoveRun:
         # A VM found moved keeps its owner's copy of the state right (its last write may have failed).
         for m in self._copy([m for m in moves if m.done_before], self.direction.done, lambda m: m.target):
             m.notes.append("restored the owner's copy of the DR state")
-            m.repaired = True
         for step in steps:
             live = [m for m in moves if m.error is None and not m.done_before]
             if not live:
@@ -124,6 +122,7 @@ class MoveRun:
         """Run async requests together; a failed one fails its VM with `what`. Returns {tag: result} done."""
         done = {}
         for tag, outcome in batch.run(self.api, requests).items():
+            moves_by_tag[tag].wrote = True
             if outcome.ok:
                 done[tag] = outcome.result
             elif moves_by_tag[tag].error is None:
@@ -131,6 +130,7 @@ class MoveRun:
         return done
 
     def sync(self, m: Move, command: str, **params) -> dict | None:
+        m.wrote = True
         try:
             return self.api.call(command, **params)
         except CloudStackError as exc:
@@ -238,6 +238,7 @@ class MoveRun:
         errors = swap.run_many(self.api, self.snap, [({"original": m.original, "recovery": m.recovery},
                                                       self.direction.source_role) for m in todo])
         for m, error in zip(todo, errors):
+            m.wrote = True
             if error is not None:
                 m.error = f"UUID swap: {getattr(error, 'errortext', error)}"
 
