@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from ..client import batch
 from ..client.api import CloudStackError
 from ..model import tenant
-from ..model.snapshot import Snapshot, volumes_by_vm
+from ..model.listing import volumes_by_vm
+from ..model.snapshot import Snapshot
 from ..vocabulary import details, states
 from ..vocabulary.journal import Journal, cleared
 from ..vocabulary.keys import STATUS

@@ -16,8 +16,9 @@ import time
 from ..config.resources import check_caller
 from ..errors import InputError
 from ..model import mirror
+from ..model.listing import volumes_by_vm
 from ..model.mirror import MirrorError
-from ..model.snapshot import Snapshot, volumes_by_vm
+from ..model.snapshot import Snapshot
 from ..vocabulary import states
 from ..vocabulary.journal import SwapJournal
 from ..vocabulary.keys import ALERT, shown

@@ -10,7 +10,7 @@ volume ever deleted; anything else found on the target in a moved volume's place
 
 from __future__ import annotations
 
-from ..model.snapshot import list_both, volumes_by_vm
+from ..model.listing import list_both, volumes_by_vm
 
 
 def device_order(vol: dict) -> tuple[int, int]:
