@@ -12,11 +12,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "build" / "collections"))
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils import base
 
 FIELDS = ("type", "required", "default", "choices", "elements")
 
@@ -27,14 +28,23 @@ def documented(module: str) -> dict:
     return json.loads(out)[f"cloudstack.dr.{module}"]
 
 
-def argument_spec(module: str) -> dict:
-    code = importlib.import_module(f"ansible_collections.cloudstack.dr.plugins.modules.{module}")
-    [cls] = [c for c in vars(code).values() if isinstance(c, type) and issubclass(c, DrModule) and c is not DrModule]
-    from ansible_collections.cloudstack.dr.plugins.module_utils.base import (
-        api_argument_spec,
-    )
+class _Captured(Exception):
+    pass
 
-    return {**api_argument_spec(), **cls.argument_spec}
+
+def argument_spec(module: str) -> dict:
+    """The argument spec the module's main() gives AnsibleModule (caught there, as validate-modules does)."""
+    code = importlib.import_module(f"ansible_collections.cloudstack.dr.plugins.modules.{module}")
+
+    def capture(self, argument_spec, **kwargs):
+        raise _Captured(argument_spec)
+
+    with mock.patch.object(base.AnsibleModule, "__init__", capture):
+        try:
+            code.main()
+        except _Captured as captured:
+            return captured.args[0]
+    raise AssertionError(f"{module}: main() did not create an AnsibleModule")
 
 
 def normalised(option: dict, key: str):

@@ -74,3 +74,16 @@ options:
   api_region:
     env: [{name: CLOUDSTACK_REGION}]
 """
+
+    RETURN = r"""
+failure:
+  description:
+    - Why the module failed. For a CloudStack error, the command, the object, and CloudStack's
+      C(errorcode), C(cserrorcode), C(errortext) and C(jobid); for bad input, the option to fix in C(field).
+    - Modules that work on many VMs report a VM's own failure in its result entry instead, and fail as a
+      whole only when the input, the credentials or CloudStack fail for all of them.
+  returned: failure
+  type: dict
+  sample: {"command": "addResourceDetail", "target": "zone zone-a", "errorcode": 432, "cserrorcode": 9999,
+           "errortext": "The given command does not exist or it is not available for the user", "jobid": null}
+"""

@@ -3,10 +3,25 @@
 
 
 class ModuleDocFragment:
-    """Options shared by vm_failover and vm_failback (besides cloudstack.dr.selection)."""
+    """Options, notes and return values shared by vm_failover and vm_failback (besides cloudstack.dr.selection)."""
 
     DOCUMENTATION = r"""
+notes:
+  - Each step checks the cloud before acting and journals in a hidden VM detail what it cannot read back,
+    so a run interrupted at any point (crash, Ctrl-C, API outage) is finished by running it again.
+  - No volume that holds data is ever deleted. The only volume deleted is a recovery VM's placeholder
+    root that was never materialised (state Allocated, no file).
+  - VMs that may not move are refused with the reason and the fix, and the others go on; per-VM failures
+    do not fail the module. When every selected VM is refused, nothing changes and the module fails
+    with the refusals. Needs a root admin's API key.
 options:
+  mode:
+    description:
+      - V(unplanned) (a lost zone) stops the VMs being left with C(forced=true), as their hosts may be gone.
+      - V(planned) (a migration) stops them cleanly and refuses a VM that cannot be stopped.
+      - Without it, M(cloudstack.dr.vm_failover) is V(unplanned) and M(cloudstack.dr.vm_failback) V(planned).
+    type: str
+    choices: [planned, unplanned]
   tier:
     description:
       - Only VMs of this DR tier. Without it, all tiers move, lowest tier first, each tier's VMs started
@@ -35,4 +50,73 @@ options:
         anything, as check mode does.
     type: bool
     default: false
+"""
+
+    RETURN = r"""
+vms:
+  description: One entry per VM that moved, was resumed, was found done, or was refused.
+  returned: unless O(validate_only)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the VM.
+      type: str
+      returned: always
+    id:
+      description: The VM id its owner sees (unchanged by the move).
+      type: str
+      returned: always
+    tier:
+      description: DR tier of the VM.
+      type: int
+      returned: always
+    state:
+      description: DR state after the run, V(FailedOver) when a failover finished, V(Prepared) when a failback did.
+      type: str
+      returned: always
+    failed:
+      description: Whether the VM did not finish moving (or was refused).
+      type: bool
+      returned: always
+    refused:
+      description: True when validation refused the VM before anything changed.
+      type: bool
+      returned: when refused
+    error:
+      description: Why the VM failed or was refused, with the fix.
+      type: str
+      returned: always
+    step_seconds:
+      description: Seconds each step took for the VM's batch.
+      type: dict
+      returned: always
+      sample: {"begin": 0.2, "stop": 1.1, "record": 0.1, "hide": 0.1, "detach": 1.0, "import": 1.2,
+               "attach": 2.3, "swap": 0.2, "start": 1.1, "finish": 0.3}
+    seconds:
+      description: Seconds from the VM's first step to its last.
+      type: float
+      returned: always
+    rto:
+      description: The RTO target of the VM's DR offering.
+      type: str
+      returned: always
+    rto_met:
+      description: Whether the VM was running within its RTO target; null when unknown.
+      type: bool
+      returned: always
+    notes:
+      description: Things an admin should know, such as the source volumes kept for later clean-up.
+      type: list
+      elements: str
+      returned: always
+plan:
+  description: With O(validate_only) or in check mode, what would happen to each accepted VM.
+  returned: when O(validate_only) or check mode
+  type: list
+  elements: dict
+summary:
+  description: Counts over the selection.
+  returned: always
+  type: dict
 """

@@ -2,10 +2,18 @@
 # Apache License 2.0 (see LICENSE)
 """What every cloudstack.dr module shares: options, client, check mode, diff, result, failure.
 
-A module subclasses DrModule, names what its result describes (`represent`), adds its own
-options and implements `plan()` (validate, read, compute an outcome.Outcome; never write) and
-`apply(outcome)`. Check mode, `--diff` and the result are handled here, once; CloudStack and
-input errors become one structured failure here, so modules never format errors themselves.
+The one module protocol: a module is a subclass of DrModule that declares its `argument_spec`
+(and `module_kwargs`, `output_paths`, `field_names` when needed) and implements `run()`, which
+returns the module's result and honours `self.module.check_mode`; its `main()` is
+`TheModule().execute()`. `execute()` checks the output files, calls `run()` and exits with its
+result, or with CloudStack's or the input's error as one structured failure, so modules never
+format errors themselves.
+
+Two kinds of module implement `run()` once for all of their kind:
+- ConfigModule (zone_link, dr_offering, storage_map): `run()` asks a configuration class of
+  module_utils.config for a plan (an outcome.Outcome, never writing), applies it unless in check
+  mode, and returns it with its `--diff`;
+- move_module.MoveModule (vm_failover, vm_failback): `run()` moves the selected VMs one way.
 """
 
 from __future__ import annotations
@@ -61,22 +69,6 @@ class _AnsibleModule(AnsibleModule):
         super().fail_json(msg=msg, **kwargs)
 
 
-def fail_when_all_refused(result: dict, names, action: str) -> dict:
-    """The result of a move (vm_failover, vm_failback, volume_import), or an InputError when validation
-    refused every VM selected: nothing changed, so the call failed. With some VMs accepted, the others
-    went on and the refused ones are in the result; a plan (validate_only, check mode) is returned as is.
-    """
-    refused = [vm for vm in result.get("vms") or [] if vm.get("refused")]
-    if "plan" in result or not refused or result["summary"]["selected"] > len(refused):
-        return result
-    index = next((i for i, ref in enumerate(names or []) if ref in (refused[0]["name"], refused[0]["id"])), None)
-    reasons = "; ".join(f"{vm['name']}: {vm['error']}" for vm in refused[:5])
-    more = f" (and {len(refused) - 5} more)" if len(refused) > 5 else ""
-    raise InputError("vms" if index is None else f"vms[{index}]",
-                     f"no selected VM may {action}, so nothing was changed. {reasons}{more}",
-                     "Fix what each refusal says and run again (validate_only shows the plan)", result)
-
-
 def check_writable(option: str, path) -> None:
     """An InputError naming `option` unless the file `path` can be written (appended to) as it is."""
     if not path:
@@ -92,9 +84,8 @@ def check_writable(option: str, path) -> None:
 
 
 class DrModule:
-    """Base of the modules: subclasses set `represent` and `argument_spec` and implement `run`."""
+    """Base of the modules: subclasses declare `argument_spec` and implement `run()`."""
 
-    represent: ClassVar[str] = ""
     argument_spec: ClassVar[dict] = {}
     module_kwargs: ClassVar[dict] = {}
     # Options naming files the module writes: checked before any change.
@@ -102,12 +93,12 @@ class DrModule:
     # The engine's name of an option -> this module's (the engine names its selection `vms[0]`...).
     field_names: ClassVar[dict] = {}
 
-    def __init__(self):
+    def __init__(self) -> None:
         spec = {**api_argument_spec(), **self.argument_spec}
         self.module = _AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         if CS_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("cs"), exception=CS_IMPORT_ERROR)
-        self._client = None
+        self._client: Client | None = None
 
     @property
     def params(self) -> dict:
@@ -119,33 +110,16 @@ class DrModule:
             self._client = Client(CloudStack(**resolve_config(self.params)))
         return self._client
 
-    def plan(self):
-        """Validate the options, read the current state, return an Outcome. No writes."""
-        raise NotImplementedError
-
-    def apply(self, outcome) -> None:
-        """Make the outcome's changes."""
+    def run(self) -> dict:
+        """The module's work and its result; changes nothing in check mode."""
         raise NotImplementedError
 
     def execute(self) -> None:
-        """Plan, apply unless in check mode, and exit with the result or a structured failure."""
-        self.exit_with(self._plan_and_apply)
-
-    def _plan_and_apply(self) -> dict:
-        outcome = self.plan()
-        if outcome.changed and not self.module.check_mode:
-            self.apply(outcome)
-        return self.result(outcome)
-
-    def exit_with(self, work) -> None:
-        """Exit with what `work()` returns, or with CloudStack's or the input's error as a failure.
-
-        Engine modules (batches of VMs) call this with their own work instead of plan/apply.
-        """
+        """Exit with what `run()` returns, or with CloudStack's or the input's error as a failure."""
         try:
             for option in self.output_paths:
                 check_writable(option, self.params[option])
-            result = work()
+            result = self.run()
         except CloudStackError as error:
             field = {"field": error.field} if error.field else {}
             self.module.fail_json(msg=str(error), failure={**error.as_dict(), **field})
@@ -159,7 +133,24 @@ class DrModule:
             result.pop("diff", None)
         self.module.exit_json(**result)
 
-    def result(self, outcome) -> dict:
+
+class ConfigModule(DrModule):
+    """A configuration module: `config` (a class of module_utils.config) plans and applies.
+
+    `represent` names the result key of the configured object; `plan_options` are the options
+    passed, in order, to `config.plan`.
+    """
+
+    represent: ClassVar[str] = ""
+    config: ClassVar[type] = object
+    plan_options: ClassVar[tuple] = ()
+
+    def run(self) -> dict:
+        config = self.config(self.client)
+        config.check_caller()
+        outcome = config.plan(*(self.params[name] for name in self.plan_options))
+        if outcome.changed and not self.module.check_mode:
+            config.apply(outcome)
         result = {"changed": outcome.changed, self.represent: outcome.value, "actions": outcome.actions()}
         if self.module._diff:
             result["diff"] = {"before": outcome.before, "after": outcome.after}

@@ -24,12 +24,7 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so check mode changes nothing either.
-  diff_mode:
-    support: none
+  - cloudstack.dr.attributes.read_only
 options:
   zone:
     description: Only VMs of this zone (name or id). Links, offerings and storage maps are always shown in full.
@@ -75,6 +70,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
 admin:
   description: Whether the key could read everything (a root admin's key).
   returned: always
@@ -235,11 +232,6 @@ table:
     - "------  ----  --------  ---  -----"
     - "zone-a  1     Prepared  3    acme-app-1, acme-web-1, globex-db-1"
     - "total: 3 DR VMs in 1 zone(s)"
-failure:
-  description: Why the module failed (credentials, an unknown zone or VM, a CloudStack error).
-  returned: failure
-  type: dict
-  sample: {"field": "vm"}
 """
 
 from typing import ClassVar
@@ -262,8 +254,7 @@ class DrInfoModule(DrModule):
 
 
 def main():
-    module = DrInfoModule()
-    module.exit_with(module.run)
+    DrInfoModule().execute()
 
 
 if __name__ == "__main__":

@@ -23,12 +23,9 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.attributes
 attributes:
-  check_mode:
-    support: full
-    description: Reports the changes it would make and makes none.
   diff_mode:
-    support: full
     description: Shows the offering's DR details before and after.
 options:
   offering:
@@ -90,6 +87,9 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
+  - cloudstack.dr.attributes
 dr_offering:
   description: The DR offering as it is after the run (in check mode, as it would be).
   returned: always
@@ -134,27 +134,18 @@ dr_offering:
       sample: present
 actions:
   description: The offering details written (or, in check mode, that would be).
-  returned: always
-  type: list
-  elements: dict
   sample: [{"resource": "service offering dr-small", "set": {"dr.enabled": "true", "dr.rto": "1h", "dr.tier": "1"},
             "remove": []}]
-failure:
-  description:
-    - Why the module failed. For a CloudStack error, the command, the object, and CloudStack's
-      C(errorcode), C(cserrorcode), C(errortext) and C(jobid); for bad input, the option in C(field).
-  returned: failure
-  type: dict
-  sample: {"field": "recovery_offering"}
 """
 
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import ConfigModule
 from ansible_collections.cloudstack.dr.plugins.module_utils.config.dr_offering import DrOfferings
 
 
-class DrOfferingModule(DrModule):
+class DrOfferingModule(ConfigModule):
+    config = DrOfferings
     represent: ClassVar[str] = "dr_offering"
     argument_spec: ClassVar[dict] = {
         "offering": {"type": "str", "required": True, "aliases": ["service_offering"]},
@@ -165,16 +156,7 @@ class DrOfferingModule(DrModule):
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
     module_kwargs: ClassVar[dict] = {"required_if": [("state", "present", ["tier", "rto"])]}
-
-    def plan(self):
-        offerings = DrOfferings(self.client)
-        offerings.check_caller()
-        p = self.params
-        return offerings.plan(p["offering"], p["tier"], p["rto"], p["storage_tags"], p["recovery_offering"],
-                              p["state"])
-
-    def apply(self, outcome):
-        DrOfferings(self.client).apply(outcome)
+    plan_options: ClassVar[tuple] = ("offering", "tier", "rto", "storage_tags", "recovery_offering", "state")
 
 
 def main():

@@ -81,6 +81,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
 text:
   description: The report as lines of text, an aligned table (one line per VM) and one summary line per tier.
   returned: always
@@ -140,8 +142,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputE
 from ansible_collections.cloudstack.dr.plugins.module_utils.reporting import report
 
 
-class DrReport(DrModule):
-    represent = "text"
+class DrReportModule(DrModule):
     argument_spec: ClassVar[dict] = {
         "results": {"type": "list", "elements": "dict", "required": True},
         "title": {"type": "str", "default": "cloudstack.dr report"},
@@ -188,8 +189,7 @@ def _read(path):
 
 
 def main():
-    module = DrReport()
-    module.exit_with(module.run)
+    DrReportModule().execute()
 
 
 if __name__ == "__main__":

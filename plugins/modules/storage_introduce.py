@@ -51,6 +51,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
 pools:
   description: One entry per mapped pool of the zone.
   returned: always
@@ -105,8 +107,7 @@ class StorageIntroduceModule(DrModule):
 
 
 def main():
-    module = StorageIntroduceModule()
-    module.exit_with(module.run)
+    StorageIntroduceModule().execute()
 
 
 if __name__ == "__main__":

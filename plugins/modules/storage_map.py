@@ -27,12 +27,9 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.attributes
 attributes:
-  check_mode:
-    support: full
-    description: Reports the changes it would make and makes none.
   diff_mode:
-    support: full
     description: Shows the pool's storage-map details before and after.
 options:
   pool:
@@ -102,20 +99,26 @@ EXAMPLES = r"""
     failback:
       url: nfs://10.1.0.31/export/failback-a1
 
+- name: Forget the map of pool-a1
+  cloudstack.dr.storage_map:
+    pool: pool-a1
+    state: absent
+
 - name: A Ceph pool whose mirror is visible to the whole recovery zone
   cloudstack.dr.storage_map:
     pool: ceph-a
     replica:
       url: rbd://10.2.0.50/rbd-mirror
       scope: zone
-
-- name: Forget the map of pool-a1
-  cloudstack.dr.storage_map:
-    pool: pool-a1
-    state: absent
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
+  - cloudstack.dr.attributes
+actions:
+  description: The pool details written (or, in check mode, that would be).
+  sample: [{"resource": "pool pool-a1", "set": {"dr.replica_url": "nfs://10.2.0.21/export/replica-a1"}, "remove": []}]
 storage_map:
   description: The storage map as it is after the run (in check mode, as it would be).
   returned: always
@@ -151,24 +154,11 @@ storage_map:
       type: str
       returned: always
       sample: present
-actions:
-  description: The pool details written (or, in check mode, that would be).
-  returned: always
-  type: list
-  elements: dict
-  sample: [{"resource": "pool pool-a1", "set": {"dr.replica_url": "nfs://10.2.0.21/export/replica-a1"}, "remove": []}]
-failure:
-  description:
-    - Why the module failed. For a CloudStack error, the command, the object, and CloudStack's
-      C(errorcode), C(cserrorcode), C(errortext) and C(jobid); for bad input, the option in C(field).
-  returned: failure
-  type: dict
-  sample: {"field": "replica.cluster"}
 """
 
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import ConfigModule
 from ansible_collections.cloudstack.dr.plugins.module_utils.config.storage_map import StorageMaps
 
 TARGET = {
@@ -180,7 +170,8 @@ TARGET = {
 }
 
 
-class StorageMapModule(DrModule):
+class StorageMapModule(ConfigModule):
+    config = StorageMaps
     represent: ClassVar[str] = "storage_map"
     argument_spec: ClassVar[dict] = {
         "pool": {"type": "str", "required": True},
@@ -189,15 +180,7 @@ class StorageMapModule(DrModule):
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
     module_kwargs: ClassVar[dict] = {"required_if": [("state", "present", ["replica"])]}
-
-    def plan(self):
-        maps = StorageMaps(self.client)
-        maps.check_caller()
-        p = self.params
-        return maps.plan(p["pool"], p["replica"], p["failback"], p["state"])
-
-    def apply(self, outcome):
-        StorageMaps(self.client).apply(outcome)
+    plan_options: ClassVar[tuple] = ("pool", "replica", "failback", "state")
 
 
 def main():

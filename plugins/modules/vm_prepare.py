@@ -76,6 +76,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
 vms:
   description: One entry per selected VM, in the order selected.
   returned: always
@@ -121,13 +123,6 @@ summary:
   returned: always
   type: dict
   sample: {"selected": 3, "prepared": 2, "failed": 1, "changed": 3}
-failure:
-  description:
-    - Why the module failed as a whole (bad input, credentials, CloudStack errors outside one VM's work).
-      Per-VM failures do not fail the module; they are in RV(vms[].error).
-  returned: failure
-  type: dict
-  sample: {"field": "vms[0]"}
 """
 
 from typing import ClassVar
@@ -150,8 +145,7 @@ class VmPrepareModule(DrModule):
 
 
 def main():
-    module = VmPrepareModule()
-    module.exit_with(module.run)
+    VmPrepareModule().execute()
 
 
 if __name__ == "__main__":

@@ -54,6 +54,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
 ids:
   description: The ids the original and the recovery VM carry after the run.
   returned: always
@@ -84,8 +86,7 @@ class VmUuidSwapModule(DrModule):
 
 
 def main():
-    module = VmUuidSwapModule()
-    module.exit_with(module.run)
+    VmUuidSwapModule().execute()
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
 vms:
   description: Per VM, what was done, as M(cloudstack.dr.vm_failover) reports it (steps begin, record, import, attach).
   returned: always
@@ -62,8 +64,9 @@ summary:
 
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule, fail_when_all_refused
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import import_volumes, selection_options
+from ansible_collections.cloudstack.dr.plugins.module_utils.move_module import fail_when_all_refused
 
 
 class VolumeImportModule(DrModule):
@@ -80,8 +83,7 @@ class VolumeImportModule(DrModule):
 
 
 def main():
-    module = VolumeImportModule()
-    module.exit_with(module.run)
+    VolumeImportModule().execute()
 
 
 if __name__ == "__main__":

@@ -21,12 +21,9 @@ author:
   - cloudstack.dr contributors
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
+  - cloudstack.dr.attributes
 attributes:
-  check_mode:
-    support: full
-    description: Reports the changes it would make and makes none.
   diff_mode:
-    support: full
     description: Shows the link's zone details before and after.
 options:
   active_zone:
@@ -86,6 +83,9 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - cloudstack.dr.cloudstack
+  - cloudstack.dr.attributes
 zone_link:
   description: The link as it is after the run (in check mode, as it would be).
   returned: always
@@ -114,27 +114,17 @@ zone_link:
       sample: present
 actions:
   description: The zone details written (or, in check mode, that would be), per zone.
-  returned: always
-  type: list
-  elements: dict
   sample: [{"resource": "zone zone-a", "set": {"dr.recovery_zone": "0d3f6c55-3a47-4c3b-8bd0-2d5a1c1f3e02"}, "remove": []}]
-failure:
-  description:
-    - Why the module failed. For a CloudStack error, the command, the object, and CloudStack's
-      C(errorcode), C(cserrorcode), C(errortext) and C(jobid); for bad input, the option in C(field).
-  returned: failure
-  type: dict
-  sample: {"command": "addResourceDetail", "target": "zone zone-a", "errorcode": 432, "cserrorcode": 9999,
-           "errortext": "The given command does not exist or it is not available for the user", "jobid": null}
 """
 
 from typing import ClassVar
 
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import ConfigModule
 from ansible_collections.cloudstack.dr.plugins.module_utils.config.zone_link import ZoneLinks
 
 
-class ZoneLinkModule(DrModule):
+class ZoneLinkModule(ConfigModule):
+    config = ZoneLinks
     represent: ClassVar[str] = "zone_link"
     argument_spec: ClassVar[dict] = {
         "active_zone": {"type": "str", "required": True, "aliases": ["zone"]},
@@ -147,15 +137,7 @@ class ZoneLinkModule(DrModule):
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
     module_kwargs: ClassVar[dict] = {"required_if": [("state", "present", ["recovery_zone"])]}
-
-    def plan(self):
-        links = ZoneLinks(self.client)
-        links.check_caller()
-        p = self.params
-        return links.plan(p["active_zone"], p["recovery_zone"], p["network_map"], p["state"])
-
-    def apply(self, outcome):
-        ZoneLinks(self.client).apply(outcome)
+    plan_options: ClassVar[tuple] = ("active_zone", "recovery_zone", "network_map", "state")
 
 
 def main():

@@ -158,11 +158,11 @@ class Orchestrator:
         return log
 
 
-def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=None, mode="unplanned",
+def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=None, mode=None,
              allow_drift=False, force=False, progress_log=None, validate_only=False) -> dict:
     """The vm_failover/vm_failback modules' work; their result."""
     check_caller(api, "the DR details of VMs")
-    orch = Orchestrator(api, op, mode, allow_drift, force, progress_log)
+    orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, force, progress_log)
     moves, refused = orch.select(names, zone, account, domain, tier)
     moves, drifted = orch.check_drift(moves)
     home = orch.snap.zone_id(zone) if zone else None
@@ -205,12 +205,17 @@ def selection_options() -> dict:
     }
 
 
-def move_options(default_mode: str) -> dict:
+# A failover is for a lost zone (its VMs cannot be stopped cleanly); a failback brings VMs home from a
+# zone that works.
+DEFAULT_MODE = {"failover": "unplanned", "failback": "planned"}
+
+
+def move_options() -> dict:
     """The argument spec of vm_failover and vm_failback (doc fragments selection and move, plus mode)."""
     return {
         **selection_options(),
         "tier": {"type": "int"},
-        "mode": {"type": "str", "choices": ["planned", "unplanned"], "default": default_mode},
+        "mode": {"type": "str", "choices": ["planned", "unplanned"]},
         "allow_drift": {"type": "bool", "default": False},
         "force": {"type": "bool", "default": False},
         "progress_log": {"type": "path"},

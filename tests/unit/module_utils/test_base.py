@@ -1,6 +1,7 @@
 import pytest
-from ansible_collections.cloudstack.dr.plugins.module_utils.base import check_writable, fail_when_all_refused
+from ansible_collections.cloudstack.dr.plugins.module_utils.base import check_writable
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
+from ansible_collections.cloudstack.dr.plugins.module_utils.move_module import fail_when_all_refused
 
 
 def refused(name, vm_id):
