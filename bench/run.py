@@ -238,11 +238,11 @@ def run_size(n, args, workdir, record, save):
         server.ctl("faults", job_latency=args.latency)
         phase("reconcile", playbook("prepare", *inv))
         server.ctl("fail-zone", zone="zone-a")
-        phase("failover", playbook("failover", *inv, "-e", "dr_zone=zone-a", "-e", f"dr_report={workdir}/failover.html",
-                                   "-e", f"dr_progress_log={workdir}/failover.log"))
+        phase("failover", playbook("failover", *inv, "-e", "move_zone=zone-a", "-e", f"move_report={workdir}/failover.html",
+                                   "-e", f"move_progress_log={workdir}/failover.log"))
         server.ctl("recover-zone", zone="zone-a")
-        phase("failback", playbook("failback", *inv, "-e", "dr_zone=zone-a", "-e", f"dr_report={workdir}/failback.html",
-                                   "-e", f"dr_progress_log={workdir}/failback.log"))
+        phase("failback", playbook("failback", *inv, "-e", "move_zone=zone-a", "-e", f"move_report={workdir}/failback.html",
+                                   "-e", f"move_progress_log={workdir}/failback.log"))
         protected = len(cloud["vms"]) + 3  # the demo seed's own DR VMs in zone-a
         return {"n": n, "protected_vms": protected, "drifted": drifted, "tier2": cloud["tier2"], "phases": phases}
     finally:

@@ -22,18 +22,27 @@ options:
       - Without it, M(cloudstack.dr.vm_failover) is V(unplanned) and M(cloudstack.dr.vm_failback) V(planned).
     type: str
     choices: [planned, unplanned]
-  tier:
+  tiers:
     description:
-      - Only VMs of this DR tier. Without it, all tiers move, lowest tier first, each tier's VMs started
-        before the next tier begins.
-    type: int
+      - Only VMs of these DR tiers, moved in this order. Without it, every tier of the selected VMs moves,
+        lowest first. Each tier's VMs are all started before the next tier begins.
+    type: list
+    elements: int
+  tier_gate:
+    description:
+      - A tier starts only when every selected VM of the tiers before it finished; the VMs of a tier that did
+        not start are returned with RV(vms[].held=true) and a re-run moves them. Later tiers usually need
+        earlier ones (the database before the application).
+      - V(false) starts every tier regardless.
+    type: bool
+    default: true
   allow_drift:
     description:
       - Move VMs whose recovery VM no longer mirrors the original (a NIC, rule, offering or user data
         changed since the last preparation). By default such VMs are refused, with the drift named.
     type: bool
     default: false
-  force:
+  allow_any_state:
     description:
       - Move VMs whose DR state does not allow it (for example V(PrepareFailed)). Use only after reading
         why they are in that state.
@@ -82,7 +91,16 @@ vms:
     refused:
       description: True when validation refused the VM before anything changed.
       type: bool
-      returned: when refused
+      returned: always
+    held:
+      description: True when the VM did not start moving because VMs of an earlier tier did not finish.
+      type: bool
+      returned: always
+    waiting_for:
+      description: The VMs of earlier tiers that did not finish, for a held VM.
+      type: list
+      elements: str
+      returned: when held
     error:
       description: Why the VM failed or was refused, with the fix.
       type: str
@@ -115,8 +133,20 @@ plan:
   returned: when O(validate_only) or check mode
   type: list
   elements: dict
+plan_text:
+  description: The plan as lines to print, refused VMs included with the reason.
+  returned: when O(validate_only) or check mode
+  type: list
+  elements: str
+  sample: ["acme-web-1 (tier 1, RTO 1h): failover", "acme-db-1: REFUSED: the VM is not prepared (...)"]
+tier_text:
+  description: A line per tier, in the order moved (VMs done and failed, or why the tier did not start).
+  returned: unless O(validate_only)
+  type: list
+  elements: str
+  sample: ["tier 1: 2 of 3 VMs done, 1 failed", "tier 2 not started: acme-db-1 of an earlier tier did not finish"]
 summary:
-  description: Counts over the selection.
+  description: Counts over the selection; C(held) VMs (their tier waited) are counted as C(failed) too.
   returned: always
   type: dict
 """

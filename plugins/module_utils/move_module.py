@@ -40,8 +40,8 @@ class MoveModule(DrModule):
 
     def run(self) -> dict:
         p = self.params
-        result = move_vms(self.client, self.direction, p["vms"], p["zone"], p["account"], p["domain"], p["tier"],
-                          p["mode"], p["allow_drift"], p["force"], p["progress_log"],
-                          validate_only=p["validate_only"] or self.module.check_mode)
+        result = move_vms(self.client, self.direction, p["vms"], p["zone"], p["account"], p["domain"], p["tiers"],
+                          p["mode"], p["allow_drift"], p["allow_any_state"], p["progress_log"],
+                          validate_only=p["validate_only"] or self.module.check_mode, tier_gate=p["tier_gate"])
         return fail_when_all_refused(result, p["vms"], self.direction)
 

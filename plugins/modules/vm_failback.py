@@ -51,7 +51,7 @@ vms:
             "notes": ["source volumes detached and kept for later clean-up: ROOT-12 (0f1e...)"]}]
 summary:
   description: Counts over the selection.
-  sample: {"selected": 3, "done": 3, "failed": 0, "refused": 0}
+  sample: {"selected": 3, "done": 3, "failed": 0, "refused": 0, "held": 0}
 """
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.move_module import MoveModule

@@ -57,7 +57,7 @@ plan:
              "action": "failover"}]
 summary:
   description: Counts over the selection.
-  sample: {"selected": 3, "done": 2, "failed": 0, "refused": 1}
+  sample: {"selected": 3, "done": 2, "failed": 0, "refused": 1, "held": 0}
 """
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.move_module import MoveModule

@@ -114,8 +114,8 @@ class Controller:
     def commands(self, op, attempt):
         log = str(self.workdir / f"{op}.progress")
         if self.driver == "playbook":
-            return [[str(BIN / "ansible-playbook"), f"playbooks/{op}.yml", "-i", INVENTORY, "-e", f"dr_zone={HOME}",
-                     "-e", f"dr_progress_log={log}", "-e", f"dr_report={self.workdir / f'{op}-{attempt}.html'}"]]
+            return [[str(BIN / "ansible-playbook"), f"playbooks/{op}.yml", "-i", INVENTORY, "-e", f"move_zone={HOME}",
+                     "-e", f"move_progress_log={log}", "-e", f"move_report={self.workdir / f'{op}-{attempt}.html'}"]]
         adhoc = [str(BIN / "ansible"), "localhost", "-m"]
         return [adhoc + ["cloudstack.dr.storage_introduce", "-a", f"zone={HOME} direction={op}"],
                 adhoc + [f"cloudstack.dr.vm_{op}", "-a", f"zone={HOME} progress_log={log}"]]

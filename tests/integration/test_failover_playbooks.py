@@ -33,8 +33,8 @@ def cloud(tmp_path_factory):
 
 def run(server, name, tmp, *extra):
     env = {"CLOUDSTACK_CONFIG": str(server.ini), "PATH": "/usr/bin:/bin"}
-    return playbook(ROOT / "playbooks" / name, env, "-i", INVENTORY, "-e", "dr_zone=zone-a",
-                    "-e", f"dr_progress_log={tmp / 'progress.log'}", *extra)
+    return playbook(ROOT / "playbooks" / name, env, "-i", INVENTORY, "-e", "move_zone=zone-a",
+                    "-e", f"move_progress_log={tmp / 'progress.log'}", *extra)
 
 
 def volume_markers(server, api, vm_id):
@@ -49,6 +49,18 @@ def visible(api, zone_id=None):
             if vm.get("displayvm", True)}
 
 
+def test_an_option_under_its_old_name_stops_the_run_before_any_call(cloud):
+    """-e dr_zone (before the move role) would have been read as an inventory host variable: refused."""
+    server, _, _, tmp = cloud
+    before = server.ctl("status")["api_calls"]
+    proc = run(server, "failover.yml", tmp, "-e", "dr_zone=zone-a")
+    assert proc.returncode != 0 and "-e dr_zone and the other dr_ options of this playbook are now -e move_zone" \
+        in proc.stdout, proc.stdout[-2000:]
+    writes = {c: n for c, n in server.ctl("status")["api_calls"].items()
+              if not c.startswith(("list", "query")) and n != before.get(c)}
+    assert writes == {}
+
+
 def test_an_unprepared_vm_stops_the_failover_before_any_change(cloud):
     server, api, zones, tmp = cloud
     zone_a = zones["zone-a"]["id"]
@@ -59,7 +71,7 @@ def test_an_unprepared_vm_stops_the_failover_before_any_change(cloud):
                                 templateid=template["id"], name="acme-late-1", networkids=net["id"],
                                 account="acme", domainid=net["domainid"])])
     before = {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()}
-    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'refused.html'}")
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'refused.html'}")
     assert proc.returncode != 0 and "REFUSED: the VM is not prepared" in proc.stdout
     assert "nothing was changed" in proc.stdout
     assert {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()} == before
@@ -73,7 +85,7 @@ def test_failover_tier_by_tier_with_a_report(cloud):
     assert all(markers.values())
     server.ctl("fail-zone", zone="zone-a")
     since = server.ctl("joblog")[-1]["ended"]
-    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'failover.html'}")
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'failover.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     after = visible(api)
     for name in PROTECTED:
@@ -91,7 +103,7 @@ def test_failover_tier_by_tier_with_a_report(cloud):
 
 def test_a_rerun_changes_nothing(cloud):
     server, _, _, tmp = cloud
-    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'again.html'}")
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'again.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "nothing: already done" in proc.stdout
     recap = proc.stdout.rpartition("PLAY RECAP")[2]
@@ -112,7 +124,7 @@ def test_failback_brings_the_data_written_in_the_recovery_zone_home(cloud):
     root = next(v for v in api.list("listVolumes", virtualmachineid=web["id"], listall=True) if v["type"] == "ROOT")
     server.ctl("write-marker", volume=root["id"], text="written in zone-b")
     server.ctl("recover-zone", zone="zone-a")
-    proc = run(server, "failback.yml", tmp, "-e", f"dr_report={tmp / 'failback.html'}")
+    proc = run(server, "failback.yml", tmp, "-e", f"move_report={tmp / 'failback.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     home = visible(api)["acme-web-1"]
     assert (home["id"], home["zoneid"], home["state"]) == (web["id"], zones["zone-a"]["id"], "Running")
@@ -133,7 +145,7 @@ def test_a_failed_tier_holds_the_next_one_and_a_rerun_finishes(failing_cloud):
     server.ctl("fail-zone", zone="zone-a")
     server.ctl("faults", commands={"startVirtualMachine": 1.0})
     since = server.ctl("joblog")[-1]["ended"]
-    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'failed.html'}")
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'failed.html'}")
     assert proc.returncode != 0
     assert "tier 2 not started: acme-app-1, acme-web-1 of an earlier tier did not finish" in proc.stdout
     assert "did not finish" in proc.stdout and (tmp / "failed.html").exists()
@@ -143,7 +155,7 @@ def test_a_failed_tier_holds_the_next_one_and_a_rerun_finishes(failing_cloud):
     assert tier2 and not moved & tier2, "tier 2 was not touched"
 
     server.ctl("faults", commands={})
-    proc = run(server, "failover.yml", tmp, "-e", f"dr_report={tmp / 'resumed.html'}")
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'resumed.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     after = visible(api)
     for name in PROTECTED:

@@ -110,8 +110,8 @@ def move(cloud, op, creds):
     """playbooks/<op>.yml of zone-a with its report and progress log; both checked too."""
     server, tmp = cloud
     report, progress = tmp / f"{op}.html", tmp / f"{op}-progress.txt"
-    proc, log = run(cloud, f"{op}.yml", creds, "-i", INVENTORY, "-e", "dr_zone=zone-a", "-e", f"dr_report={report}",
-                    "-e", f"dr_progress_log={progress}")
+    proc, log = run(cloud, f"{op}.yml", creds, "-i", INVENTORY, "-e", "move_zone=zone-a", "-e", f"move_report={report}",
+                    "-e", f"move_progress_log={progress}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert all(vm in report.read_text() for vm in VMS) and f"{op} tier 1" in progress.read_text()
     assert_secret_free(server, proc, log, report, progress)

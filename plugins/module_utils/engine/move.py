@@ -74,7 +74,7 @@ def move_result(m: Move, snap: Snapshot) -> dict:
     return {
         "name": m.name, "id": m.journal.user_id if m.journal else snap.user_id(m.original),
         "account": m.original.get("account"), "tier": m.tier, "rto": m.rto, "op": m.direction.op,
-        "failed": m.error is not None, "error": m.error, "changed": m.wrote,
+        "failed": m.error is not None, "error": m.error, "changed": m.wrote, "refused": False, "held": False,
         "state": m.direction.done if m.error is None else m.direction.moving,
         "step_seconds": {s: round(e - b, 3) for s, (b, e) in m.timings.items()},
         "started": first, "ended": last, "seconds": round(last - first, 3) if first is not None else 0.0,

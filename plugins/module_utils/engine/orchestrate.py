@@ -29,26 +29,28 @@ from .move import Move, MoveRun, move_result
 
 
 class Orchestrator:
-    def __init__(self, api, op: str, mode: str, allow_drift: bool = False, force: bool = False,
+    def __init__(self, api, op: str, mode: str, allow_drift: bool = False, allow_any_state: bool = False,
                  progress_log: str | None = None, clock=time):
         self.api = api
         self.direction = states.direction(op)
         self.mode = mode
         self.allow_drift = allow_drift
-        self.force = force
+        self.allow_any_state = allow_any_state
         self.progress_log = progress_log
         self.clock = clock
         self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
 
     # -- selection and validation ------------------------------------------------------------------
-    def select(self, names=None, zone=None, account=None, domain=None, tier=None) -> tuple[list[Move], list[dict]]:
+    def select(self, names=None, zone=None, account=None, domain=None, tiers=None) -> tuple[list[Move], list[dict]]:
         """(moves, refusals): refusals are result entries saying why a VM may not move."""
-        if tier is not None and tier_of(tier) is None:
-            raise InputError("tier", f"{tier} is not a DR tier", "Give a tier of 1 or more, as the DR offerings set")
+        for i, tier in enumerate(tiers or []):
+            if tier_of(tier) is None:
+                raise InputError(f"tiers[{i}]", f"{tier} is not a DR tier",
+                                 "Give tiers of 1 or more, as the DR offerings set")
         moves, refused = [], []
         for vm in self.snap.originals(names, zone, account, domain):
             vm_tier = self.snap.tier(vm)
-            if tier is not None and vm_tier != tier:
+            if tiers and vm_tier not in tiers:
                 continue
             move = Move(vm, self.snap.peer(vm) or {}, self.direction, tier=vm_tier, rto=self.snap.rto(vm))
             reason = self._refusal(move)
@@ -83,10 +85,11 @@ class Orchestrator:
         if state == d.done and self._already_done(move):
             move.done_before = True
             return None
-        if state not in d.start_from and not self.force:
+        if state not in d.start_from and not self.allow_any_state:
             alert = shown(self.snap.visible(self.snap.serving(move.original)).get(ALERT.key()))
             return (f"its DR state is {state}{f' ({alert})' if alert else ''}, and only "
-                    f"{'/'.join(d.start_from)} VMs can {d.op}: fix the cause (re-run vm_prepare), or pass force")
+                    f"{'/'.join(d.start_from)} VMs can {d.op}: fix the cause (re-run vm_prepare), or pass "
+                    "allow_any_state")
         if d.op == "failover" and self.snap.recovery_zone_of(move.original["zoneid"]) != move.recovery["zoneid"]:
             return "the VM's zone is not linked to its recovery VM's zone: check cloudstack.dr.zone_link"
         return None
@@ -136,15 +139,33 @@ class Orchestrator:
         intro = StorageIntroducer(self.api, check_mode=True)
         return intro.pool_map(intro.introduce(zone_id, self.direction.op), self.direction.op)
 
-    def run(self, moves: list[Move], pool_map: dict) -> list[dict]:
-        """Tier by tier, lowest first; every tier's VMs are started before the next tier begins."""
-        results = []
-        for tier in sorted({m.tier for m in moves}):
+    def run(self, moves: list[Move], pool_map: dict, order: list[int], refused: list[dict],
+            tier_gate: bool = True) -> list[dict]:
+        """Tier by tier in `order`; every tier's VMs are started before the next tier begins. With
+        `tier_gate`, a tier starts only when every VM of the tiers before it finished (none failed or
+        was refused): later tiers usually need earlier ones (the database before the application)."""
+        results: list[dict] = []
+        for tier in order:
             batch = [m for m in moves if m.tier == tier]
+            if not batch:
+                continue
+            behind = [r for r in results + refused if r["failed"] and r["tier"] in order[:order.index(tier)]]
+            if tier_gate and behind:
+                results += [self.hold(m, behind) for m in batch]
+                continue
             engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
                              progress=self._progress(tier, len(batch)))
             results += engine.run(batch)
         return results
+
+    def hold(self, move: Move, behind: list[dict]) -> dict:
+        """The entry of a VM whose tier did not start because VMs of an earlier tier did not finish."""
+        waiting_for = sorted(r["name"] for r in behind)
+        names = ", ".join(waiting_for[:5]) + (" ..." if len(waiting_for) > 5 else "")
+        result = self.refuse(move, f"not started: {names} of an earlier tier did not finish; fix them and run "
+                                   "again, or pass tier_gate=false to start this tier regardless")
+        result.update(refused=False, held=True, waiting_for=waiting_for)
+        return result
 
     def _progress(self, tier, total):
         def log(step, live):
@@ -158,12 +179,14 @@ class Orchestrator:
         return log
 
 
-def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=None, mode=None,
-             allow_drift=False, force=False, progress_log=None, validate_only=False) -> dict:
-    """The vm_failover/vm_failback modules' work; their result."""
+def move_vms(api, op, names=None, zone=None, account=None, domain=None, tiers=None, mode=None,
+             allow_drift=False, allow_any_state=False, progress_log=None, validate_only=False,
+             tier_gate=True) -> dict:
+    """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
+    without it, every tier of the selection, lowest first."""
     check_caller(api, "the DR details of VMs")
-    orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, force, progress_log)
-    moves, refused = orch.select(names, zone, account, domain, tier)
+    orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log)
+    moves, refused = orch.select(names, zone, account, domain, tiers)
     moves, drifted = orch.check_drift(moves)
     home = orch.snap.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
@@ -173,6 +196,8 @@ def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=Non
         mapped += ok
         unmapped += bad
     refused += drifted + unmapped
+    order = list(dict.fromkeys(tiers)) if tiers else sorted({m.tier for m in mapped})
+    mapped.sort(key=lambda m: order.index(m.tier))
     if validate_only:
         plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
                  "action": "nothing: already done" if m.done_before else ("resume" if m.journal else op)}
@@ -183,16 +208,32 @@ def move_vms(api, op, names=None, zone=None, account=None, domain=None, tier=Non
     pool_map = {}
     for zone_id in sorted(zone_ids):
         pool_map.update(orch.pool_map(zone_id))
-    results = orch.run(mapped, pool_map)
+    results = orch.run(mapped, pool_map, order, refused, tier_gate)
     return {"changed": any(r["changed"] for r in results), "vms": results + refused,
-            "summary": _summary(results, refused)}
+            "summary": _summary(results, refused), "tier_text": _tier_text(results, order)}
+
+
+def _tier_text(results: list[dict], order: list[int]) -> list[str]:
+    """A line per tier moved or held, in the order of the run."""
+    lines = []
+    for tier in order:
+        entries = [r for r in results if r["tier"] == tier]
+        held = [r for r in entries if r.get("held")]
+        failed = sum(1 for r in entries if r["failed"])
+        if held:
+            lines.append(f"tier {tier} not started: {', '.join(held[0]['waiting_for'])} of an earlier tier did "
+                         "not finish")
+        elif entries:
+            lines.append(f"tier {tier}: {len(entries) - failed} of {len(entries)} VMs done, {failed} failed")
+    return lines
 
 
 def _summary(accepted: list[dict], refused: list[dict]) -> dict:
-    """Counts: `accepted` are moved results (or plan entries), `refused` the VMs that may not move."""
+    """Counts: `accepted` are moved results (or plan entries), `refused` the VMs that may not move,
+    `held` the accepted VMs whose tier waited for an earlier one (counted as failed too)."""
     failed = sum(1 for r in accepted if r.get("failed"))
     return {"selected": len(accepted) + len(refused), "done": len(accepted) - failed, "failed": failed,
-            "refused": len(refused)}
+            "refused": len(refused), "held": sum(1 for r in accepted if r.get("held"))}
 
 
 def selection_options() -> dict:
@@ -214,10 +255,11 @@ def move_options() -> dict:
     """The argument spec of vm_failover and vm_failback (doc fragments selection and move, plus mode)."""
     return {
         **selection_options(),
-        "tier": {"type": "int"},
+        "tiers": {"type": "list", "elements": "int"},
+        "tier_gate": {"type": "bool", "default": True},
         "mode": {"type": "str", "choices": ["planned", "unplanned"]},
         "allow_drift": {"type": "bool", "default": False},
-        "force": {"type": "bool", "default": False},
+        "allow_any_state": {"type": "bool", "default": False},
         "progress_log": {"type": "path"},
         "validate_only": {"type": "bool", "default": False},
     }
