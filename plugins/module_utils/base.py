@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.errors import NoLogError
@@ -28,10 +28,13 @@ from ansible.module_utils.errors import NoLogError
 from .client.api import ApiConfigError, Client, CloudStackError, resolve_config
 from .errors import InputError
 
+if TYPE_CHECKING:  # annotations only: a module that configures nothing does not load the config code
+    from .config.outcome import Outcome
+
 try:
     from cs import CloudStack
 except ImportError:  # reported in DrModule.__init__
-    CS_IMPORT_ERROR = traceback.format_exc()
+    CS_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     CS_IMPORT_ERROR = None
 
@@ -39,7 +42,7 @@ else:
 def api_argument_spec() -> dict:
     """The connection options (doc fragment cloudstack.dr.cloudstack), with env fallbacks."""
 
-    def env(name):
+    def env(name: str) -> tuple:
         return (env_fallback, [name])
 
     return {
@@ -61,7 +64,7 @@ class _AnsibleModule(AnsibleModule):
     type error after it names the option and the type it wants, so that one is reported.
     """
 
-    def fail_json(self, msg, **kwargs):
+    def fail_json(self, msg: str, **kwargs: Any) -> None:
         found = getattr(getattr(self, "validation_result", None), "errors", None)
         errors = found.errors if found is not None else []
         if errors and isinstance(errors[0], NoLogError) and msg == errors[0].args[0]:
@@ -69,7 +72,7 @@ class _AnsibleModule(AnsibleModule):
         super().fail_json(msg=msg, **kwargs)
 
 
-def check_writable(option: str, path) -> None:
+def check_writable(option: str, path: str | None) -> None:
     """An InputError naming `option` unless the file `path` can be written (appended to) as it is."""
     if not path:
         return
@@ -134,6 +137,18 @@ class DrModule:
         self.module.exit_json(**result)
 
 
+class Configuration(Protocol):
+    """A class of module_utils.config (ZoneLinks, DrOfferings, StorageMaps): plans, then applies the plan."""
+
+    def __init__(self, client: Client) -> None: ...
+
+    def check_caller(self) -> None: ...
+
+    def plan(self, *options: Any, **named: Any) -> Outcome: ...
+
+    def apply(self, outcome: Outcome) -> None: ...
+
+
 class ConfigModule(DrModule):
     """A configuration module: `config` (a class of module_utils.config) plans and applies.
 
@@ -142,7 +157,7 @@ class ConfigModule(DrModule):
     """
 
     represent: ClassVar[str] = ""
-    config: ClassVar[type] = object
+    config: ClassVar[type[Configuration]]
     plan_options: ClassVar[tuple] = ()
 
     def run(self) -> dict:

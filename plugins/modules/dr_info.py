@@ -248,12 +248,12 @@ class DrInfoModule(DrModule):
         "drift": {"type": "bool", "default": True},
     }
 
-    def run(self):
+    def run(self) -> dict:
         p = self.params
         return dr_info(self.client, p["zone"], p["account"], p["vm"], p["drift"])
 
 
-def main():
+def main() -> None:
     DrInfoModule().execute()
 
 

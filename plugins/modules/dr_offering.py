@@ -159,7 +159,7 @@ class DrOfferingModule(ConfigModule):
     plan_options: ClassVar[tuple] = ("offering", "tier", "rto", "storage_tags", "recovery_offering", "state")
 
 
-def main():
+def main() -> None:
     DrOfferingModule().execute()
 
 

@@ -171,7 +171,7 @@ class DrReportModule(DrModule):
                                      "Choose a path in a writable directory") from error
         return result
 
-    def _write(self, path, page):
+    def _write(self, path: str, page: str) -> None:
         folder = os.path.dirname(path)
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".dr_report.", suffix=".html")
@@ -180,7 +180,7 @@ class DrReportModule(DrModule):
         self.module.atomic_move(tmp, path)
 
 
-def _read(path):
+def _read(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
@@ -188,7 +188,7 @@ def _read(path):
         return None
 
 
-def main():
+def main() -> None:
     DrReportModule().execute()
 
 

@@ -101,12 +101,12 @@ class StorageIntroduceModule(DrModule):
         "direction": {"type": "str", "choices": ["failover", "failback"], "default": "failover"},
     }
 
-    def run(self):
+    def run(self) -> dict:
         p = self.params
         return introduce_storage(self.client, p["zone"], p["direction"], check_mode=self.module.check_mode)
 
 
-def main():
+def main() -> None:
     StorageIntroduceModule().execute()
 
 

@@ -183,7 +183,7 @@ class StorageMapModule(ConfigModule):
     plan_options: ClassVar[tuple] = ("pool", "replica", "failback", "state")
 
 
-def main():
+def main() -> None:
     StorageMapModule().execute()
 
 

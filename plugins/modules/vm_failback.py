@@ -57,7 +57,7 @@ summary:
 from ansible_collections.cloudstack.dr.plugins.module_utils.move_module import MoveModule
 
 
-def main():
+def main() -> None:
     MoveModule("failback").execute()
 
 

@@ -138,13 +138,13 @@ class VmPrepareModule(DrModule):
         "batch_size": {"type": "int", "default": 500},
     }
 
-    def run(self):
+    def run(self) -> dict:
         p = self.params
         return prepare_vms(self.client, p["vms"], p["zone"], p["account"], p["domain"], p["batch_size"],
                            check_mode=self.module.check_mode)
 
 
-def main():
+def main() -> None:
     VmPrepareModule().execute()
 
 

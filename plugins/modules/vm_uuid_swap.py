@@ -81,11 +81,11 @@ class VmUuidSwapModule(DrModule):
         "holder": {"type": "str", "choices": ["original", "recovery"], "default": "original"},
     }
 
-    def run(self):
+    def run(self) -> dict:
         return swap_ids(self.client, self.params["vm"], self.params["holder"], check_mode=self.module.check_mode)
 
 
-def main():
+def main() -> None:
     VmUuidSwapModule().execute()
 
 

@@ -75,14 +75,14 @@ class VolumeImportModule(DrModule):
         **selection_options(),
     }
 
-    def run(self):
+    def run(self) -> dict:
         p = self.params
         result = import_volumes(self.client, p["direction"], p["vms"], p["zone"], p["account"], p["domain"],
                                 check_mode=self.module.check_mode)
         return fail_when_all_refused(result, p["vms"], f"have its volumes imported for {p['direction']}")
 
 
-def main():
+def main() -> None:
     VolumeImportModule().execute()
 
 

@@ -140,7 +140,7 @@ class ZoneLinkModule(ConfigModule):
     plan_options: ClassVar[tuple] = ("active_zone", "recovery_zone", "network_map", "state")
 
 
-def main():
+def main() -> None:
     ZoneLinkModule().execute()
 
 

@@ -9,9 +9,12 @@ for calls that are safe to repeat, and errors that say which command failed on w
 
 from __future__ import annotations
 
+import builtins
 import configparser
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .waiter import Clock, backoff, ticks
 
@@ -63,8 +66,9 @@ class ApiConfigError(Exception):
 class CloudStackError(Exception):
     """A failed API call or async job, with CloudStack's own error fields kept apart."""
 
-    def __init__(self, command, errortext, target=None, errorcode=None, cserrorcode=None, jobid=None,
-                 transient=False, field=None, fix=None):
+    def __init__(self, command: str, errortext: str, target: str | None = None, errorcode: int | None = None,
+                 cserrorcode: int | None = None, jobid: str | None = None, transient: bool = False,
+                 field: str | None = None, fix: str | None = None) -> None:
         self.command = command
         self.target = target
         self.errortext = errortext
@@ -92,7 +96,7 @@ class CloudStackError(Exception):
         }
 
 
-def resolve_config(options: dict, reader=None) -> dict:
+def resolve_config(options: dict, reader: Callable[[str], dict] | None = None) -> dict:
     """The `cs.CloudStack` keyword arguments for the module options.
 
     Same order as ngine_io.cloudstack and the `cs` client: an option given to the module (its
@@ -101,7 +105,7 @@ def resolve_config(options: dict, reader=None) -> dict:
     ~/.cloudstack.ini), then the `cs` defaults.
     """
     region = options.get("api_region") or DEFAULT_REGION
-    config = {}
+    config: dict = {}
     if not all(options.get(name) for name in ("api_url", "api_key", "api_secret")):
         config = _read_region(reader or read_config, region)
     resolved = {key: config.get(key) for key in OPTION_TO_CONFIG.values()}
@@ -120,7 +124,7 @@ def resolve_config(options: dict, reader=None) -> dict:
     return resolved
 
 
-def _read_region(reader, region: str) -> dict:
+def _read_region(reader: Callable[[str], dict], region: str) -> dict:
     """The ini section `region`, or nothing when there is no file or no such section."""
     try:
         return reader(region)
@@ -155,20 +159,21 @@ class Client:
     job_timeout: float = 600.0
     list_margin: float = 10.0  # seconds of clock skew allowed between us and CloudStack in job listings
 
-    def call(self, command: str, target: str | None = None, **params):
+    def call(self, command: str, target: str | None = None, **params: Any) -> Any:
         """One synchronous API call; the answer under `<command>response`."""
         return self._send(command, target, params)
 
-    def list(self, command: str, target: str | None = None, **params) -> list:
+    # In the class body below this method, `list` names it: the annotations spell the type builtins.list.
+    def list(self, command: str, target: str | None = None, **params: Any) -> builtins.list[dict]:
         """Every item of a list command, all pages fetched."""
         return self._send(command, target, dict(params, fetch_list=True)) or []
 
-    def submit(self, command: str, target: str | None = None, **params) -> Job:
+    def submit(self, command: str, target: str | None = None, **params: Any) -> Job:
         """Queue an async command; wait for it (and others) with `wait`."""
         answer = self._send(command, target, params)
         return Job(command=command, jobid=answer["jobid"], target=target)
 
-    def wait(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
+    def wait(self, jobs: builtins.list[Job], timeout: float | None = None) -> builtins.list[Job]:
         """Poll every pending job in one loop until all finished or the timeout passed.
 
         A few pending jobs are queried one by one (queryAsyncJobResult). Many are watched with one paged
@@ -192,7 +197,7 @@ class Client:
                                         jobid=job.jobid)
         return jobs
 
-    def _poll_listed(self, pending: list[Job]) -> list[Job]:
+    def _poll_listed(self, pending: builtins.list[Job]) -> builtins.list[Job]:
         """Read the caller's running jobs page by page; query those it no longer shows; the still pending.
 
         The listing starts at the oldest pending job's submission (less list_margin for clock skew). A job
@@ -201,7 +206,8 @@ class Client:
         """
         wanted = {job.jobid for job in pending}
         since = time.gmtime(min(job.submitted for job in pending) - self.list_margin)
-        seen, page = {}, 1
+        seen: dict[str, dict] = {}
+        page = 1
         while True:
             try:
                 answer = self._send("listAsyncJobs", None, {"startdate": time.strftime("%Y-%m-%dT%H:%M:%S+0000", since),
@@ -213,14 +219,14 @@ class Client:
             if len(seen) == len(wanted) or len(items) < JOB_PAGE_SIZE:
                 break
             page += 1
-        still = []
+        still: builtins.list[Job] = []
         for job in pending:
             finished = self._record(job, seen[job.jobid]) if job.jobid in seen else self._poll(job)
             if not finished:
                 still.append(job)
         return still
 
-    def run(self, jobs: list[Job], timeout: float | None = None) -> list[Job]:
+    def run(self, jobs: builtins.list[Job], timeout: float | None = None) -> builtins.list[Job]:
         """`wait`, then raise the first job error, if any."""
         for job in self.wait(jobs, timeout):
             if job.error:
@@ -251,7 +257,7 @@ class Client:
             )
         return True
 
-    def _send(self, command: str, target: str | None, params: dict):
+    def _send(self, command: str, target: str | None, params: dict) -> Any:
         """Call `cs`; repeat what is safe to repeat after a transient failure."""
         attempts = self.retries + 1 if command.startswith(SAFE_PREFIXES) else 1
         for attempt in range(1, attempts):
@@ -263,7 +269,7 @@ class Client:
             self.clock.sleep(backoff(self.retry_backoff, attempt))
         return self._send_once(command, target, params)
 
-    def _send_once(self, command: str, target: str | None, params: dict):
+    def _send_once(self, command: str, target: str | None, params: dict) -> Any:
         """One call, with `cs`'s and requests' exceptions turned into CloudStackError."""
         try:
             return getattr(self.cs, command)(**params)
@@ -284,7 +290,7 @@ class Client:
                                   field="api_url", fix=ENDPOINT_FIX) from None
 
 
-def _connection_fault(errorcode, exc) -> dict:
+def _connection_fault(errorcode: int | None, exc: CloudStackException) -> dict:
     """`field` and `fix` of a CloudStackError when the connection options are at fault: CloudStack refused
     the key pair (401), or the endpoint answered without a CloudStack error code (not the API: a 404...)."""
     if errorcode == UNAUTHORIZED:

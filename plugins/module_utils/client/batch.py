@@ -9,21 +9,30 @@ request keeps its own outcome, so one failure never hides or stops the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from .api import CloudStackError
+from .api import Client, CloudStackError, Job
+
+Tag = TypeVar("Tag", bound=Hashable)
+# One async request: (tag, command, params); the tag names its outcome.
+Request = tuple[Tag, str, dict[str, Any]]
 
 
 @dataclass
 class Result:
+    """One request's outcome: the job's `result` when it succeeded, CloudStack's `error` text when it failed."""
+
     ok: bool
-    result: dict | None = None
-    error: str | None = None
+    result: dict = field(default_factory=dict)
+    error: str = ""
 
 
-def run(client, requests) -> dict:
+def run(client: Client, requests: Iterable[Request[Tag]]) -> dict[Tag, Result]:
     """Submit `(tag, command, params)` requests, wait for all; {tag: Result}."""
-    jobs, out = {}, {}
+    jobs: dict[Tag, Job] = {}
+    out: dict[Tag, Result] = {}
     for tag, command, params in requests:
         try:
             jobs[tag] = client.submit(command, target=str(tag), **params)
@@ -31,5 +40,5 @@ def run(client, requests) -> dict:
             out[tag] = Result(False, error=error.errortext)
     client.wait(list(jobs.values()))
     for tag, job in jobs.items():
-        out[tag] = Result(job.error is None, job.result, job.error.errortext if job.error else None)
+        out[tag] = Result(job.error is None, job.result or {}, job.error.errortext if job.error else "")
     return out

@@ -9,6 +9,7 @@ without sleeping, and every wait has a deadline: there is no unbounded poll anyw
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 
 class Clock:
@@ -21,7 +22,7 @@ class Clock:
         time.sleep(seconds)
 
 
-def ticks(clock: Clock, timeout: float, interval: float, first: float | None = None):
+def ticks(clock: Clock, timeout: float, interval: float, first: float | None = None) -> Iterator[float]:
     """Yield the elapsed seconds: at once, then every `interval`, while under `timeout`.
 
     With `first`, the pauses start at `first` and double up to `interval`: a short job is seen

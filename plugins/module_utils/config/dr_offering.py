@@ -11,6 +11,9 @@ Everything is validated before anything is written.
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..client.api import Client
 from ..errors import InputError
 from ..vocabulary import details
 from ..vocabulary.details import Detail
@@ -33,13 +36,13 @@ OWNED = owner(OFFERING_ENABLED, OFFERING_TIER, OFFERING_RTO, OFFERING_STORAGE_TA
 class DrOfferings:
     """Plans and applies DR offerings over an api.Client."""
 
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self.client = client
 
     def check_caller(self) -> None:
         check_caller(self.client, "service offering details")
 
-    def plan(self, offering: str, tier: int | None = None, rto: str | None = None, storage_tags: list | None = None,
+    def plan(self, offering: str, tier: int | None = None, rto: str | None = None, storage_tags: list[Any] | None = None,
              recovery_offering: str | None = None, state: str = "present") -> Outcome:
         offerings = self.client.list("listServiceOfferings", listall=True)
         chosen = find(offerings, offering, "offering", "service offering")
@@ -50,6 +53,7 @@ class DrOfferings:
             return outcome
         _check_tier(tier)
         _check_rto(rto)
+        assert rto is not None  # _check_rto refused a missing one
         tags = split_tags(chosen.get("storagetags")) if storage_tags is None else check_tags(
             "storage_tags", storage_tags)
         recovery = chosen if recovery_offering is None else find(
@@ -74,7 +78,7 @@ class DrOfferings:
     def apply(self, outcome: Outcome) -> None:
         outcome.apply(self.client)
 
-    def _recovery_zones(self, chosen, recovery, default) -> list:
+    def _recovery_zones(self, chosen: dict, recovery: dict, default: bool) -> list[dict]:
         """The recovery zones of the linked zones where `chosen` is offered; `recovery` must be in each."""
         zones = self.client.list("listZones")
         zone_ids = by_id(zones)
@@ -97,24 +101,24 @@ class DrOfferings:
         return [zone_ids[z] for z in needed]
 
 
-def _label(offering) -> str:
+def _label(offering: dict) -> str:
     return f"service offering {offering['name']}"
 
 
-def _offered_in(offering, zone_id) -> bool:
+def _offered_in(offering: dict, zone_id: str) -> bool:
     """Service offerings may be limited to zones (`zoneid`, comma-separated); none means every zone."""
     zones = [z.strip() for z in (offering.get("zoneid") or "").split(",") if z.strip()]
     return not zones or zone_id in zones
 
 
-def _check_tier(tier) -> None:
+def _check_tier(tier: int | None) -> None:
     problem = tier_problem(tier)
     if problem:
         raise InputError("tier", problem, "Give the recovery order: 1 recovers first" if tier is None
                          else "Give a whole number of at least 1 (1 recovers first)")
 
 
-def _check_rto(rto) -> None:
+def _check_rto(rto: str | None) -> None:
     problem = rto_problem(rto)
     if problem:
         raise InputError("rto", problem, "Give the recovery time objective, e.g. 1h" if rto is None

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..client.api import Client
 from ..vocabulary import details
-from ..vocabulary.details import as_values
+from ..vocabulary.details import Detail, DetailChanges, as_values
 
 
 @dataclass
@@ -15,7 +17,7 @@ class Outcome:
     """The object a run is about, the detail changes that make it so, and before/after for diff."""
 
     value: dict | None
-    changes: list = field(default_factory=list)  # details.DetailChanges
+    changes: list[DetailChanges] = field(default_factory=list)
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
 
@@ -23,11 +25,12 @@ class Outcome:
     def changed(self) -> bool:
         return any(self.changes)
 
-    def actions(self) -> list:
+    def actions(self) -> list[dict]:
         """The writes, as reported to the user: which resource, keys set, keys removed."""
         return [{"resource": c.label, "set": as_values(c.set), "remove": c.remove} for c in self.changes if c]
 
-    def compare(self, resourcetype: str, resource: dict, label: str, current: dict, desired: dict, owned) -> None:
+    def compare(self, resourcetype: str, resource: dict, label: str, current: dict[str, Detail],
+                desired: dict[str, Detail], owned: Callable[[str], bool]) -> None:
         """Add the changes that bring `resource`'s owned keys (`owned(key)`) from `current` to `desired`.
 
         before/after, keyed by the resource's name, show only the owned keys.
@@ -40,7 +43,7 @@ class Outcome:
         self.before[resource["name"]] = before
         self.after[resource["name"]] = dict(sorted(after.items()))
 
-    def apply(self, client) -> None:
+    def apply(self, client: Client) -> None:
         """Write every change: all jobs submitted first, then waited on together."""
         jobs = [job for change in self.changes if change for job in details.submit(client, change)]
         client.run(jobs)

@@ -11,12 +11,14 @@ State lives in hidden pool details (resourcetype `Storage`, docs/metadata.md "St
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
+from ..client.api import Client
 from ..errors import InputError
 from ..vocabulary import details
 from ..vocabulary.details import Detail
-from ..vocabulary.keys import FAILBACK, REPLICA
+from ..vocabulary.keys import FAILBACK, REPLICA, KeySpec
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, known, owner, ref, split_tags, zone_links
 
@@ -31,7 +33,7 @@ DIRECTIONS = (("replica", REPLICA), ("failback", FAILBACK))
 class StorageMaps:
     """Plans and applies storage maps over an api.Client."""
 
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self.client = client
 
     def check_caller(self) -> None:
@@ -42,23 +44,26 @@ class StorageMaps:
         source = find(self.client.list("listStoragePools"), pool, "pool", "primary storage pool")
         zones = by_id(self.client.list("listZones"))
         current = details.read(self.client, RESOURCETYPE, source["id"], _label(source))
-        view = {"pool": ref(source), "zone": ref(zones.get(source["zoneid"], {"id": source["zoneid"]}))}
+        zone = zones.get(source["zoneid"], {"id": source["zoneid"]})
+        view = {"pool": ref(source), "zone": ref(zone)}
         if state == "absent":
             outcome = Outcome({**view, "replica": None, "failback": None, "state": "absent"})
             outcome.compare(RESOURCETYPE, source, _label(source), current, {},
                             owner(*REPLICA.values(), *FAILBACK.values()))
             return outcome
-        recovery = zones.get(zone_links(self.client).get(source["zoneid"]))
+        recovery = zones.get(zone_links(self.client).get(source["zoneid"]) or "")
         if recovery is None:
-            raise InputError("pool", f"pool {source['name']} is in zone {view['zone']['name']}, which is not linked "
+            raise InputError("pool", f"pool {source['name']} is in zone {zone.get('name')}, which is not linked "
                              "to a recovery zone", "Run cloudstack.dr.zone_link for that zone first")
         if replica is None:
             raise InputError("replica", "is required with state=present",
                              "Give the URL where the pool's replica appears in the recovery zone")
-        sides = {"replica": (replica, recovery)}
+        sides: dict[str, tuple[dict, dict]] = {"replica": (replica, recovery)}
         if failback is not None:  # omitted: the stored failback map is kept
             sides["failback"] = (failback, zones[source["zoneid"]])
-        desired, owned, targets = {}, [], {}
+        desired: dict[str, Detail] = {}
+        owned: list[KeySpec] = []
+        targets: dict[str, dict | None] = {}
         for side, specs in DIRECTIONS:
             if side in sides:
                 target = self._target(side, *sides[side], source)
@@ -74,7 +79,7 @@ class StorageMaps:
     def apply(self, outcome: Outcome) -> None:
         outcome.apply(self.client)
 
-    def _target(self, side, spec, zone, source) -> dict:
+    def _target(self, side: str, spec: dict, zone: dict, source: dict) -> dict:
         """One side's target, every name resolved and checked: zone, url, scope, pod, cluster, tags."""
         url = _check_url(f"{side}.url", spec.get("url"))
         if side == "replica" and _location(url) == _pool_location(source):
@@ -83,7 +88,7 @@ class StorageMaps:
         scope = (spec.get("scope") or "cluster").lower()
         if scope not in SCOPES:
             raise InputError(f"{side}.scope", f"{spec.get('scope')!r} is not a scope", "Use cluster or zone")
-        target = {"zone": zone, "url": url, "scope": scope, "pod": None, "cluster": None,
+        target: dict[str, Any] = {"zone": zone, "url": url, "scope": scope, "pod": None, "cluster": None,
                   "tags": split_tags(source.get("tags")) if spec.get("tags") is None
                   else check_tags(f"{side}.tags", spec["tags"])}
         if scope == "zone":
@@ -112,11 +117,11 @@ class StorageMaps:
         return target
 
 
-def _label(pool) -> str:
+def _label(pool: dict) -> str:
     return f"pool {pool['name']}"
 
 
-def _keys(specs, target) -> dict:
+def _keys(specs: dict[str, KeySpec], target: dict) -> dict[str, Detail]:
     values = {
         "zone": target["zone"]["id"], "url": target["url"], "scope": target["scope"],
         "pod": target["pod"] and target["pod"]["id"], "cluster": target["cluster"] and target["cluster"]["id"],
@@ -125,17 +130,17 @@ def _keys(specs, target) -> dict:
     return {specs[f].key(): Detail(v, specs[f].visible) for f, v in values.items() if v}
 
 
-def _view(target) -> dict:
+def _view(target: dict) -> dict:
     return {**target, "zone": ref(target["zone"]), "pod": ref(target["pod"]), "cluster": ref(target["cluster"])}
 
 
-def _stored(current, specs) -> dict | None:
+def _stored(current: dict[str, Detail], specs: dict[str, KeySpec]) -> dict | None:
     """A side not managed in this run, as stored (ids, not names); None when nothing is stored."""
     stored = {f: current[s.key()].value for f, s in specs.items() if s.key() in current}
     return stored or None
 
 
-def _check_url(option, url) -> str:
+def _check_url(option: str, url: str | None) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in SCHEMES or not parts.hostname or parts.path in ("", "/"):
@@ -145,12 +150,12 @@ def _check_url(option, url) -> str:
     return url
 
 
-def _location(url) -> tuple:
+def _location(url: str) -> tuple[str | None, str]:
     parts = urlsplit(url)
     return parts.hostname, parts.path.rstrip("/")
 
 
-def _pool_location(pool) -> tuple:
+def _pool_location(pool: dict) -> tuple[str | None, str]:
     """Where a pool is: CloudStack answers its host as `ipaddress` and its export as `path` (no URL)."""
     if pool.get("url"):
         return _location(pool["url"])

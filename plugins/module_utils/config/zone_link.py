@@ -10,6 +10,9 @@ protecting. Everything is validated and the whole change computed before anythin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..client.api import Client
 from ..errors import InputError
 from ..vocabulary import details
 from ..vocabulary.details import Detail
@@ -22,26 +25,29 @@ from .resources import name_of as _name
 from .resources import owner as _owner
 
 PROTECTS_VALUE = "true"
+# One zone's side of a link: (zone, its details now, the details wanted, which keys the link owns).
+Side = tuple[dict, dict[str, Detail], dict[str, Detail], Callable[[str], bool]]
 
 
 class ZoneLinks:
     """Plans and applies zone links over an api.Client."""
 
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self.client = client
 
     def check_caller(self) -> None:
         """Fail unless the caller may write zone details (root admins only, by default roles)."""
         check_caller(self.client, "zone details")
 
-    def plan(self, active: str, recovery: str | None, network_map: list | None, state: str) -> Outcome:
+    def plan(self, active: str, recovery: str | None, network_map: list[dict] | None, state: str) -> Outcome:
         zones = self.client.list("listZones")
         zone_a = _find(zones, active, "active_zone", "zone")
         current_a = self._read(zone_a)
         if state == "absent":
             return self._plan_absent(zones, zone_a, recovery, current_a)
         if recovery is None:
-            raise InputError("recovery_zone", "is required with state=present", "Name the zone that protects active_zone")
+            raise InputError("recovery_zone", "is required with state=present",
+                             "Name the zone that protects active_zone")
         zone_r = _find(zones, recovery, "recovery_zone", "zone")
         if zone_r["id"] == zone_a["id"]:
             raise InputError("recovery_zone", f"zone {zone_a['name']} cannot protect itself",
@@ -57,7 +63,8 @@ class ZoneLinks:
     def apply(self, outcome: Outcome) -> None:
         outcome.apply(self.client)
 
-    def _plan_present(self, zone_a, zone_r, current_a, network_map) -> Outcome:
+    def _plan_present(self, zone_a: dict, zone_r: dict, current_a: dict[str, Detail],
+                      network_map: list[dict] | None) -> Outcome:
         nets_a, nets_r = self._shared_networks(zone_a), self._shared_networks(zone_r)
         if network_map is None:  # not managed here: keep what is stored
             pairs = {NETWORK_MAP.suffix(k): d.value for k, d in current_a.items() if NETWORK_MAP.owns(k)}
@@ -72,30 +79,32 @@ class ZoneLinks:
             (zone_r, self._read(zone_r), {protects: Detail(PROTECTS_VALUE, PROTECTS.visible)}, protects.__eq__),
         ])
 
-    def _plan_absent(self, zones, zone_a, recovery, current_a) -> Outcome:
+    def _plan_absent(self, zones: list[dict], zone_a: dict, recovery: str | None,
+                     current_a: dict[str, Detail]) -> Outcome:
         """Remove A's link keys (if they point at R) and R's protects key for A."""
         linked = current_a.get(RECOVERY_ZONE.key())
+        zone_r: dict | None
         if recovery is not None:
             zone_r = _find(zones, recovery, "recovery_zone", "zone")
         elif linked:
             zone_r = _by_id(zones).get(linked.value)
         else:
             zone_r = None
-        sides = []
+        sides: list[Side] = []
         if linked and (zone_r is None or linked.value == zone_r["id"]):
             sides.append((zone_a, current_a, {}, _owner(RECOVERY_ZONE, NETWORK_MAP)))
         if zone_r is not None:  # None when the recovery zone was deleted: nothing left to clean there
             sides.append((zone_r, self._read(zone_r), {}, PROTECTS.key(zone_a["id"]).__eq__))
         return _outcome(link_view(zone_a, zone_r, {}, {}, "absent"), sides)
 
-    def _read(self, zone) -> dict:
+    def _read(self, zone: dict) -> dict[str, Detail]:
         return details.read(self.client, "Zone", zone["id"], _label(zone))
 
-    def _shared_networks(self, zone) -> list:
+    def _shared_networks(self, zone: dict) -> list[dict]:
         return self.client.list("listNetworks", _label(zone), zoneid=zone["id"], type="Shared", listall=True)
 
 
-def _outcome(link, sides) -> Outcome:
+def _outcome(link: dict, sides: list[Side]) -> Outcome:
     """Compare each side's owned keys with the desired ones: (zone, current, desired, owned)."""
     outcome = Outcome(link)
     for zone, current, desired, owned in sides:
@@ -103,13 +112,14 @@ def _outcome(link, sides) -> Outcome:
     return outcome
 
 
-def _label(zone) -> str:
+def _label(zone: dict) -> str:
     return f"zone {zone['name']}"
 
 
-def _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r) -> dict:
+def _resolve_map(network_map: list[dict], zone_a: dict, nets_a: list[dict], zone_r: dict,
+                 nets_r: list[dict]) -> dict[str, str]:
     """active network id -> recovery network id, each checked to be a shared network of its zone."""
-    pairs = {}
+    pairs: dict[str, str] = {}
     for index, entry in enumerate(network_map):
         option = f"network_map[{index}]"
         net_a = _find(nets_a, entry["active"], f"{option}.active", "shared network", f" of zone {zone_a['name']}")
@@ -120,8 +130,9 @@ def _resolve_map(network_map, zone_a, nets_a, zone_r, nets_r) -> dict:
     return pairs
 
 
-def link_view(zone_a, zone_r, pairs, networks, state) -> dict:
-    def ref(item_id):
+def link_view(zone_a: dict, zone_r: dict | None, pairs: dict[str, str], networks: dict[str, dict],
+              state: str) -> dict:
+    def ref(item_id: str) -> dict:
         return {"id": item_id, "name": networks.get(item_id, {}).get("name")}
 
     return {

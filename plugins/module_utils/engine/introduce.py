@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..client import batch
-from ..client.api import CloudStackError
+from ..client.api import Client, CloudStackError
 from ..config.resources import check_caller
 from ..errors import InputError
 from ..vocabulary import details
 from ..vocabulary.details import as_values
-from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL
+from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL, KeySpec
 
 DIRECTIONS = ("failover", "failback")
 
@@ -32,21 +32,21 @@ class Introduced:
     source: dict  # the pool whose volumes move
     pool: dict | None = None  # the pool they are imported from
     created: bool = False
-    files: list = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
     error: str | None = None
 
 
-def _pool_key(url: str) -> tuple:
+def _pool_key(url: str) -> tuple[str | None, str]:
     parts = urlsplit(url)
     return parts.hostname, (parts.path or "/").rstrip("/") or "/"
 
 
-def _side(direction: str) -> dict:
+def _side(direction: str) -> dict[str, KeySpec]:
     return REPLICA if direction == "failover" else FAILBACK
 
 
 class StorageIntroducer:
-    def __init__(self, api, check_mode: bool = False):
+    def __init__(self, api: Client, check_mode: bool = False) -> None:
         self.api = api
         self.check_mode = check_mode
         self.pools = {p["id"]: p for p in api.list("listStoragePools")}
@@ -62,7 +62,7 @@ class StorageIntroducer:
     def sources(self, zone_id: str, direction: str) -> list[dict]:
         """Pools whose volumes move: on failover those of the lost zone, on failback the replicas."""
         url = _side(direction)["url"].key()
-        out = []
+        out: list[dict] = []
         for pool in self.pools.values():
             if pool["zoneid"] != zone_id:
                 continue
@@ -90,7 +90,7 @@ class StorageIntroducer:
 
     def pool_map(self, results: list[Introduced], direction: str) -> dict[str, str]:
         """{pool the volumes are on now: pool to import them from}."""
-        out = {}
+        out: dict[str, str] = {}
         for r in results:
             if r.pool is None:
                 continue
@@ -122,7 +122,7 @@ class StorageIntroducer:
                 return pool
         return None
 
-    def _create(self, source: dict, found: dict, side: dict, direction: str) -> dict:
+    def _create(self, source: dict, found: dict[str, str], side: dict[str, KeySpec], direction: str) -> dict:
         suffix = "replica" if direction == "failover" else "failback"
         params = {
             "name": f"{source['name']}-{suffix}", "url": found[side["url"].key()], "zoneid": found[side["zone"].key()],
@@ -134,9 +134,9 @@ class StorageIntroducer:
         self.pools[pool["id"]] = pool
         return pool
 
-    def _remember(self, source: dict, found: dict, pool: dict, direction: str) -> None:
+    def _remember(self, source: dict, found: dict[str, str], pool: dict, direction: str) -> None:
         """Record the introduced pool, so re-runs reuse it and the next direction finds it."""
-        writes = []
+        writes: list[tuple[str, dict[str, str]]] = []
         if direction == "failover" and found.get(REPLICA_POOL.key()) != pool["id"]:
             writes.append((source["id"], {REPLICA_POOL.key(): pool["id"]}))
         if direction == "failback":
@@ -164,7 +164,7 @@ class StorageIntroducer:
                 r.error = error.errortext
 
 
-def introduce_storage(api, zone: str, direction: str, check_mode: bool = False) -> dict:
+def introduce_storage(api: Client, zone: str, direction: str, check_mode: bool = False) -> dict:
     """The storage_introduce module's work: introduce every mapped pool of `zone`; its result."""
     check_caller(api, "the DR details of storage pools")
     intro = StorageIntroducer(api, check_mode=check_mode)
@@ -182,7 +182,7 @@ def introduce_storage(api, zone: str, direction: str, check_mode: bool = False) 
     }
 
 
-def _zone_id(api, ref: str) -> str:
+def _zone_id(api: Client, ref: str) -> str:
     zones = api.list("listZones")
     for zone in zones:
         if ref in (zone["id"], zone["name"]):

@@ -18,10 +18,13 @@ batch at once: one step's async jobs for every VM are submitted together and wai
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ..client import batch
-from ..client.api import CloudStackError
+from ..client.api import Client, CloudStackError
+from ..client.batch import Request
 from ..model import tenant
 from ..model.listing import volumes_by_vm
 from ..model.snapshot import Snapshot
@@ -38,6 +41,12 @@ STEPS = ("begin", "stop", "record", "hide", "detach", "import", "attach", "swap"
 GONE = ("Destroyed", "Expunging")
 
 
+class WallClock(Protocol):
+    """What times the steps: the `time` module, or a test's fake."""
+
+    def time(self) -> float: ...
+
+
 @dataclass
 class Move:
     original: dict  # the original VM (home zone)
@@ -49,8 +58,8 @@ class Move:
     error: str | None = None
     done_before: bool = False  # found already moved: nothing to do
     wrote: bool = False  # a change was asked of CloudStack for it in this run
-    timings: dict = field(default_factory=dict)  # step -> [start, end] epoch seconds
-    notes: list = field(default_factory=list)
+    timings: dict[str, list[float]] = field(default_factory=dict)  # step -> [start, end] epoch seconds
+    notes: list[str] = field(default_factory=list)
 
     @property
     def source(self) -> dict:
@@ -63,6 +72,12 @@ class Move:
     @property
     def name(self) -> str:
         return self.original["name"]
+
+    @property
+    def open_journal(self) -> Journal:
+        """The journal, which every step after `begin` has: a move whose journal begin could not write failed."""
+        assert self.journal is not None, f"{self.name}: a step after begin found no journal"
+        return self.journal
 
 
 def move_result(m: Move, snap: Snapshot) -> dict:
@@ -77,8 +92,10 @@ def move_result(m: Move, snap: Snapshot) -> dict:
         "failed": m.error is not None, "error": m.error, "changed": m.wrote, "refused": False, "held": False,
         "state": m.direction.done if m.error is None else m.direction.moving,
         "step_seconds": {s: round(e - b, 3) for s, (b, e) in m.timings.items()},
-        "started": first, "ended": last, "seconds": round(last - first, 3) if first is not None else 0.0,
-        "rto_met": None if target is None or running_at is None else running_at - first <= target,
+        # first and last are None together (no step timed); a start was timed only after a first step.
+        "started": first, "ended": last,
+        "seconds": round(last - first, 3) if first is not None and last is not None else 0.0,
+        "rto_met": None if target is None or running_at is None or first is None else running_at - first <= target,
         "notes": m.notes,
     }
 
@@ -86,8 +103,8 @@ def move_result(m: Move, snap: Snapshot) -> dict:
 class MoveRun:
     """Runs one direction for a batch of pairs; the caller hands tiers in order."""
 
-    def __init__(self, api, snapshot: Snapshot, op: str, pool_map: dict, mode: str = "unplanned", clock=time,
-                 progress=None):
+    def __init__(self, api: Client, snapshot: Snapshot, op: str, pool_map: dict[str, str], mode: str = "unplanned",
+                 clock: WallClock = time, progress: Callable[[str, list[Move]], None] | None = None) -> None:
         self.api = api
         self.snap = snapshot
         self.direction = states.direction(op)
@@ -96,7 +113,7 @@ class MoveRun:
         self.clock = clock
         self.progress = progress or (lambda step, moves: None)
 
-    def run(self, moves: list[Move], steps=STEPS) -> list[dict]:
+    def run(self, moves: list[Move], steps: Sequence[str] = STEPS) -> list[dict]:
         for m in moves:
             journal = self.snap.journal(m.original["id"])
             m.journal = m.journal or (journal if journal and journal.op == self.direction.op else None)
@@ -119,9 +136,9 @@ class MoveRun:
         return move_result(m, self.snap)
 
     # -- what steps share ---------------------------------------------------------------------------
-    def jobs(self, requests: list[tuple], moves_by_tag: dict, what: str) -> dict:
+    def jobs(self, requests: list[Request[str]], moves_by_tag: dict[str, Move], what: str) -> dict[str, dict]:
         """Run async requests together; a failed one fails its VM with `what`. Returns {tag: result} done."""
-        done = {}
+        done: dict[str, dict] = {}
         for tag, outcome in batch.run(self.api, requests).items():
             moves_by_tag[tag].wrote = True
             if outcome.ok:
@@ -130,7 +147,7 @@ class MoveRun:
                 moves_by_tag[tag].error = f"{what}: {outcome.error}"
         return done
 
-    def sync(self, m: Move, command: str, **params) -> dict | None:
+    def sync(self, m: Move, command: str, **params: Any) -> dict | None:
         m.wrote = True
         try:
             return self.api.call(command, **params)
@@ -140,13 +157,14 @@ class MoveRun:
 
     def save_journals(self, moves: list[Move], everything: bool = False) -> None:
         """Write each move's journal (its header and the volume records that changed), one job per VM."""
-        requests = [details.write(m.original["id"], "UserVm", m.original["id"], m.journal.details(everything), False)
-                    for m in moves]
+        requests = [details.write(m.original["id"], "UserVm", m.original["id"], m.open_journal.details(everything),
+                                  False) for m in moves]
         self.jobs(requests, {m.original["id"]: m for m in moves}, "writing the journal")
         for m in moves:
-            m.journal.changed.clear()
+            m.open_journal.changed.clear()
 
-    def _set_state(self, moves: list[Move], state: str, extra=lambda m: {}, on=lambda m: m.source) -> list[Move]:
+    def _set_state(self, moves: list[Move], state: str, extra: Callable[[Move], dict[str, str]] = lambda m: {},
+                   on: Callable[[Move], dict] = lambda m: m.source) -> list[Move]:
         """The hidden state (with `extra(m)` hidden details in the same write) on each original, then the
         owner's copy on the VM `on(m)` picks; returns the moves whose hidden write succeeded."""
         requests = [details.write(m.original["id"], "UserVm", m.original["id"], {STATUS.key(): state, **extra(m)},
@@ -156,7 +174,7 @@ class MoveRun:
         self._copy(written, state, on)
         return written
 
-    def _copy(self, moves: list[Move], state: str, on) -> list[Move]:
+    def _copy(self, moves: list[Move], state: str, on: Callable[[Move], dict]) -> list[Move]:
         """The owner's copy of the state on the VM `on(m)` picks, where it differs; the moves written."""
         copies = [r for m in moves
                   if (r := tenant.request(self.snap, m.original, tenant.copy(self.snap, m.original, state), on=on(m)))]
@@ -170,7 +188,7 @@ class MoveRun:
         resumed = [m for m in moves if m.journal is not None]
         for m in fresh:
             m.journal = Journal(self.direction.op, self.snap.user_id(m.original))
-        self._set_state(fresh, self.direction.moving, lambda m: m.journal.header())
+        self._set_state(fresh, self.direction.moving, lambda m: m.open_journal.header())
         for m in fresh:
             if m.error is not None:
                 m.journal = None  # not written: the VM is not moving
@@ -203,14 +221,14 @@ class MoveRun:
 
     def _step_record(self, moves: list[Move]) -> None:
         """Journal the source's volumes before anything detaches them: the one fact not re-readable."""
-        todo = [m for m in moves if m.journal.volumes is None]
+        todo = [m for m in moves if m.open_journal.volumes is None]
         attached = volumes_by_vm(self.api, [m.source for m in todo])
         for m in todo:
             vols = sorted(attached.get(m.source["id"], []), key=volumes.device_order)
             if not vols:
                 m.error = ("the source VM has no volumes to move (if an earlier run detached them, its journal was "
                            "lost: attach them back to the source VM, then run again)")
-            m.journal.record(vols)
+            m.open_journal.record(vols)
         self.save_journals([m for m in todo if m.error is None])
 
     def _step_detach(self, moves: list[Move]) -> None:
@@ -235,7 +253,7 @@ class MoveRun:
 
     def _step_swap(self, moves: list[Move]) -> None:
         todo = [m for m in moves
-                if m.target["id"] != m.journal.user_id or self.snap.swap_journal(m.original["id"]) is not None]
+                if m.target["id"] != m.open_journal.user_id or self.snap.swap_journal(m.original["id"]) is not None]
         errors = swap.run_many(self.api, self.snap, [({"original": m.original, "recovery": m.recovery},
                                                       self.direction.source_role) for m in todo])
         for m, error in zip(todo, errors):
@@ -254,5 +272,5 @@ class MoveRun:
     def _step_finish(self, moves: list[Move]) -> None:
         """The final state and the cleared journal in one hidden write; the owner's copy on the target."""
         for m in self._set_state(moves, self.direction.done, lambda m: cleared(), on=lambda m: m.target):
-            kept = ", ".join(f"{r.name} ({r.id})" for r in m.journal.volumes or [])
+            kept = ", ".join(f"{r.name} ({r.id})" for r in m.open_journal.volumes or [])
             m.notes.append(f"source volumes detached and kept for later clean-up: {kept}")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import uuid
 
 from ..client import batch
-from ..client.api import CloudStackError
+from ..client.api import Client, CloudStackError
+from ..model.snapshot import Snapshot
 from ..vocabulary import details
 from ..vocabulary.journal import SwapJournal, swap_cleared
 
@@ -50,7 +51,7 @@ def other(role: str) -> str:
     return ROLES[1 - ROLES.index(role)]
 
 
-def run(api, snap, pair: dict, first_role: str) -> None:
+def run(api: Client, snap: Snapshot, pair: dict[str, dict], first_role: str) -> None:
     """Give `pair[first_role]`'s id to the other VM of the pair, and its id to the first.
 
     `pair` maps "original" and "recovery" to VM dicts whose "id" is updated as the swap goes. A resumed
@@ -61,13 +62,14 @@ def run(api, snap, pair: dict, first_role: str) -> None:
         raise error
 
 
-def run_many(api, snap, swaps: list[tuple[dict, str]]) -> list[Exception | None]:
+def run_many(api: Client, snap: Snapshot, swaps: list[tuple[dict[str, dict], str]]) -> list[Exception | None]:
     """`run` for many `(pair, first_role)` at once: the journals are written in one batch of jobs,
     the id changes go round by round (each pair's three calls stay in order), and the journals are
     cleared in one batch, so a thousand swaps wait for two job latencies, not two thousand.
     Returns, per swap, None or the CloudStackError/ValueError that stopped it."""
     errors: list[Exception | None] = [None] * len(swaps)
-    journals, writes = {}, []
+    journals: dict[int, SwapJournal] = {}
+    writes: list[tuple[int, dict, dict[str, str]]] = []
     for i, (pair, first_role) in enumerate(swaps):
         snap.load_hidden(pair["original"]["id"])  # read with the snapshot for a VM in a move; else read now
         journal = snap.swap_journal(pair["original"]["id"])
@@ -76,7 +78,7 @@ def run_many(api, snap, swaps: list[tuple[dict, str]]) -> list[Exception | None]
             writes.append((i, pair, journal.details()))
         journals[i] = journal
     _write(api, writes, errors)
-    calls = {}
+    calls: dict[int, tuple[dict, dict, list[tuple[str, str]]]] = {}
     for i, (pair, _) in enumerate(swaps):
         if errors[i] is not None:
             continue
@@ -104,7 +106,7 @@ def run_many(api, snap, swaps: list[tuple[dict, str]]) -> list[Exception | None]
     return errors
 
 
-def _write(api, writes: list[tuple[int, dict, dict]], errors: list) -> None:
+def _write(api: Client, writes: list[tuple[int, dict, dict[str, str]]], errors: list[Exception | None]) -> None:
     """Write (index, pair, hidden details) on each pair's original together; a failure goes to errors[index]."""
     outcomes = batch.run(api, [details.write(i, "UserVm", pair["original"]["id"], values, False)
                                for i, pair, values in writes])

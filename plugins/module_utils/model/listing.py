@@ -4,21 +4,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from ..vocabulary.keys import PREFIX
 
+if TYPE_CHECKING:
+    from ..client.api import Client
 
-def index(items, key="id") -> dict:
+
+def index(items: Iterable[dict], key: str = "id") -> dict[str, dict]:
     return {item[key]: item for item in items}
 
 
-def group(items, key) -> dict:
-    out: dict = {}
+def group(items: Iterable[dict], key: str) -> dict[Any, list[dict]]:
+    """Items by the value of `key` (None for those without it)."""
+    out: dict[Any, list[dict]] = {}
     for item in items:
         out.setdefault(item.get(key), []).append(item)
     return out
 
 
-def nat_holder(ip: dict) -> tuple[str, str]:
+def nat_holder(ip: dict) -> tuple[str, str | None]:
     """("vpcid", id) or ("networkid", id): what a source NAT IP serves."""
     return ("vpcid", ip["vpcid"]) if ip.get("vpcid") else ("networkid", ip.get("associatednetworkid"))
 
@@ -42,15 +49,15 @@ DISPLAY_FLAGS = {
 }
 
 
-def list_both(api, command: str, admin: bool = True, **params) -> list[dict]:
+def list_both(api: Client, command: str, admin: bool = True, **params: Any) -> list[dict]:
     """Every object of a listing, displayed and (for an admin) hidden: two listings."""
     items = api.list(command, listall=True, **params)
     if admin:
-        items += api.list(command, listall=True, **{DISPLAY_FLAGS[command]: False}, **params)
+        items += api.list(command, listall=True, **{**params, DISPLAY_FLAGS[command]: False})
     return items
 
 
-def volumes_by_vm(api, vms: list[dict]) -> dict[str, list[dict]]:
+def volumes_by_vm(api: Client, vms: list[dict]) -> dict[str, list[dict]]:
     """{vm id: [volumes attached]} as they are now, one pair of listings per zone of the VMs."""
     out: dict[str, list[dict]] = {}
     for zone_id in sorted({vm["zoneid"] for vm in vms}):

@@ -79,7 +79,7 @@ def map_nic(snap: Snapshot, vm: dict, nic: dict) -> Nic:
     if source is None:
         raise MirrorError(f"network {nic.get('networkname')} of NIC {nic.get('deviceid')} is not visible")
     if source.get("type") == "Shared":
-        target = snap.networks.get(snap.network_map(vm["zoneid"]).get(source["id"]))
+        target = snap.networks.get(snap.network_map(vm["zoneid"]).get(source["id"]) or "")
         if target is None:
             raise MirrorError(f"shared network {source['name']} has no mapping in the zone link of "
                               f"{vm.get('zonename')}: add it to the zone link's network_map")

@@ -10,17 +10,26 @@ its tiers' recovery networks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..vocabulary.journal import load
 from ..vocabulary.keys import IP_MAP, RECOVERY_PUBLIC_IPS, SOURCE_NETWORK
 from .listing import dr_details, group, index, list_both, nat_holder
+
+if TYPE_CHECKING:
+    from ..client.api import Client
 
 
 class NetworkModel:
     """Networks, VPCs, public IPs and rules (a mixin of model.snapshot.Snapshot)."""
 
-    api: object
+    api: Client
     admin: bool
     has_network: bool
+
+    if TYPE_CHECKING:  # what the Pairs mixin provides
+        def visible(self, vm: dict) -> dict[str, str]: ...
+        def serving(self, original: dict) -> dict: ...
 
     def refresh_network(self) -> None:
         self.networks = index(list_both(self.api, "listNetworks", self.admin))
@@ -33,7 +42,7 @@ class NetworkModel:
         self._recovery_networks: dict[str, dict] = {}  # source network id -> recovery network
         self._recovery_vpcs: dict[str, str] = {}  # source VPC id -> recovery VPC id
         self._ip_map: dict[str, dict] = {}  # public IP id -> the recovery IP reserved for it
-        self._ip_sources: dict[str, dict] = {}  # recovery IP id -> the public IP it mirrors
+        self._ip_sources: dict[str, dict | None] = {}  # recovery IP id -> the public IP it mirrors (None: gone)
         self.ip_names: dict[str, tuple[str, str]] = {}  # recovery IP id -> (network id, detail key) naming it
         for network in self.networks.values():
             found = dr_details(network)
@@ -43,13 +52,13 @@ class NetworkModel:
                 if IP_MAP.owns(key) and self._serves(self.ips.get(recovery_id), network):
                     self.remember_ip(self.ips[recovery_id], IP_MAP.suffix(key))
                     self.ip_names[recovery_id] = (network["id"], key)
-        self._nat_ips: dict[str, list] = {}  # VM id -> the IPs with static NAT or port forwarding to it
-        self._ip_vms: dict[str, set] = {}  # IP id -> the VMs it has static NAT or port forwarding to
+        self._nat_ips: dict[str, list[dict]] = {}  # VM id -> the IPs with static NAT or port forwarding to it
+        self._ip_vms: dict[str, set[str]] = {}  # IP id -> the VMs it has static NAT or port forwarding to
         for ip in self.ips.values():
             targets = {r.get("virtualmachineid") for r in self.portforward.get(ip["id"], [])}
             if ip.get("isstaticnat"):
                 targets.add(ip.get("virtualmachineid"))
-            self._ip_vms[ip["id"]] = targets - {None}
+            self._ip_vms[ip["id"]] = {vm_id for vm_id in targets if vm_id is not None}
             for vm_id in self._ip_vms[ip["id"]]:
                 self._nat_ips.setdefault(vm_id, []).append(ip)
 
@@ -97,13 +106,13 @@ class NetworkModel:
         """Ids of the VMs a public IP has static NAT or port forwarding to."""
         return self._ip_vms.get(ip["id"], set())
 
-    def recovery_network_for(self, network_id: str) -> dict | None:
+    def recovery_network_for(self, network_id: str | None) -> dict | None:
         """The recovery-zone network DR created for an isolated network or VPC tier, if any."""
-        return self._recovery_networks.get(network_id)
+        return self._recovery_networks.get(network_id or "")
 
     def recovery_vpc_for(self, vpc_id: str) -> dict | None:
         """The recovery VPC of a VPC: the VPC of its tiers' recovery networks."""
-        return self.vpcs.get(self._recovery_vpcs.get(vpc_id))
+        return self.vpcs.get(self._recovery_vpcs.get(vpc_id) or "")
 
     def ip_holder(self, ip: dict) -> tuple[str, str] | None:
         """("vpcid" | "networkid", id) of the recovery VPC or network a public IP's copy belongs to."""

@@ -11,10 +11,15 @@ visible details (the owner's copy).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..vocabulary import details, ids, states
 from ..vocabulary.journal import Journal, SwapJournal
 from ..vocabulary.keys import PAIR, ROLE, ROLE_RECOVERY, STATE, STATUS
 from .listing import dr_details, list_both
+
+if TYPE_CHECKING:
+    from ..client.api import Client
 
 GONE = ("Destroyed", "Expunging", "Expunged")
 
@@ -22,8 +27,12 @@ GONE = ("Destroyed", "Expunging", "Expunged")
 class Pairs:
     """VMs, their DR state and pairs (a mixin of model.snapshot.Snapshot)."""
 
-    api: object
+    api: Client
     admin: bool
+    # The NetworkModel mixin's, when the snapshot read the networks.
+    has_network: bool
+    _nat_ips: dict[str, list[dict]]
+    _ip_vms: dict[str, set[str]]
 
     def refresh_vms(self) -> None:
         self.vms = {
@@ -59,7 +68,7 @@ class Pairs:
         self.recovery: dict[str, dict] = {}  # original id -> recovery VM
         self.original_of: dict[str, dict] = {}  # recovery VM id -> original VM
         self.user_ids: dict[str, str] = {}  # original id -> the owner's id
-        self._aliases = None
+        self._aliases: dict[str, str] | None = None
         owners = ids.owners_by_paired_id("vm", self.vms)
         for user in self.vms:
             partner = ids.paired_id("vm", user)
@@ -83,7 +92,9 @@ class Pairs:
 
     def rekey(self, old: str, new: str) -> None:
         """A VM's id changed during this run (a step of a UUID swap): every index follows it."""
-        for index in (self.vms, self.status, self.hidden, self.recovery, self.original_of, self.user_ids):
+        indexes: tuple[dict[str, Any], ...] = (self.vms, self.status, self.hidden, self.recovery, self.original_of,
+                                               self.user_ids)
+        for index in indexes:
             if old in index:
                 index[new] = index.pop(old)
         if old in self.recovery_ids:

@@ -4,17 +4,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..client.api import Client
 
 
 class Selection:
     """The selection rules the modules share (a mixin of model.snapshot.Snapshot)."""
 
-    api: object
+    api: Client
     admin: bool
-    vms: dict
-    zones: dict
-    status: dict
+    vms: dict[str, dict]
+    zones: dict[str, dict]
+    status: dict[str, str]
+
+    if TYPE_CHECKING:  # what Snapshot and its other mixins provide
+        def is_recovery(self, vm: dict) -> bool: ...
+        def dr_offering(self, offering_id: str) -> dict[str, str] | None: ...
+        def visible(self, vm: dict) -> dict[str, str]: ...
+        def aliases(self) -> dict[str, str]: ...
 
     def zone_id(self, ref: str, option: str = "zone") -> str:
         """The id of a zone given by name or id, or an InputError listing the zones."""
@@ -32,7 +43,8 @@ class Selection:
             or (not self.admin and bool(self.visible(vm)))
         )
 
-    def originals(self, names=None, zone=None, account=None, domain=None) -> list[dict]:
+    def originals(self, names: list[str] | None = None, zone: str | None = None, account: str | None = None,
+                  domain: str | None = None) -> list[dict]:
         """Original VMs of DR offerings (never recovery VMs), selected the way the modules allow.
 
         Named VMs must exist and be of a DR offering (an InputError says why not); without names,
@@ -52,7 +64,7 @@ class Selection:
             return [vm for vm in pool if self.protected(vm)]
         return [self._named(pool, ref, f"vms[{i}]") for i, ref in enumerate(names)]
 
-    def _check_owner_filters(self, account, domain) -> None:
+    def _check_owner_filters(self, account: str | None, domain: str | None) -> None:
         """An InputError for an account or domain filter that names nothing this key can see: a typo must
         not select no VM and report success."""
         vms = self.vms.values()
@@ -77,7 +89,7 @@ class Selection:
                     "Use one of: " + ", ".join(sorted(d.get("path") or d["name"] for d in known)),
                 )
 
-    def _named(self, pool, ref, option) -> dict:
+    def _named(self, pool: list[dict], ref: str, option: str) -> dict:
         original_id = self.aliases().get(ref, ref)
         matches = [vm for vm in pool if vm["id"] == original_id] or [vm for vm in pool if vm["name"] == ref]
         if len(matches) > 1:

@@ -12,6 +12,8 @@ The selection rules of the modules are in model.selection.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..vocabulary.keys import (
     ENABLED,
     NETWORK_MAP,
@@ -30,17 +32,20 @@ from .network import NetworkModel
 from .pairs import Pairs
 from .selection import Selection
 
+if TYPE_CHECKING:
+    from ..client.api import Client
+
 
 class Snapshot(Pairs, NetworkModel, Selection):
     """Zones, offerings, VMs with their DR state and pairs, and (with `network`) networks, IPs and rules."""
 
-    def __init__(self, api, network: bool = True, admin: bool = True):
+    def __init__(self, api: Client, network: bool = True, admin: bool = True) -> None:
         self.api = api
         self.admin = admin
         self.has_network = network
         self.zones = index(api.list("listZones"))
         self.offerings = index(api.list("listServiceOfferings", listall=True))
-        self.templates: dict = {}
+        self.templates: dict[tuple[str | None, str], bool] = {}
         self.refresh_vms()
         if network:
             self.refresh_network()
@@ -80,7 +85,7 @@ class Snapshot(Pairs, NetworkModel, Selection):
         offering = self.dr_offering(vm["serviceofferingid"]) or {}
         return offering.get(OFFERING_RECOVERY.key()) or vm["serviceofferingid"]
 
-    def template_in_zone(self, template_id: str, zone_id: str) -> bool:
+    def template_in_zone(self, template_id: str | None, zone_id: str) -> bool:
         key = (template_id, zone_id)
         if key not in self.templates:
             self.templates[key] = bool(

@@ -15,9 +15,15 @@ with what is stored and write only what differs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .keys import PREFIX
+
+if TYPE_CHECKING:  # annotations only: the vocabulary does not import the client when it runs
+    from ..client.api import Client, Job
+    from ..client.batch import Request, Tag
 
 # The length of a detail's value each resource type's details table keeps (longer values fail the
 # write): storage_pool_details 255, user_vm_details 5120, service_offering_details TEXT, the others 1024.
@@ -43,14 +49,14 @@ class DetailChanges:
     resourcetype: str
     resourceid: str
     label: str
-    set: dict  # key -> Detail
-    remove: list  # keys
+    set: dict[str, Detail]  # key -> Detail
+    remove: list[str]  # keys
 
     def __bool__(self) -> bool:
         return bool(self.set or self.remove)
 
 
-def read(client, resourcetype: str, resourceid: str, label: str | None = None) -> dict[str, Detail]:
+def read(client: Client, resourcetype: str, resourceid: str, label: str | None = None) -> dict[str, Detail]:
     """The `dr.` details of one resource, visible and hidden: key -> Detail."""
     common = {"resourcetype": resourcetype, "resourceid": resourceid, "target": label}
     visible = client.list("listResourceDetails", **common)
@@ -60,21 +66,21 @@ def read(client, resourcetype: str, resourceid: str, label: str | None = None) -
     return out
 
 
-def read_hidden(client, resourcetype: str, resourceid: str, label: str | None = None) -> dict[str, str]:
+def read_hidden(client: Client, resourcetype: str, resourceid: str, label: str | None = None) -> dict[str, str]:
     """The hidden `dr.` details of one resource: key -> value."""
     rows = client.list("listResourceDetails", label, resourcetype=resourcetype, resourceid=resourceid,
                        fordisplay=False)
     return {row["key"]: row["value"] for row in rows if row["key"].startswith(PREFIX)}
 
 
-def ids_with(client, resourcetype: str, key: str, value: str) -> list[str]:
+def ids_with(client: Client, resourcetype: str, key: str, value: str) -> list[str]:
     """Ids of every resource of the type carrying the hidden detail key=value (one listing)."""
     rows = client.list("listResourceDetails", f"{key}={value}", resourcetype=resourcetype, key=key, value=value,
                        fordisplay=False)
     return [row["resourceid"] for row in rows]
 
 
-def write(tag, resourcetype: str, resourceid: str, values: dict[str, str], visible: bool) -> tuple:
+def write(tag: Tag, resourcetype: str, resourceid: str, values: dict[str, str], visible: bool) -> Request[Tag]:
     """A batch request (tag, command, params) writing `values` with one visibility.
 
     ValueError for what CloudStack would refuse in the job: a key outside `dr.`, an empty value, or a
@@ -90,12 +96,13 @@ def write(tag, resourcetype: str, resourceid: str, values: dict[str, str], visib
         "details": [{"key": key, "value": str(value)} for key, value in sorted(values.items())]})
 
 
-def remove(tag, resourcetype: str, resourceid: str, key: str) -> tuple:
+def remove(tag: Tag, resourcetype: str, resourceid: str, key: str) -> Request[Tag]:
     """A batch request removing one detail (never without a key: that would remove them all)."""
     return (tag, "removeResourceDetail", {"resourcetype": resourcetype, "resourceid": resourceid, "key": key})
 
 
-def plan(resourcetype: str, resourceid: str, label: str, current: dict, desired: dict, owned) -> DetailChanges:
+def plan(resourcetype: str, resourceid: str, label: str, current: dict[str, Detail], desired: dict[str, Detail],
+         owned: Callable[[str], bool]) -> DetailChanges:
     """Changes that bring the keys `owned(key)` selects from `current` to `desired`.
 
     A stored key with the right value but the wrong visibility is written again.
@@ -105,7 +112,7 @@ def plan(resourcetype: str, resourceid: str, label: str, current: dict, desired:
     return DetailChanges(resourcetype, resourceid, label, to_set, to_remove)
 
 
-def requests(changes: DetailChanges) -> list[tuple]:
+def requests(changes: DetailChanges) -> list[Request[str]]:
     """The batch requests for `changes`: one write per visibility, one removal per key."""
     out = []
     for visible in (True, False):
@@ -117,11 +124,11 @@ def requests(changes: DetailChanges) -> list[tuple]:
     return out
 
 
-def submit(client, changes: DetailChanges) -> list:
+def submit(client: Client, changes: DetailChanges) -> list[Job]:
     """Queue the async jobs for `changes`."""
     return [client.submit(command, changes.label, **params) for _, command, params in requests(changes)]
 
 
-def as_values(details: dict) -> dict:
+def as_values(details: dict[str, Detail]) -> dict[str, str]:
     """key -> value, for diffs and results."""
     return {key: detail.value for key, detail in sorted(details.items())}

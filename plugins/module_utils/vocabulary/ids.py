@@ -12,6 +12,7 @@ VM, so a recovery VM deployed again gets a random id, recorded in the original's
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 # Fixed forever: changing it would orphan every recovery object already made.
 NAMESPACE = uuid.UUID("5f6d1c2e-8a51-4b0e-9c63-2f1d7e4b9a10")
@@ -25,6 +26,6 @@ def paired_id(kind: str, source_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{source_id}"))
 
 
-def owners_by_paired_id(kind: str, ids) -> dict[str, str]:
+def owners_by_paired_id(kind: str, ids: Iterable[str]) -> dict[str, str]:
     """{paired_id(kind, i): i for each i}: finds, from a recovery object's id, the id it was derived from."""
     return {paired_id(kind, i): i for i in ids}

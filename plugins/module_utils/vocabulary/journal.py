@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from .keys import CLEARED, MOVE, MOVE_VOLUME, SWAP
 from .states import direction
@@ -22,7 +23,7 @@ from .states import direction
 MAX_VALUE_LENGTH = 5120
 
 
-def dump(value) -> str:
+def dump(value: Any) -> str:
     """The compact, stable JSON of a detail value; ValueError when it would not fit in a detail."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"))
     if len(text) > MAX_VALUE_LENGTH:
@@ -30,7 +31,7 @@ def dump(value) -> str:
     return text
 
 
-def load(text, default=None):
+def load(text: str | None, default: Any = None) -> Any:
     """A JSON detail value; `default` for an absent, cleared or hand-mangled one."""
     if text in (None, "", CLEARED):
         return default
@@ -69,10 +70,16 @@ class Journal:
     op: str
     user_id: str
     volumes: list[VolumeRecord] | None = None  # None until recorded, before any volume is detached
-    changed: set = field(default_factory=set, compare=False, repr=False)  # records to write (indexes)
+    changed: set[int] = field(default_factory=set, compare=False, repr=False)  # records to write (indexes)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         direction(self.op)
+
+    @property
+    def recorded(self) -> list[VolumeRecord]:
+        """The volume records, which every step after a move's `record` has (it fails a VM it cannot record)."""
+        assert self.volumes is not None, f"the {self.op} journal of {self.user_id} has no volume records yet"
+        return self.volumes
 
     def header(self) -> dict[str, str]:
         count = None if self.volumes is None else len(self.volumes)
@@ -91,7 +98,7 @@ class Journal:
         self.changed = set(range(len(self.volumes)))
 
     def imported(self, index: int, volume_id: str) -> None:
-        self.volumes[index].imported = volume_id
+        self.recorded[index].imported = volume_id
         self.changed.add(index)
 
     @classmethod

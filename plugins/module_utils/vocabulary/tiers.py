@@ -16,7 +16,7 @@ RTO_FORM = re.compile(r"(?:[0-9]+[smhd])+")
 RTO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def tier_of(value) -> int | None:
+def tier_of(value: object) -> int | None:
     """A stored or given tier as an int, or None when it is not a tier."""
     if isinstance(value, bool):
         return None
@@ -26,7 +26,7 @@ def tier_of(value) -> int | None:
     return int(text) if text.isdigit() and int(text) >= 1 else None
 
 
-def rto_seconds(value) -> float | None:
+def rto_seconds(value: object) -> float | None:
     """'90s', '15m', '1h', '1h30m', '2d', or plain seconds (45, '45') -> seconds; None when unknown."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
@@ -38,7 +38,7 @@ def rto_seconds(value) -> float | None:
     return sum(int(n) * RTO_UNITS[unit] for n, unit in re.findall(r"(\d+)([smhd])", text))
 
 
-def tier_problem(tier) -> str | None:
+def tier_problem(tier: object) -> str | None:
     """Why `tier` cannot be a DR offering's tier, or None."""
     if tier is None:
         return "is required with state=present"
@@ -47,7 +47,7 @@ def tier_problem(tier) -> str | None:
     return None
 
 
-def rto_problem(rto) -> str | None:
+def rto_problem(rto: object) -> str | None:
     """Why `rto` cannot be a DR offering's RTO, or None."""
     if rto is None:
         return "is required with state=present"
