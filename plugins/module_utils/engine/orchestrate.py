@@ -139,7 +139,7 @@ class Orchestrator:
         intro = StorageIntroducer(self.api, check_mode=True)
         return intro.pool_map(intro.introduce(zone_id, self.direction.op), self.direction.op)
 
-    def run(self, moves: list[Move], pool_map: dict, order: list[int], refused: list[dict],
+    def run(self, moves: list[Move], pool_map: dict, order: list[int | None], refused: list[dict],
             tier_gate: bool = True) -> list[dict]:
         """Tier by tier in `order`; every tier's VMs are started before the next tier begins. With
         `tier_gate`, a tier starts only when every VM of the tiers before it finished (none failed or
@@ -196,7 +196,7 @@ def move_vms(api, op, names=None, zone=None, account=None, domain=None, tiers=No
         mapped += ok
         unmapped += bad
     refused += drifted + unmapped
-    order = list(dict.fromkeys(tiers)) if tiers else sorted({m.tier for m in mapped})
+    order: list[int | None] = list(dict.fromkeys(tiers)) if tiers else sorted({m.tier for m in mapped}, key=_tier_rank)
     mapped.sort(key=lambda m: order.index(m.tier))
     if validate_only:
         plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
@@ -213,7 +213,13 @@ def move_vms(api, op, names=None, zone=None, account=None, domain=None, tiers=No
             "summary": _summary(results, refused), "tier_text": _tier_text(results, order)}
 
 
-def _tier_text(results: list[dict], order: list[int]) -> list[str]:
+def _tier_rank(tier: int | None) -> tuple[bool, int]:
+    """Lowest tier first; an unknown tier last: a resumed move is accepted even when its offering's tier was
+    since lost (hand-edited, or the offering no longer DR), while the other VMs move by their tiers."""
+    return (tier is None, tier or 0)
+
+
+def _tier_text(results: list[dict], order: list[int | None]) -> list[str]:
     """A line per tier moved or held, in the order of the run."""
     lines = []
     for tier in order:
