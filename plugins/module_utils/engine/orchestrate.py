@@ -12,7 +12,9 @@ resumed where it stopped.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from ..client.api import Client
 from ..config.resources import check_caller
 from ..errors import InputError
 from ..model import mirror
@@ -25,12 +27,12 @@ from ..vocabulary.keys import ALERT, shown
 from ..vocabulary.tiers import tier_of
 from . import swap
 from .introduce import StorageIntroducer
-from .move import Move, MoveRun, move_result
+from .move import Move, MoveRun, WallClock, move_result
 
 
 class Orchestrator:
-    def __init__(self, api, op: str, mode: str, allow_drift: bool = False, allow_any_state: bool = False,
-                 progress_log: str | None = None, clock=time):
+    def __init__(self, api: Client, op: str, mode: str, allow_drift: bool = False, allow_any_state: bool = False,
+                 progress_log: str | None = None, clock: WallClock = time) -> None:
         self.api = api
         self.direction = states.direction(op)
         self.mode = mode
@@ -41,7 +43,8 @@ class Orchestrator:
         self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
 
     # -- selection and validation ------------------------------------------------------------------
-    def select(self, names=None, zone=None, account=None, domain=None, tiers=None) -> tuple[list[Move], list[dict]]:
+    def select(self, names: list[str] | None = None, zone: str | None = None, account: str | None = None,
+               domain: str | None = None, tiers: list[int] | None = None) -> tuple[list[Move], list[dict]]:
         """(moves, refusals): refusals are result entries saying why a VM may not move."""
         for i, tier in enumerate(tiers or []):
             if tier_of(tier) is None:
@@ -167,8 +170,8 @@ class Orchestrator:
         result.update(refused=False, held=True, waiting_for=waiting_for)
         return result
 
-    def _progress(self, tier, total):
-        def log(step, live):
+    def _progress(self, tier: int | None, total: int) -> Callable[[str, list[Move]], None]:
+        def log(step: str, live: list[Move]) -> None:
             if not self.progress_log:
                 return
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -179,9 +182,10 @@ class Orchestrator:
         return log
 
 
-def move_vms(api, op, names=None, zone=None, account=None, domain=None, tiers=None, mode=None,
-             allow_drift=False, allow_any_state=False, progress_log=None, validate_only=False,
-             tier_gate=True) -> dict:
+def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | None = None,
+             account: str | None = None, domain: str | None = None, tiers: list[int] | None = None,
+             mode: str | None = None, allow_drift: bool = False, allow_any_state: bool = False,
+             progress_log: str | None = None, validate_only: bool = False, tier_gate: bool = True) -> dict:
     """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
     without it, every tier of the selection, lowest first."""
     check_caller(api, "the DR details of VMs")
@@ -271,7 +275,8 @@ def move_options() -> dict:
     }
 
 
-def import_volumes(api, direction, names=None, zone=None, account=None, domain=None, check_mode=False) -> dict:
+def import_volumes(api: Client, direction: str, names: list[str] | None = None, zone: str | None = None,
+                   account: str | None = None, domain: str | None = None, check_mode: bool = False) -> dict:
     """The volume_import module's work: the record, import and attach steps of a move, alone.
 
     It starts the move's journal (the DR state becomes FailingOver/FailingBack), so a later
@@ -294,14 +299,15 @@ def import_volumes(api, direction, names=None, zone=None, account=None, domain=N
             "summary": _summary(results, refused)}
 
 
-def swap_ids(api, vm, holder, check_mode=False) -> dict:
+def swap_ids(api: Client, vm: str, holder: str, check_mode: bool = False) -> dict:
     """The vm_uuid_swap module's work: make `holder` (original|recovery) carry the owner's VM id."""
     check_caller(api, "the DR details of VMs")
     snap = Snapshot(api, network=False)
     [original] = snap.originals([vm])
-    pair = {"original": original, "recovery": snap.peer(original)}
-    if not pair["recovery"]:
+    recovery = snap.peer(original)
+    if not recovery:
         raise InputError("vm", f"VM {original['name']} has no recovery VM", "Prepare it with cloudstack.dr.vm_prepare")
+    pair = {"original": original, "recovery": recovery}
     user_id = snap.user_id(original)
     journal = SwapJournal.of_details(snap.load_hidden(original["id"]))
     before = {role: vm["id"] for role, vm in pair.items()}
@@ -313,5 +319,6 @@ def swap_ids(api, vm, holder, check_mode=False) -> dict:
                          "Set the ids back by hand with updateVirtualMachine customid=, then re-run")
     if not check_mode:
         swap.run(api, snap, pair, first_role=other)
-    after = {role: vm["id"] for role, vm in pair.items()} if not check_mode else {holder: user_id, other: before[holder]}
+    after = ({role: vm["id"] for role, vm in pair.items()} if not check_mode
+             else {holder: user_id, other: before[holder]})
     return {"changed": True, "ids": after, "user_id": user_id, "diff": {"before": before, "after": after}}

@@ -40,6 +40,12 @@ class Nic:
     target: dict | None
     ip: str | None
 
+    @property
+    def recovery_network(self) -> dict:
+        """The target, which preparation's network phase gave every NIC of the VMs it let go on."""
+        assert self.target is not None, f"the NIC in {self.source.get('name')} has no recovery network"
+        return self.target
+
 
 @dataclass
 class VmPlan:
@@ -57,6 +63,12 @@ class VmPlan:
     @property
     def name(self) -> str:
         return self.original["name"]
+
+    @property
+    def recovery_vm(self) -> dict:
+        """The recovery VM, where there is one: every phase of preparation after the VM phase."""
+        assert self.recovery is not None, f"{self.name} has no recovery VM"
+        return self.recovery
 
 
 def plan_vm(snap: Snapshot, vm: dict) -> VmPlan:

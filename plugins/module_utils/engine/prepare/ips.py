@@ -14,16 +14,24 @@ at the VM loses the VM's rules, and is released when nothing points at its publi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...client import batch
-from ...model.mirror import VmPlan, surplus_ips
+from ...model.mirror import Nic, VmPlan, surplus_ips
+from ...model.snapshot import Snapshot
 from ...vocabulary import details
 from ...vocabulary.keys import IP_MAP
 
+if TYPE_CHECKING:  # run.py runs the phases and imports them
+    from .run import PrepareRun
 
-def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
+
+def run(prep: PrepareRun, plans: list[VmPlan]) -> list[VmPlan]:
     _reserve_source_nat(prep, plans)
     snap = prep.snap
-    creates, named, by_tag, adopted = [], [], {}, set()
+    creates, named = [], []
+    by_tag: dict[str, VmPlan] = {}
+    adopted: set[str] = set()
     for plan in plans:
         for ip in plan.ips:
             holder = snap.ip_holder(ip)
@@ -54,7 +62,7 @@ def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
     return [p for p in plans if p.error is None]
 
 
-def _name(prep, named: list[tuple], by_tag: dict) -> None:
+def _name(prep: PrepareRun, named: list[tuple[str, dict, dict]], by_tag: dict[str, VmPlan]) -> None:
     """Name each new or adopted recovery IP in its recovery network's details, all in one batch."""
     requests = []
     for tag, recovery, source in named:
@@ -74,7 +82,7 @@ def _name(prep, named: list[tuple], by_tag: dict) -> None:
                                        f"{source['ipaddress']}")
 
 
-def _orphan(snap, holder: tuple[str, str], taken: set) -> dict | None:
+def _orphan(snap: Snapshot, holder: tuple[str, str], taken: set[str]) -> dict | None:
     """A hidden IP of the recovery network (or VPC) that no detail names and no rule uses: reserved by a run
     cut short before it was named."""
     key, holder_id = holder
@@ -87,17 +95,19 @@ def _orphan(snap, holder: tuple[str, str], taken: set) -> dict | None:
     return None
 
 
-def _reserve_source_nat(prep, plans: list[VmPlan]) -> None:
+def _reserve_source_nat(prep: PrepareRun, plans: list[VmPlan]) -> None:
     """Each isolated recovery network and recovery VPC gets its source NAT IP before any other IP."""
     snap = prep.snap
     requests, by_tag = [], {}
     for plan in plans:
         for nic in plan.nics:
             holder = _source_nat_key(snap, nic)
-            tag = f"{holder[0]}={holder[1]}" if holder else None
-            if holder is None or snap.source_nat_ip(*holder) is not None or tag in by_tag:
+            if holder is None:
                 continue
-            owner = snap.vpcs[holder[1]] if holder[0] == "vpcid" else nic.target
+            tag = f"{holder[0]}={holder[1]}"
+            if snap.source_nat_ip(*holder) is not None or tag in by_tag:
+                continue
+            owner = snap.vpcs[holder[1]] if holder[0] == "vpcid" else nic.recovery_network
             requests.append((tag, "associateIpAddress", {holder[0]: holder[1], "fordisplay": False,
                                                          "account": owner.get("account"),
                                                          "domainid": owner.get("domainid")}))
@@ -107,20 +117,20 @@ def _reserve_source_nat(prep, plans: list[VmPlan]) -> None:
         snap.remember_ip(result["ipaddress"])
 
 
-def _source_nat_key(snap, nic) -> tuple[str, str] | None:
+def _source_nat_key(snap: Snapshot, nic: Nic) -> tuple[str, str] | None:
     """("networkid" | "vpcid", id) of the recovery network or VPC that has a source NAT IP of its own."""
     target = nic.target
     if target is None or nic.source.get("type") == "Shared":
         return None
     holder, key = (snap.vpcs.get(target["vpcid"]), "vpcid") if target.get("vpcid") else (target, "networkid")
     services = {s.get("name") for s in (holder or {}).get("service", [])}
-    return (key, holder["id"]) if "SourceNat" in services else None
+    return (key, holder["id"]) if holder is not None and "SourceNat" in services else None
 
 
-def _release_surplus(prep, plans: list[VmPlan]) -> None:
+def _release_surplus(prep: PrepareRun, plans: list[VmPlan]) -> None:
     requests, by_tag = [], {}
     for plan in plans:
-        rec_id = plan.recovery["id"]
+        rec_id = plan.recovery_vm["id"]
         for source, target in surplus_ips(prep.snap, plan):
             label = source["ipaddress"] if source else target["ipaddress"]
             if target.get("issourcenat") or (source is not None and prep.snap.vms_of_ip(source)):

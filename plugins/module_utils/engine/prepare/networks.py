@@ -12,21 +12,27 @@ never made twice.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...client import batch
 from ...client.api import CloudStackError
 from ...model.mirror import Nic, VmPlan, rule_key_firewall
 from ...vocabulary import details
 from ...vocabulary.keys import SOURCE_NETWORK
 
+if TYPE_CHECKING:  # run.py runs the phases and imports them
+    from .run import PrepareRun
 
-def run(prep, plans: list[VmPlan]) -> None:
+
+def run(prep: PrepareRun, plans: list[VmPlan]) -> None:
     missing: dict[str, tuple[dict, list[VmPlan]]] = {}
     for plan in plans:
         for nic in plan.nics:
             if nic.target is None:
                 missing.setdefault(nic.source["id"], (nic.source, []))[1].append(plan)
     vpcs = _ensure_vpcs(prep, missing)
-    links, users_of = [], {}
+    links = []
+    users_of: dict[str, list[VmPlan]] = {}
     for source, users in missing.values():
         try:
             network, made = _ensure_network(prep, source, users[0], vpcs)
@@ -55,9 +61,9 @@ def copy_text(source: dict) -> str:
     return f"DR copy of {source['id']}"
 
 
-def _ensure_vpcs(prep, missing: dict) -> dict[str, dict]:
+def _ensure_vpcs(prep: PrepareRun, missing: dict[str, tuple[dict, list[VmPlan]]]) -> dict[str, dict | None]:
     """{source VPC id: recovery VPC} for the VPC tiers to create; each VPC found, adopted or created (hidden:
-    createVPC ignores fordisplay, so updateVPC hides it)."""
+    createVPC ignores fordisplay, so updateVPC hides it); None where the creation failed."""
     snap = prep.snap
     wanted = {s["vpcid"]: users[0] for s, users in missing.values() if s.get("vpcid")}
     found = {vid: snap.recovery_vpc_for(vid) or _unlinked(snap.vpcs, snap.vpcs.get(vid, {}), plan.recovery_zone)
@@ -85,7 +91,7 @@ def _unlinked(items: dict, source: dict, zone_id: str) -> dict | None:
                  if item.get("zoneid") == zone_id and item.get("displaytext") == copy_text(source)), None)
 
 
-def _ensure_network(prep, source: dict, plan: VmPlan, vpcs: dict) -> tuple[dict, bool]:
+def _ensure_network(prep: PrepareRun, source: dict, plan: VmPlan, vpcs: dict[str, dict | None]) -> tuple[dict, bool]:
     """(the recovery network of `source`, whether it was created now); an unlinked one is adopted."""
     vpc = vpcs.get(source["vpcid"]) if source.get("vpcid") else None
     if source.get("vpcid") and vpc is None:
@@ -108,7 +114,7 @@ def _ensure_network(prep, source: dict, plan: VmPlan, vpcs: dict) -> tuple[dict,
     return network, True
 
 
-def _mirror_egress(prep, plans: list[VmPlan]) -> None:
+def _mirror_egress(prep: PrepareRun, plans: list[VmPlan]) -> None:
     """Each isolated recovery network gets the egress rules of the network it mirrors (VPC tiers use ACLs)."""
     snap = prep.snap
     pairs = {}

@@ -10,11 +10,17 @@ that could not be raised is said in the VM's changes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...client import batch
+from ...client.batch import Request
 from ...model import tenant
 from ...model.mirror import VmPlan
 from ...vocabulary import details, states
 from ...vocabulary.keys import PAIR, ROLE, ROLE_RECOVERY, STATUS
+
+if TYPE_CHECKING:  # run.py runs the phases and imports them
+    from .run import PrepareRun
 
 # generateAlert's type for DR alerts: above CloudStack's own AlertType numbers (AlertService), so no
 # built-in alert is raised under our name.
@@ -22,7 +28,7 @@ ALERT_TYPE = 100
 ALERT_NAME = "DR.PREPARE.FAILED"
 
 
-def requests(prep, plans: list[VmPlan]) -> list[tuple]:
+def requests(prep: PrepareRun, plans: list[VmPlan]) -> list[Request[str]]:
     """The writes and alerts that record each planned VM's state; a VM they touch is changed."""
     snap, out = prep.snap, []
     for plan in plans:
@@ -49,7 +55,7 @@ def requests(prep, plans: list[VmPlan]) -> list[tuple]:
     return out
 
 
-def tenant_copies(prep, originals: list[dict]) -> list[tuple]:
+def tenant_copies(prep: PrepareRun, originals: list[dict]) -> list[Request[str]]:
     """The owner's copy on failed-over VMs (on the recovery VM that serves them), where it drifted."""
     out = []
     for vm in originals:
@@ -61,7 +67,7 @@ def tenant_copies(prep, originals: list[dict]) -> list[tuple]:
     return out
 
 
-def apply(prep, writes: list[tuple]) -> None:
+def apply(prep: PrepareRun, writes: list[Request[str]]) -> None:
     """Run the writes together; a failed state write fails its VM, a failed alert is reported."""
     for tag, outcome in batch.run(prep.api, writes).items():
         if outcome.ok:

@@ -9,11 +9,16 @@ loses those the public IP no longer has. Rules are created hidden from the owner
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ...model.mirror import VmPlan, rule_key_firewall, rule_key_forward
 
+if TYPE_CHECKING:  # run.py runs the phases and imports them
+    from .run import PrepareRun
 
-def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
+
+def run(prep: PrepareRun, plans: list[VmPlan]) -> list[VmPlan]:
     requests, by_tag = [], {}
     for plan in plans:
         for ip in plan.ips:
@@ -35,8 +40,8 @@ def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
     return [p for p in plans if p.error is None]
 
 
-def _requests(prep, plan: VmPlan, source: dict, target: dict) -> list[tuple]:
-    snap, rec_id = prep.snap, plan.recovery["id"]
+def _requests(prep: PrepareRun, plan: VmPlan, source: dict, target: dict) -> list[tuple[str, str, dict]]:
+    snap, rec_id = prep.snap, plan.recovery_vm["id"]
     out = []
     want_nat = bool(source.get("isstaticnat") and source.get("virtualmachineid") == plan.original["id"])
     if want_nat and not (target.get("isstaticnat") and target.get("virtualmachineid") == rec_id):
@@ -59,7 +64,7 @@ def _requests(prep, plan: VmPlan, source: dict, target: dict) -> list[tuple]:
 def _forward_params(plan: VmPlan, rule: dict, target: dict) -> dict:
     params = {"ipaddressid": target["id"], "protocol": rule["protocol"], "publicport": rule["publicport"],
               "publicendport": rule.get("publicendport"), "privateport": rule["privateport"],
-              "privateendport": rule.get("privateendport"), "virtualmachineid": plan.recovery["id"],
+              "privateendport": rule.get("privateendport"), "virtualmachineid": plan.recovery_vm["id"],
               "openfirewall": False, "fordisplay": False}
     for nic in plan.nics:
         if nic.source["id"] == rule.get("networkid") and nic.target is not None:
@@ -67,7 +72,8 @@ def _forward_params(plan: VmPlan, rule: dict, target: dict) -> dict:
     return params
 
 
-def _diff(label: str, wanted: list, present: list, key, target: dict, make) -> list[tuple]:
+def _diff(label: str, wanted: list[dict], present: list[dict], key: Callable[[dict], tuple], target: dict,
+          make: Callable[[dict], dict]) -> list[tuple[str, str, dict]]:
     want = {key(r): r for r in wanted}
     have = {key(r): r for r in present}
     command, delete = (("createFirewallRule", "deleteFirewallRule") if label == "firewall"

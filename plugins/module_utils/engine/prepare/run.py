@@ -11,8 +11,11 @@ reason; the others go on.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...client import batch
-from ...client.api import CloudStackError
+from ...client.api import Client, CloudStackError
+from ...client.batch import Request
 from ...config.resources import check_caller
 from ...errors import InputError
 from ...model import mirror
@@ -25,7 +28,7 @@ from . import ips, networks, record, rules, vms
 class PrepareRun:
     """Plans and applies preparation for a batch of original VMs; phases report through fail/jobs/sync."""
 
-    def __init__(self, api, snap: Snapshot, check_mode: bool = False):
+    def __init__(self, api: Client, snap: Snapshot, check_mode: bool = False) -> None:
         self.api = api
         self.snap = snap
         self.check_mode = check_mode
@@ -85,9 +88,9 @@ class PrepareRun:
             "recovery_vm": (plan.recovery or {}).get("id"),
         }
 
-    def jobs(self, requests: list[tuple], plans_by_tag: dict) -> dict:
+    def jobs(self, requests: list[Request[str]], plans_by_tag: dict[str, VmPlan]) -> dict[str, dict]:
         """Run async requests together; a failed request fails its VM. Returns {tag: result} of those done."""
-        done = {}
+        done: dict[str, dict] = {}
         for tag, outcome in batch.run(self.api, requests).items():
             if outcome.ok:
                 done[tag] = outcome.result
@@ -95,7 +98,7 @@ class PrepareRun:
                 self.fail(plans_by_tag[tag], outcome.error)
         return done
 
-    def sync(self, plan: VmPlan, command: str, **params) -> dict | None:
+    def sync(self, plan: VmPlan, command: str, **params: Any) -> dict | None:
         """One synchronous call for a VM; its failure fails the VM, not the batch."""
         try:
             return self.api.call(command, **params)
@@ -113,7 +116,8 @@ class PrepareRun:
         }
 
 
-def prepare_vms(api, names=None, zone=None, account=None, domain=None, batch_size=500, check_mode=False) -> dict:
+def prepare_vms(api: Client, names: list[str] | None = None, zone: str | None = None, account: str | None = None,
+                domain: str | None = None, batch_size: int = 500, check_mode: bool = False) -> dict:
     """The vm_prepare module's work: select, then prepare in bounded batches; the module's result."""
     check_caller(api, "the DR details of VMs")
     if batch_size < 1:

@@ -11,14 +11,18 @@ data and NICs follow the original on every run.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from ...model import mirror
 from ...model.mirror import VmPlan
 from ...vocabulary import details, ids, states
 from ...vocabulary.keys import PAIR
 
+if TYPE_CHECKING:  # run.py runs the phases and imports them
+    from .run import PrepareRun
 
-def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
+
+def run(prep: PrepareRun, plans: list[VmPlan]) -> list[VmPlan]:
     _remove_failed(prep, plans)
     deploy = [p for p in plans if p.error is None and p.recovery is None]
     ids_ = _choose_ids(prep, deploy)
@@ -33,23 +37,24 @@ def run(prep, plans: list[VmPlan]) -> list[VmPlan]:
     return [p for p in plans if p.error is None]
 
 
-def _remove_failed(prep, plans: list[VmPlan]) -> None:
+def _remove_failed(prep: PrepareRun, plans: list[VmPlan]) -> None:
     """A recovery VM whose deploy failed (CloudStack leaves it in state Error, holding its id) is expunged,
     so it is deployed again: it never had a volume or a NIC in use."""
     failed = [p for p in plans if p.recovery is not None and p.recovery.get("state") == "Error"]
-    gone = prep.jobs([(p.original["id"], "destroyVirtualMachine", {"id": p.recovery["id"], "expunge": True})
+    gone = prep.jobs([(p.original["id"], "destroyVirtualMachine", {"id": p.recovery_vm["id"], "expunge": True})
                       for p in failed], {p.original["id"]: p for p in failed})
     for plan in failed:
         if plan.original["id"] in gone:
-            plan.changes.append(f"expunged the recovery VM {plan.recovery['id']} whose deploy had failed")
+            plan.changes.append(f"expunged the recovery VM {plan.recovery_vm['id']} whose deploy had failed")
             plan.recovery = None
 
 
-def _choose_ids(prep, plans: list[VmPlan]) -> dict[str, str]:
+def _choose_ids(prep: PrepareRun, plans: list[VmPlan]) -> dict[str, str]:
     """The id each recovery VM to deploy gets: derived from its owner's id at the first preparation (found
     again without reading anything); a fresh one, recorded first in the original's hidden `dr.pair`, when
     a recovery VM was deployed before (CloudStack never frees a removed VM's id)."""
-    out, records = {}, []
+    out: dict[str, str] = {}
+    records = []
     for plan in plans:
         user = prep.snap.user_id(plan.original)
         if prep.snap.state(plan.original) == states.UNPREPARED:
@@ -62,14 +67,15 @@ def _choose_ids(prep, plans: list[VmPlan]) -> dict[str, str]:
     return out
 
 
-def _deploy_params(prep, plan: VmPlan, vm_id: str) -> dict:
+def _deploy_params(prep: PrepareRun, plan: VmPlan, vm_id: str) -> dict:
     vm = plan.original
     params = {
         "zoneid": plan.recovery_zone, "serviceofferingid": prep.snap.recovery_offering(vm),
         "templateid": vm["templateid"], "name": vm["name"], "displayname": vm.get("displayname") or vm["name"],
         "account": vm.get("account"), "domainid": vm.get("domainid"), "startvm": False, "displayvm": False,
         "customid": vm_id,
-        "iptonetworklist": [{"networkid": n.target["id"], **({"ip": n.ip} if n.ip else {})} for n in plan.nics],
+        "iptonetworklist": [{"networkid": n.recovery_network["id"], **({"ip": n.ip} if n.ip else {})}
+                            for n in plan.nics],
     }
     if vm.get("userdata"):
         params["userdata"] = vm["userdata"]
@@ -81,10 +87,10 @@ def _deploy_params(prep, plan: VmPlan, vm_id: str) -> dict:
     return params
 
 
-def _reconcile(prep, plans: list[VmPlan]) -> None:
+def _reconcile(prep: PrepareRun, plans: list[VmPlan]) -> None:
     requests, by_tag = [], {}
     for plan in plans:
-        rec, want = plan.recovery, mirror.desired(prep.snap, plan)
+        rec, want = plan.recovery_vm, mirror.desired(prep.snap, plan)
         if rec["serviceofferingid"] != want["serviceofferingid"]:
             prep.sync(plan, "changeServiceForVirtualMachine", id=rec["id"], serviceofferingid=want["serviceofferingid"])
             plan.changes.append("changed the recovery VM's offering")
@@ -99,10 +105,10 @@ def _reconcile(prep, plans: list[VmPlan]) -> None:
     prep.jobs(requests, by_tag)
 
 
-def _nic_requests(prep, plan: VmPlan) -> list[tuple]:
-    rec = plan.recovery
+def _nic_requests(prep: PrepareRun, plan: VmPlan) -> list[tuple[str, str, dict]]:
+    rec = plan.recovery_vm
     have = {(n["networkid"], n.get("ipaddress")): n for n in rec.get("nic", [])}
-    want = {(n.target["id"], n.ip) for n in plan.nics}
+    want = {(n.recovery_network["id"], n.ip) for n in plan.nics}
     have_nets = {net for net, _ in have}
     want_nets = {net for net, _ in want}
     out = []
