@@ -1,6 +1,8 @@
 # Copyright: cloudstack.dr contributors
 # Apache License 2.0 (see LICENSE)
 
+from __future__ import annotations
+
 
 class ModuleDocFragment:
     """Connection options shared by every cloudstack.dr module."""

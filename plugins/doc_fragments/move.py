@@ -1,6 +1,8 @@
 # Copyright: cloudstack.dr contributors
 # Apache License 2.0 (see LICENSE)
 
+from __future__ import annotations
+
 
 class ModuleDocFragment:
     """Options, notes and return values shared by vm_failover and vm_failback (besides cloudstack.dr.selection)."""

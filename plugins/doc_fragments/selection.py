@@ -1,6 +1,8 @@
 # Copyright: cloudstack.dr contributors
 # Apache License 2.0 (see LICENSE)
 
+from __future__ import annotations
+
 
 class ModuleDocFragment:
     """How the modules that work on DR-protected VMs select them."""

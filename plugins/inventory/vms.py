@@ -96,6 +96,7 @@ cache_timeout: 3600
 """
 
 from collections import Counter
+from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
@@ -132,7 +133,8 @@ def host_names(hosts: list[dict]) -> list[str]:
     names = [h["name"] for h in hosts]
     for length in (8, None):
         counts = Counter(names)
-        names = [n if counts[n] == 1 else f"{h['name']}_{h['dr_vm_id'][:length]}" for n, h in zip(names, hosts)]
+        names = [n if counts[n] == 1 else f"{h['name']}_{h['dr_vm_id'][:length]}"
+                 for n, h in zip(names, hosts, strict=True)]
     return names
 
 
@@ -144,10 +146,10 @@ def group_names(hostvars: dict) -> list[str]:
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "cloudstack.dr.vms"
 
-    def verify_file(self, path):
+    def verify_file(self, path: str) -> bool:
         return super().verify_file(path) and path.endswith(("cloudstack.dr.vms.yml", "cloudstack.dr.vms.yaml"))
 
-    def parse(self, inventory, loader, path, cache=True):
+    def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         key = self.get_cache_key(path)
@@ -176,7 +178,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _populate(self, hosts: list[dict]) -> None:
         parent = self.inventory.add_group(self.get_option("group"))
         strict = self.get_option("strict")
-        for name, host in zip(host_names(hosts), hosts):
+        for name, host in zip(host_names(hosts), hosts, strict=True):
             self.inventory.add_host(name, group=parent)
             variables = {var: host[var] for var in HOST_VARS}
             if self.get_option("connection"):

@@ -256,7 +256,7 @@ class MoveRun:
                 if m.target["id"] != m.open_journal.user_id or self.snap.swap_journal(m.original["id"]) is not None]
         errors = swap.run_many(self.api, self.snap, [({"original": m.original, "recovery": m.recovery},
                                                       self.direction.source_role) for m in todo])
-        for m, error in zip(todo, errors):
+        for m, error in zip(todo, errors, strict=True):
             m.wrote = True
             if error is not None:
                 m.error = f"UUID swap: {getattr(error, 'errortext', error)}"

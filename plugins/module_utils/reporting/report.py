@@ -10,6 +10,8 @@ concatenated). Everything here is pure: the same results give the same text and 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from typing import Any
 
 from ..engine.move import rto_seconds
 
@@ -31,35 +33,36 @@ class BadResult(TypeError):
         super().__init__(f"{field} {problem}")
 
 
-def _tier(value):
+def _tier(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
-def _number(value):
+def _number(value: Any) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
         return None
 
 
-def _steps(value, index) -> dict:
+def _steps(value: object, index: int) -> dict[str, float]:
     """A result's step_seconds, {step: seconds}; BadResult when it is not that."""
     seconds = {str(k): _number(v or 0) for k, v in value.items()} if isinstance(value, dict) else {}
-    if not isinstance(value, dict) or None in seconds.values():
+    numbers = {step: s for step, s in seconds.items() if s is not None}
+    if not isinstance(value, dict) or len(numbers) < len(seconds):
         raise BadResult(f"results[{index}].step_seconds", f"must map step names to seconds, not {value!r}")
-    return seconds
+    return numbers
 
 
-def _notes(value, index) -> list:
+def _notes(value: object, index: int) -> list:
     if not isinstance(value, list):
         raise BadResult(f"results[{index}].notes", f"must be a list of texts, not {value!r}")
     return value
 
 
-def normalise(results) -> list[dict]:
+def normalise(results: list | None) -> list[dict]:
     """The entries the report needs, tolerant of partial results (a VM refused before any step)."""
     out = []
     for index, raw in enumerate(results or []):
@@ -88,23 +91,23 @@ def normalise(results) -> list[dict]:
     return sorted(out, key=lambda e: (_tier_key(e["tier"]), e["started"] or 0.0, e["name"]))
 
 
-def _tier_key(tier):
+def _tier_key(tier: int | None) -> tuple[int, int]:
     return (1, 0) if tier is None else (0, tier)
 
 
-def _tier_label(tier):
+def _tier_label(tier: int | None) -> str:
     return "tier ?" if tier is None else f"tier {tier}"
 
 
-def _met_label(entry):
+def _met_label(entry: dict) -> str:
     if entry["failed"]:
         return "failed"
     return {True: "met", False: "missed", None: "-"}[entry["rto_met"]]
 
 
-def tiers(entries) -> list[dict]:
+def tiers(entries: list[dict]) -> list[dict]:
     """One summary per tier, in recovery order: counts, RTO, and when the tier ran."""
-    out = {}
+    out: dict[int | None, dict] = {}
     for e in entries:
         t = out.setdefault(e["tier"], {"tier": e["tier"], "vms": 0, "done": 0, "failed": 0, "rto_met": 0,
                                        "rto_missed": 0, "started": None, "ended": None})
@@ -119,33 +122,33 @@ def tiers(entries) -> list[dict]:
     return [out[k] for k in sorted(out, key=_tier_key)]
 
 
-def summary(entries) -> dict:
+def summary(entries: list[dict]) -> dict:
     return {"selected": len(entries), "done": sum(not e["failed"] for e in entries),
             "failed": sum(e["failed"] for e in entries),
             "rto_missed": sum(e["rto_met"] is False for e in entries),
             "tiers": tiers(entries)}
 
 
-def _origin(entries):
+def _origin(entries: list[dict]) -> float:
     starts = [e["started"] for e in entries if e["started"] is not None]
     return min(starts) if starts else 0.0
 
 
-def _rows(entries):
+def _rows(entries: list[dict]) -> Iterator[tuple[str, ...]]:
     for e in entries:
         yield (e["name"], e["account"], "-" if e["tier"] is None else str(e["tier"]), e["op"], e["state"],
                f"{e['seconds']:.1f}", e["rto"] or "-", _met_label(e), e["failed_step"] or "-",
                e["error"] or "-")
 
 
-def text(entries, title="") -> list[str]:
+def text(entries: list[dict], title: str = "") -> list[str]:
     """The console report: an aligned table, one line per VM, then one summary line per tier."""
     rows = [COLUMNS, *(tuple(r) for r in _rows(entries))]
     # The error column is last and not padded: it may be long and should not widen the table.
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
     lines = [title] if title else []
     for n, row in enumerate(rows):
-        cells = [c.ljust(w) for c, w in zip(row, widths)] + [row[-1]]
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(COLUMNS[-1]))
@@ -162,7 +165,7 @@ def text(entries, title="") -> list[str]:
     return lines
 
 
-def _colour(step, unknown):
+def _colour(step: str, unknown: dict[str, str]) -> str:
     if step in STEP_COLOURS:
         return STEP_COLOURS[step]
     if step not in unknown:
@@ -170,7 +173,7 @@ def _colour(step, unknown):
     return unknown[step]
 
 
-def svg_timeline(entries, width=960) -> str:
+def svg_timeline(entries: list[dict], width: int = 960) -> str:
     """An inline SVG: one bar per VM, grouped by tier, x = seconds since the first start.
 
     Each bar is a sequence of segments, one per step, laid out from the VM's start in the order
@@ -185,7 +188,7 @@ def svg_timeline(entries, width=960) -> str:
     scale = (width - left - right) / end
     groups = tiers(entries)
     height = top + sum((t["vms"] + 1) * row_h for t in groups) + 40
-    unknown = {}
+    unknown: dict[str, str] = {}
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
               f'viewBox="0 0 {width} {height}" role="img" aria-label="failover timeline" '
               'font-family="sans-serif" font-size="12">')]
@@ -230,7 +233,7 @@ def svg_timeline(entries, width=960) -> str:
     return "\n".join(parts)
 
 
-def escape(value) -> str:
+def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
@@ -240,7 +243,7 @@ th{background:#f5f5f5}tr.failed td{background:#ffebee}td.missed{color:#c62828;fo
 td.met{color:#2e7d32}.num{text-align:right}"""
 
 
-def html_page(entries, title="cloudstack.dr report") -> str:
+def html_page(entries: list[dict], title: str = "cloudstack.dr report") -> str:
     """A self-contained page (no external asset): summary per tier, table per VM, SVG timeline."""
     e = escape
     origin = _origin(entries)
@@ -258,9 +261,9 @@ def html_page(entries, title="cloudstack.dr report") -> str:
                    f"<td class=num>{t['rto_missed']}</td><td class=num>{start}</td><td class=num>{stop}</td></tr>")
     out += ["</table>", "<h2>Timeline</h2>", svg_timeline(entries), "<h2>VMs</h2>",
             "<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "<th>steps (s)</th><th>notes</th></tr>"]
-    for entry, row in zip(entries, _rows(entries)):
+    for entry, row in zip(entries, _rows(entries), strict=True):
         cells = []
-        for column, value in zip(COLUMNS, row):
+        for column, value in zip(COLUMNS, row, strict=True):
             cls = f' class="{e(_met_label(entry))}"' if column == "RTO met" else ""
             cells.append(f"<td{cls}>{e(value)}</td>")
         steps = ", ".join(f"{k} {v:.2f}" for k, v in entry["steps"].items())

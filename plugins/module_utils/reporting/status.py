@@ -9,7 +9,7 @@ yields the tenant's view (its VMs' visible DR details) instead of an error.
 
 from __future__ import annotations
 
-from ..client.api import CloudStackError
+from ..client.api import Client, CloudStackError
 from ..config.zone_link import link_view
 from ..errors import InputError
 from ..model import mirror
@@ -36,7 +36,7 @@ TENANT_NOTE = ("This API key is not a root admin's: zone links, storage maps, hi
                "drift are not visible to it, so they are empty or null here.")
 
 
-def _ref(items: dict, item_id) -> dict | None:
+def _ref(items: dict[str, dict], item_id: str | None) -> dict | None:
     return {"id": item_id, "name": items.get(item_id, {}).get("name")} if item_id else None
 
 
@@ -60,7 +60,8 @@ def vm_record(snap: Snapshot, vm: dict) -> dict:
     }
 
 
-def protected_vms(snap: Snapshot, zone_ids=None, accounts=None, only_prepared=False) -> list[dict]:
+def protected_vms(snap: Snapshot, zone_ids: set[str] | None = None, accounts: list[str] | None = None,
+                  only_prepared: bool = False) -> list[dict]:
     """Records of the original VMs of DR offerings (never recovery VMs) in these zones/accounts."""
     records = [vm_record(snap, vm) for vm in snap.originals()
                if (not zone_ids or vm["zoneid"] in zone_ids) and (not accounts or vm.get("account") in accounts)]
@@ -82,7 +83,7 @@ def links(snap: Snapshot, networks: dict) -> list[dict]:
     """Zone links in the shape the zone_link module returns them."""
     out = []
     for zone_id, zone in sorted(snap.zones.items(), key=lambda item: item[1]["name"]):
-        recovery = snap.zones.get(snap.recovery_zone_of(zone_id))
+        recovery = snap.zones.get(snap.recovery_zone_of(zone_id) or "")
         if recovery:
             out.append(link_view(zone, recovery, snap.network_map(zone_id), networks, "present"))
     return out
@@ -100,7 +101,7 @@ def offerings(snap: Snapshot) -> list[dict]:
     return sorted(out, key=lambda o: (o["tier"] is None, o["tier"], o["name"]))
 
 
-def storage_maps(client, pools: dict) -> list[dict]:
+def storage_maps(client: Client, pools: dict[str, dict]) -> list[dict]:
     """Pools with a storage map: per side (replica = failover, failback) its settings by field.
 
     `pool` in a side is the pool introduced from it by a failover or failback, once there was one.
@@ -115,7 +116,7 @@ def storage_maps(client, pools: dict) -> list[dict]:
     return sorted(out, key=lambda m: (m["zone"] or "", m["pool"]["name"] or ""))
 
 
-def read_pools(client) -> dict | None:
+def read_pools(client: Client) -> dict[str, dict] | None:
     """Primary storage pools by id, or None when the key may not list them (not a root admin)."""
     try:
         return {pool["id"]: pool for pool in client.list("listStoragePools")}
@@ -142,7 +143,7 @@ def add_drift(snap: Snapshot, records: list[dict]) -> None:
 
 def summary(records: list[dict]) -> list[dict]:
     """VM counts per zone, tier and DR state, in recovery order within each zone."""
-    rows = {}
+    rows: dict[tuple[str, int | None, str], dict] = {}
     for r in records:
         row = rows.setdefault((r["zone"] or "", r["tier"], r["state"]),
                               {"zone": r["zone"], "tier": r["tier"], "state": r["state"], "count": 0, "vms": []})
@@ -154,7 +155,8 @@ def summary(records: list[dict]) -> list[dict]:
 def align(rows: list[tuple]) -> list[str]:
     """Text lines of a table whose first row is the header; the last column is left unpadded."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join([cell.ljust(w) for cell, w in zip(row, widths)] + [row[-1]]).rstrip() for row in rows]
+    lines = ["  ".join([cell.ljust(w) for cell, w in zip(row, widths, strict=False)] + [row[-1]]).rstrip()
+             for row in rows]
     lines.insert(1, "  ".join("-" * w for w in [*widths, len(rows[0][-1])]))
     return lines
 
@@ -168,7 +170,8 @@ def table(records: list[dict]) -> list[str]:
     return [*align(rows), f"total: {len(records)} DR VMs in {len(zones)} zone(s)"]
 
 
-def dr_info(client, zone=None, account=None, vm=None, drift=True) -> dict:
+def dr_info(client: Client, zone: str | None = None, account: str | None = None, vm: str | None = None,
+            drift: bool = True) -> dict:
     """The dr_info module's result."""
     pools = read_pools(client)
     admin = pools is not None
@@ -185,7 +188,7 @@ def dr_info(client, zone=None, account=None, vm=None, drift=True) -> dict:
         "offerings": offerings(snap), "vms": records, "summary": summary(records), "table": table(records),
         "links": [], "storage_maps": [],
     }
-    if admin:
+    if pools is not None:  # an admin's key
         shared = {n["id"]: n for n in client.list("listNetworks", listall=True, type="Shared")}
         result["links"] = links(snap, shared)
         result["storage_maps"] = storage_maps(client, pools)
