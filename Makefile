@@ -40,8 +40,10 @@ demo: venv
 
 test: lint sanity unit integration molecule
 
+# mypy reads mypy.ini; it checks the collection as Ansible imports it (build/collections, made by venv).
 lint: venv
-	$(BIN)/ruff check plugins scripts tests simulator
+	$(BIN)/ruff check plugins scripts tests simulator bench
+	$(BIN)/mypy -p ansible_collections.cloudstack.dr.plugins
 	$(BIN)/ansible-lint --profile production
 
 # ansible-test sanity needs to download its pip bootstrap, which is not reachable offline:
@@ -87,4 +89,4 @@ bench-simulator: venv
 	$(PY) -m simulator.bench
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .ruff_cache
+	rm -rf build $(VENV) .pytest_cache .ruff_cache .mypy_cache
