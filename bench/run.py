@@ -27,14 +27,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import cs
-import csread
+# Importable once the paths above are set.
+import csread  # noqa: E402
 
-from simulator.testing import Server
+from simulator.testing import Server  # noqa: E402
 
 BIN = Path(sys.executable).parent
 INVENTORY = ROOT / "inventory" / "demo.cloudstack.dr.vms.yml"
@@ -92,7 +94,8 @@ def build_cloud(server, n):
     ips = each(server, [("associateIpAddress", {"networkid": nets[vm["account"]]["id"]}) for vm in web])
     ip_ids = [ip["ipaddress"]["id"] if "ipaddress" in ip else api.queryAsyncJobResult(jobid=ip["jobid"])
               ["jobresult"]["ipaddress"]["id"] for ip in ips]
-    each(server, [("enableStaticNat", {"ipaddressid": ip, "virtualmachineid": vm["id"]}) for ip, vm in zip(ip_ids, web)])
+    each(server, [("enableStaticNat", {"ipaddressid": ip, "virtualmachineid": vm["id"]})
+                  for ip, vm in zip(ip_ids, web, strict=True)])
     each(server, [("createFirewallRule", {"ipaddressid": ip, "protocol": "tcp", "startport": 443, "endport": 443,
                                           "cidrlist": "0.0.0.0/0"}) for ip in ip_ids])
     return {"seeded": seeded, "vms": vms, "tier2": len(moved), "static_nat": len(web)}
@@ -238,10 +241,12 @@ def run_size(n, args, workdir, record, save):
         server.ctl("faults", job_latency=args.latency)
         phase("reconcile", playbook("prepare", *inv))
         server.ctl("fail-zone", zone="zone-a")
-        phase("failover", playbook("failover", *inv, "-e", "move_zone=zone-a", "-e", f"move_report={workdir}/failover.html",
+        phase("failover", playbook("failover", *inv, "-e", "move_zone=zone-a",
+                                   "-e", f"move_report={workdir}/failover.html",
                                    "-e", f"move_progress_log={workdir}/failover.log"))
         server.ctl("recover-zone", zone="zone-a")
-        phase("failback", playbook("failback", *inv, "-e", "move_zone=zone-a", "-e", f"move_report={workdir}/failback.html",
+        phase("failback", playbook("failback", *inv, "-e", "move_zone=zone-a",
+                                   "-e", f"move_report={workdir}/failback.html",
                                    "-e", f"move_progress_log={workdir}/failback.log"))
         protected = len(cloud["vms"]) + 3  # the demo seed's own DR VMs in zone-a
         return {"n": n, "protected_vms": protected, "drifted": drifted, "tier2": cloud["tier2"], "phases": phases}
@@ -308,7 +313,8 @@ def markdown(results):
     cfg = results["config"]
     lines = [(f"`{cfg['command']}` — job latency {cfg['latency']} s, {cfg['workers']} job workers, "
              f"{cfg['cpus']} CPUs, {cfg['date']}"), "",
-             "| VMs | phase | wall s | API calls | writes | async jobs | peak memory MB (PSS) | bound s | wall / bound |",
+             ("| VMs | phase | wall s | API calls | writes | async jobs | peak memory MB (PSS) | bound s "
+              "| wall / bound |"),
              "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for run in results["runs"]:
         for p in run["phases"]:

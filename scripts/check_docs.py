@@ -17,7 +17,7 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "build" / "collections"))
 
-from ansible_collections.cloudstack.dr.plugins.module_utils import base
+from ansible_collections.cloudstack.dr.plugins.module_utils import base  # noqa: E402 (importable once the path is set)
 
 FIELDS = ("type", "required", "default", "choices", "elements")
 

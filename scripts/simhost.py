@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the simulator package, as `python -m simulator` finds it
 
-from simulator.testing import Server
+from simulator.testing import Server  # noqa: E402 (importable once the path is set)
 
 
 @contextmanager

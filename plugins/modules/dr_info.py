@@ -90,7 +90,8 @@ links:
   elements: dict
   sample:
     - {"active_zone": {"id": "6a7c...", "name": "zone-a"}, "recovery_zone": {"id": "0d3f...", "name": "zone-b"},
-       "network_map": [{"active": {"id": "9a1e...", "name": "shared-a"}, "recovery": {"id": "41bc...", "name": "shared-b"}}],
+       "network_map": [{"active": {"id": "9a1e...", "name": "shared-a"},
+                        "recovery": {"id": "41bc...", "name": "shared-b"}}],
        "state": "present"}
 offerings:
   description: DR-enabled service offerings, tier 1 first.
@@ -119,7 +120,8 @@ offerings:
       type: str
       returned: always
     recovery_offering:
-      description: Id and name of the offering used in the recovery zone; null when the same offering is used or not visible.
+      description: Id and name of the offering used in the recovery zone; null when the same offering is used or
+        not visible.
       type: dict
       returned: always
   sample:
@@ -135,7 +137,8 @@ storage_maps:
   elements: dict
   sample:
     - {"pool": {"id": "018c...", "name": "pool-a1"}, "zone": "zone-a",
-       "replica": {"url": "nfs://10.2.0.11/export/replica-a1", "zone": "0d3f...", "scope": "cluster", "pool": "77aa..."},
+       "replica": {"url": "nfs://10.2.0.11/export/replica-a1", "zone": "0d3f...", "scope": "cluster",
+                   "pool": "77aa..."},
        "failback": {"url": "nfs://10.1.0.21/export/failback-a1", "zone": "6a7c..."}}
 vms:
   description: The selected DR-protected VMs (originals, never recovery VMs), by zone, account and name.
@@ -221,7 +224,8 @@ summary:
   returned: always
   type: list
   elements: dict
-  sample: [{"zone": "zone-a", "tier": 1, "state": "Prepared", "count": 3, "vms": ["acme-app-1", "acme-web-1", "globex-db-1"]}]
+  sample: [{"zone": "zone-a", "tier": 1, "state": "Prepared", "count": 3,
+            "vms": ["acme-app-1", "acme-web-1", "globex-db-1"]}]
 table:
   description: RV(summary) as aligned text lines, for M(ansible.builtin.debug).
   returned: always

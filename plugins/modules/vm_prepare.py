@@ -109,7 +109,8 @@ vms:
       type: list
       elements: str
       returned: always
-      sample: ["deployed the recovery VM (stopped, hidden, no volumes)", "reserved recovery public IP 203.0.113.7 for 198.51.100.7"]
+      sample: ["deployed the recovery VM (stopped, hidden, no volumes)",
+               "reserved recovery public IP 203.0.113.7 for 198.51.100.7"]
     recovery_vm:
       description: Id of the recovery VM; null when there is none yet.
       type: str

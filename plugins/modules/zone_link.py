@@ -114,7 +114,8 @@ zone_link:
       sample: present
 actions:
   description: The zone details written (or, in check mode, that would be), per zone.
-  sample: [{"resource": "zone zone-a", "set": {"dr.recovery_zone": "0d3f6c55-3a47-4c3b-8bd0-2d5a1c1f3e02"}, "remove": []}]
+  sample: [{"resource": "zone zone-a", "set": {"dr.recovery_zone": "0d3f6c55-3a47-4c3b-8bd0-2d5a1c1f3e02"},
+            "remove": []}]
 """
 
 from typing import ClassVar

@@ -42,8 +42,9 @@ class DrOfferings:
     def check_caller(self) -> None:
         check_caller(self.client, "service offering details")
 
-    def plan(self, offering: str, tier: int | None = None, rto: str | None = None, storage_tags: list[Any] | None = None,
-             recovery_offering: str | None = None, state: str = "present") -> Outcome:
+    def plan(self, offering: str, tier: int | None = None, rto: str | None = None,
+             storage_tags: list[Any] | None = None, recovery_offering: str | None = None,
+             state: str = "present") -> Outcome:
         offerings = self.client.list("listServiceOfferings", listall=True)
         chosen = find(offerings, offering, "offering", "service offering")
         current = details.read(self.client, RESOURCETYPE, chosen["id"], _label(chosen))
