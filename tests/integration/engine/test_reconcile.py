@@ -106,7 +106,13 @@ def test_one_vm_that_cannot_be_prepared_does_not_stop_the_others(cloud):
     assert all(r["error"] is None for n, r in results.items() if n != "globex-db-1")
     details = drapi.details(api, "UserVm", db["id"])
     assert details["dr.state"] == "PrepareFailed" and "shared-c" in details["dr.alert"]
-    assert any("globex-db-1" in a["description"] for a in api.list("listAlerts"))
+    [alert] = api.list("listAlerts", name="DR.PREPARE.FAILED")
+    assert alert["description"].startswith(f"DR preparation in zone zone-a ({zones['zone-a']['id']}): 1 VMs failed")
+    assert alert["description"].endswith(": globex-db-1")
+    # CloudStack keeps one alert per type and zone: the same failures again raise nothing and change nothing
+    again = {r["name"]: r for r in prepare_vms(api, zone="zone-a")["vms"]}
+    assert not again["globex-db-1"]["changed"], again["globex-db-1"]["changes"]
+    assert api.list("listAlerts", name="DR.PREPARE.FAILED") == [alert]
     after = vm_named(api, "globex-db-1")
     assert (after["state"], after["nic"]) == (before["state"], before["nic"])  # the original is untouched
     # failover refuses it, with the reason, before changing anything

@@ -56,7 +56,7 @@ class PrepareRun:
         # A failed-over VM's owner keeps its DR details, even after a settings change erased them.
         requests = record.requests(self, plans) + record.tenant_copies(self, moved)
         if not self.check_mode:
-            record.apply(self, requests)
+            record.apply(self, requests, plans)
         return [self.results[vm["id"]] for vm in originals]
 
     def _skip(self, vm: dict) -> None:
@@ -81,7 +81,7 @@ class PrepareRun:
         plan.error = reason
         self.results[plan.original["id"]] = {
             "id": plan.original["id"], "name": plan.name, "state": states.PREPARE_FAILED,
-            "changed": not self.check_mode, "error": reason, "changes": plan.changes,
+            "changed": bool(plan.changes), "error": reason, "changes": plan.changes,
             "recovery_vm": (plan.recovery or {}).get("id"),
         }
 
