@@ -18,6 +18,13 @@ SETTINGS = {
                                      "Maximum size in GB for custom disk offering."),
     "backup.enable.attach.detach.of.volumes": ("false", "Boolean", "Advanced",
                                                "Enable volume attach/detach operations for VMs assigned to backups."),
+    "vm.serviceoffering.cpu.cores.max": ("0", "Integer", "Advanced",
+                                         "Maximum CPU cores for vm service offering. If 0 - no limitation"),
+    "vm.serviceoffering.ram.size.max": ("0", "Integer", "Advanced",
+                                        "Maximum RAM size in MB for vm service offering. If 0 - no limitation"),
+    "storage.max.volume.size": ("2000", "Long", "Storage", "The maximum size for a volume (in GiB)."),
+    "allow.domain.admins.to.create.tagged.offerings": ("false", "Boolean", "Advanced",
+                                                       "Allow domain admins to create offerings with tags."),
 }
 BOOLEAN = ("true", "false")
 
@@ -25,6 +32,10 @@ BOOLEAN = ("true", "false")
 def setting(sim, name):
     row = sim.store.first("config", name=name)
     return row["value"] if row is not None else SETTINGS[name][0]
+
+
+def int_setting(sim, name):
+    return int(setting(sim, name))
 
 
 def csv_setting(sim, name):
