@@ -16,7 +16,12 @@ ROLES = ("RootAdmin", "DomainAdmin", "User")
 # Commands newer than the 4.8 role tables whose @APICommand opens them to every role.
 ALL_ROLES_SINCE_4_9 = frozenset({"listAsyncJobs", "queryAsyncJobResult", "listApis", "listUserData"})
 # Object keys CloudStack answers where the SDK-derived spec has none or guesses wrong
-OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerSSHKeyPair": "keypair"}
+OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerSSHKeyPair": "keypair",
+               "configureOutOfBandManagement": "outofbandmanagement",
+               "issueOutOfBandManagementPowerAction": "outofbandmanagement"}
+# Commands the SDK-derived spec takes for object answers that CloudStack answers as a list (AddClusterCmd.execute
+# builds a ListResponse): command -> list key.
+LIST_ANSWERS = {"addCluster": "cluster"}
 # Response fields CloudStack answers that the SDK-derived spec lacks, with the response class that has them.
 FIELD_ADDITIONS = {
     "listResourceDetails": {"fordisplay": {"type": "boolean", "gotype": "bool"}},  # ResourceDetailResponse
@@ -49,6 +54,8 @@ class Command:
         self.admin_only_params = restricted
         self.response = raw["response"]
         self.response["fields"].update(FIELD_ADDITIONS.get(name, {}))
+        if name in LIST_ANSWERS:
+            self.response.update(kind="list", listkey=LIST_ANSWERS[name])
 
     @property
     def response_name(self):

@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (each import registers its module's commands)
     meta,
     networks,
     offerings,
+    oobm,
     public_ips,
     storage_pools,
     templates,
@@ -28,4 +29,5 @@ from . import (  # noqa: F401  (each import registers its module's commands)
     volume_import,
     volumes,
     vpcs,
+    zones,
 )

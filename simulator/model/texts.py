@@ -36,36 +36,41 @@ def db_path(domain):
     return f"/{rest}/" if rest else "/"
 
 
+def _reflect(**fields):
+    """ReflectionToStringBuilderUtils.reflectOnlySelectedFields: JSON style, fields in declaration order."""
+    return "{" + ",".join(f'"{k}":{v}' if isinstance(v, int) else f'"{k}":"{v}"' for k, v in fields.items()) + "}"
+
+
 def user_text(user):
-    """UserVO.toString (ReflectionToStringBuilderUtils: JSON style, fields in declaration order)."""
-    return f'User {{"id":{user["_pk"]},"username":"{user["username"]}","uuid":"{user["id"]}"}}.'
+    """UserVO.toString."""
+    return f"User {_reflect(id=user['_pk'], username=user['username'], uuid=user['id'])}."
 
 
 def account_text(account):
-    return f'Account [{{"id":{account["_pk"]},"accountName":"{account["name"]}","uuid":"{account["id"]}"}}]'
+    return f"Account [{_reflect(id=account['_pk'], accountName=account['name'], uuid=account['id'])}]"
 
 
 def domain_text(domain):
-    return (f'Domain {{"id":{domain["_pk"]},"name":"{domain["name"]}","path":"{db_path(domain)}",'
-            f'"uuid":"{domain["id"]}"}}')
+    return f"Domain {_reflect(id=domain['_pk'], name=domain['name'], path=db_path(domain), uuid=domain['id'])}"
 
 
 def zone_text(zone):
-    """DataCenterVO.toString."""
+    """DataCenterVO.toString (its own format)."""
     return f'Zone {{"id": "{zone["_pk"]}", "name": "{zone["name"]}", "uuid": "{zone["id"]}"}}'
 
 
 def pod_text(pod):
-    return f'HostPod {{"id":{pod["_pk"]},"name":"{pod["name"]}","uuid":"{pod["id"]}"}}'
+    return f"HostPod {_reflect(id=pod['_pk'], name=pod['name'], uuid=pod['id'])}"
 
 
 def cluster_text(cluster):
+    """ClusterVO.toString (its own format)."""
     return f'Cluster {{id: "{cluster["_pk"]}", name: "{cluster["name"]}", uuid: "{cluster["id"]}"}}'
 
 
 def host_text(host):
-    return f'Host {{"id":{host["_pk"]},"name":"{host["name"]}","type":"{host["type"]}","uuid":"{host["id"]}"}}'
+    return f"Host {_reflect(id=host['_pk'], name=host['name'], type=host['type'], uuid=host['id'])}"
 
 
 def service_offering_text(offering):
-    return f'Service offering {{"id":{offering["_pk"]},"uuid":"{offering["id"]}","name":"{offering["name"]}"}}.'
+    return f"Service offering {_reflect(id=offering['_pk'], uuid=offering['id'], name=offering['name'])}."

@@ -60,15 +60,15 @@ def _tenant(sim, name):
 def _zones(sim, ctx):
     """Two advanced KVM zones, each with one pod, one cluster and DEMO_HOSTS_PER_CLUSTER hosts."""
     for name, net in DEMO_ZONES:
-        zone = sim.run_now(ctx.caller, "createZone", {
+        zone = sim.run_now(ctx.caller, "createZone", {  # a new zone is Disabled unless asked for Enabled
             "name": name, "networktype": "Advanced", "dns1": "8.8.8.8", "internaldns1": f"{net}.0.2",
-            "guestcidraddress": "10.100.0.0/16"})
+            "guestcidraddress": "10.100.0.0/16", "allocationstate": "Enabled"})
         pod = sim.run_now(ctx.caller, "createPod", {
             "zoneid": zone["id"], "name": f"{name}-pod1", "gateway": f"{net}.1.1", "netmask": "255.255.255.0",
             "startip": f"{net}.1.100", "endip": f"{net}.1.199"})
         cluster = sim.run_now(ctx.caller, "addCluster", {
             "zoneid": zone["id"], "podid": pod["id"], "clustername": f"{name}-cluster1", "hypervisor": "KVM",
-            "clustertype": "CloudManaged"})
+            "clustertype": "CloudManaged"})[0]
         add_hosts(sim, ctx.caller, cluster, DEMO_HOSTS_PER_CLUSTER)
 
 
