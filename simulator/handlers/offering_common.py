@@ -105,7 +105,7 @@ def check_creator(ctx, what, domains, tagged):
                              "domain-admin")
     if not domains:
         raise errors.invalid(f"Unable to create public {what} offering by admin: {user} because it is domain-admin")
-    if tagged and setting(ctx.sim, "allow.domain.admins.to.create.tagged.offerings") != "true":
+    if tagged and setting(ctx.sim, "allow.domain.admins.to.create.tagged.offerings", ctx.caller.account) != "true":
         tags = "storage tags or host tags" if what == "service" else "storage tags"
         raise errors.invalid(f"User [{user}] is unable to create {what} offerings with {tags}.")
     for domain in domains:
@@ -199,7 +199,7 @@ def check_update_by_domain_admin(ctx, offering, domains, zones):
         raise errors.invalid(f"Unable to update service offering: {text} to a public offering by user: {user} "
                              "because it is domain-admin")
     tagged = ctx.p.get("storagetags") or ctx.p.get("hosttags")
-    if tagged and setting(ctx.sim, "allow.domain.admins.to.create.tagged.offerings") != "true":
+    if tagged and setting(ctx.sim, "allow.domain.admins.to.create.tagged.offerings", ctx.caller.account) != "true":
         raise errors.invalid(f"User [{user}] is unable to update storage tags or host tags.")
     renamed = any(ctx.p.get(p) is not None for p in ("name", "displaytext", "sortkey"))
     if renamed and any(not ctx.sim.in_domain(d["id"], ctx.caller.domain["id"]) for d in existing):

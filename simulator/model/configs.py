@@ -30,9 +30,21 @@ SETTINGS = {
                                              "Pods, and Zones")),
 }
 BOOLEAN = ("true", "false")
+# The scopes a setting may be set at (ConfigKey.Scope); the others are global only.
+SCOPES = {"allow.domain.admins.to.create.tagged.offerings": ("Account",)}
 
 
-def setting(sim, name):
+def scopes_of(name):
+    return SCOPES.get(name, ("Global",))
+
+
+def setting(sim, name, account=None):
+    """A setting's value: the account's own value for an account-scoped setting when it has one, else the global
+    one (the `configuration` table), else the default."""
+    if account is not None and "Account" in scopes_of(name):
+        row = sim.store.first("accountconfig", name=name, accountid=account["id"])
+        if row is not None:
+            return row["value"]
     row = sim.store.first("config", name=name)
     return row["value"] if row is not None else SETTINGS[name][0]
 
@@ -45,9 +57,12 @@ def csv_setting(sim, name):
     return [item.strip() for item in setting(sim, name).split(",") if item.strip()]
 
 
-def config_view(sim, name):
+def config_view(sim, name, account=None):
     default, kind, category, description = SETTINGS[name]
-    return {"name": name, "value": setting(sim, name), "defaultvalue": default, "category": category,
-            "description": description, "scope": "global", "isdynamic": True, "type": kind,
+    view = {"name": name, "value": setting(sim, name, account), "defaultvalue": default, "category": category,
+            "description": description, "scope": scopes_of(name)[0].lower(), "isdynamic": True, "type": kind,
             "component": "management-server", "group": "Miscellaneous", "subgroup": "Others",
             "displaytext": name.replace(".", " ").title()}
+    if account is not None:
+        view.update(scope="account", id=account["id"])
+    return view
