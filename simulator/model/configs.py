@@ -25,6 +25,9 @@ SETTINGS = {
     "storage.max.volume.size": ("2000", "Long", "Storage", "The maximum size for a volume (in GiB)."),
     "allow.domain.admins.to.create.tagged.offerings": ("false", "Boolean", "Advanced",
                                                        "Allow domain admins to create offerings with tags."),
+    "vm.userdata.max.length": ("32768", "Integer", "Advanced",
+                               ("Max length of vm userdata after base64 encoding. Default is 32768 and maximum is "
+                               "1048576")),
     "allow.admin.vm.on.disabled.resources": ("false", "Boolean", "Advanced",
                                              ("Allow deploying VMs owned by the admin account in disabled Clusters, "
                                              "Pods, and Zones")),

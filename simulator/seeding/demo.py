@@ -106,7 +106,8 @@ def _offerings(sim, ctx):
         sim.run_now(root, "createDiskOffering", {"name": name, "displaytext": name, "disksize": size, "tags": tags})
     add_template(ctx, root.account, "debian-12", sorted(ctx.store.all("zone"), key=lambda z: z["name"]),
                  os_type_named("Debian GNU/Linux 12 (64-bit)"), displaytext="Debian 12 (bookworm)",
-                 ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True)
+                 ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True,
+                 crossZones=True)  # a BUILTIN template is cross-zone (TemplateManagerImpl.validateTemplateType)
     acme = ctx.store.first("account", name="acme")
     sim.run_now(root, "registerSSHKeyPair", {"name": "acme-ops", "publickey": generated_public_key(),
                                              "account": "acme", "domainid": acme["domainid"]})

@@ -55,6 +55,9 @@ def template_views(ctx, template):
     """One answer per zone the template is in, each with the same id, as CloudStack lists them."""
     base = public(template)
     base["tags"] = tags_of(ctx, "template", template)
+    if not ctx.caller.is_root and template.get("accountid") != ctx.caller.account["id"]:
+        base.pop("status", None)  # TemplateJoinDaoImpl: status and url for root admins and the owner only
+        base.pop("url", None)
     out = []
     for zone_id in template["_zones"]:
         if ctx.has("zoneid") and zone_id != ctx.p["zoneid"]:
