@@ -62,6 +62,8 @@ def _plan(ctx):
         "keypairs": keypairs_param(ctx, owner), "affinity": affinity_param(ctx, owner), "disk": _data_offering(ctx),
         "host": ctx.lookup("host", "hostid", required=False),
     }
+    if plan["offering"].get("state") == "Inactive":  # UserVmManagerImpl.createVirtualMachine (deleted offering)
+        raise errors.invalid(f"Service offering is inactive: [{plan['offering']['id']}].")
     if disabled_for(ctx.caller, zone):  # UserVmManagerImpl.createVirtualMachine; root admins meet the planner
         raise errors.denied(f"Cannot perform this operation, Zone is currently disabled: {zone_text(zone)}")
     if plan["host"] and plan["host"]["zoneid"] != zone["id"]:

@@ -226,11 +226,17 @@ def test_domain_admins_create_only_for_their_domains(admin, domain_admin):
 
 # -- state, update, delete -----------------------------------------------------------------------
 def test_delete_makes_the_offering_inactive(admin, acme):
-    """ConfigurationManagerImpl.deleteServiceOffering sets state Inactive (the row and its VMs stay);
-    ListServiceOfferingsCmd.getState: Active by default, `all` for both, any other value 431."""
+    """ConfigurationManagerImpl.deleteServiceOffering sets state Inactive (the row and its VMs stay; deploys refuse
+    it); ListServiceOfferingsCmd.getState: Active by default, `all` for both, any other value 431."""
     made = admin.createServiceOffering(name="so-retire", **SIZES)["serviceoffering"]
     admin.deleteServiceOffering(id=made["id"])
     assert offering(admin, id=made["id"]) == []
+    zone = zone_id(acme, "zone-a")
+    template = acme.listTemplates(templatefilter="executable", zoneid=zone, name="debian-12")["template"][0]["id"]
+    net = acme.listNetworks(name="acme-web")["network"][0]["id"]
+    status, error = api_error(acme.deployVirtualMachine, zoneid=zone, templateid=template, networkids=net,
+                              serviceofferingid=made["id"])  # UserVmManagerImpl.createVirtualMachine
+    assert (status, error["errortext"]) == (431, f"Service offering is inactive: [{made['id']}].")
     assert [o["state"] for o in offering(admin, id=made["id"], state="inactive")] == ["Inactive"]
     assert [o["state"] for o in offering(admin, id=made["id"], state="all")] == ["Inactive"]
     status, error = api_error(admin.listServiceOfferings, state="gone")
