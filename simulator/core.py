@@ -84,6 +84,8 @@ class Simulator:
 
     # -- authentication ---------------------------------------------------------------------
     def caller_for_key(self, apikey):
+        if not apikey:  # a user without keys (createAccount makes none) signs nothing
+            return None
         user = self.store.first("user", apikey=apikey)
         if user is None or user.get("state") != "enabled":
             return None

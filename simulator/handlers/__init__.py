@@ -2,7 +2,7 @@
 
 Command modules hold the ``@api`` handlers and the parameter checks CloudStack makes before it
 queues work; the rules they apply are in ``model``, the answers they build in ``views``.
-``filters``, ``network_common`` and ``vm_common`` are helpers the commands share (no commands).
+``filters``, ``network_common``, ``offering_common`` and ``vm_common`` are helpers the commands share (no commands).
 """
 
 from . import (  # noqa: F401  (each import registers its module's commands)
@@ -10,12 +10,14 @@ from . import (  # noqa: F401  (each import registers its module's commands)
     affinity,
     configurations,
     details_tags,
+    disk_offerings,
     firewall,
     infra,
     keypairs,
     meta,
     networks,
     offerings,
+    oobm,
     public_ips,
     storage_pools,
     templates,
@@ -27,4 +29,5 @@ from . import (  # noqa: F401  (each import registers its module's commands)
     volume_import,
     volumes,
     vpcs,
+    zones,
 )

@@ -7,10 +7,11 @@ these commands check what CloudStack checks before queueing, then run it in the 
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.templates import in_zone
-from ..model.texts import vm_text
+from ..model.texts import vm_text, zone_text
 from ..model.uuids import check_custom_id
 from ..model.vms import GONE, create_vm, destroy_vm, expunge_vm, release_host, start_vm, vm_event
 from ..model.volumes import volumes_of
+from ..model.zones import disabled_for
 from ..views.vm import vm_view
 from .vm_common import affinity_param, check_hostname, keypairs_param, owned_network, userdata_param, vm_job, vm_param
 
@@ -61,6 +62,10 @@ def _plan(ctx):
         "keypairs": keypairs_param(ctx, owner), "affinity": affinity_param(ctx, owner), "disk": _data_offering(ctx),
         "host": ctx.lookup("host", "hostid", required=False),
     }
+    if plan["offering"].get("state") == "Inactive":  # UserVmManagerImpl.createVirtualMachine (deleted offering)
+        raise errors.invalid(f"Service offering is inactive: [{plan['offering']['id']}].")
+    if disabled_for(ctx.caller, zone):  # UserVmManagerImpl.createVirtualMachine; root admins meet the planner
+        raise errors.denied(f"Cannot perform this operation, Zone is currently disabled: {zone_text(zone)}")
     if plan["host"] and plan["host"]["zoneid"] != zone["id"]:
         raise errors.invalid(f"Host {plan['host']['id']} does not belong to zone {zone['id']}")
     if ctx.has("customid"):

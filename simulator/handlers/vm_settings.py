@@ -58,6 +58,9 @@ def change_service_for_virtual_machine(ctx):
     if vm["state"] != "Stopped":
         raise errors.invalid(f"Unable to upgrade virtual machine {vm_text(vm)} in state {vm['state']}; make "
                              "sure the virtual machine is stopped")
+    if offering.get("state") == "Inactive":  # UserVmManagerImpl.upgradeStoppedVirtualMachine
+        raise errors.invalid(f"Unable to upgrade virtual machine {vm['id']} with an inactive service offering "
+                             f"{offering['id']}")
     if offering["id"] == vm["serviceofferingid"]:
         raise errors.invalid(f"Not upgrading vm {vm_text(vm)} since it already has the requested service "
                              f"offering ({offering['name']})")

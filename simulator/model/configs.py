@@ -18,22 +18,54 @@ SETTINGS = {
                                      "Maximum size in GB for custom disk offering."),
     "backup.enable.attach.detach.of.volumes": ("false", "Boolean", "Advanced",
                                                "Enable volume attach/detach operations for VMs assigned to backups."),
+    "vm.serviceoffering.cpu.cores.max": ("0", "Integer", "Advanced",
+                                         "Maximum CPU cores for vm service offering. If 0 - no limitation"),
+    "vm.serviceoffering.ram.size.max": ("0", "Integer", "Advanced",
+                                        "Maximum RAM size in MB for vm service offering. If 0 - no limitation"),
+    "storage.max.volume.size": ("2000", "Long", "Storage", "The maximum size for a volume (in GiB)."),
+    "allow.domain.admins.to.create.tagged.offerings": ("false", "Boolean", "Advanced",
+                                                       "Allow domain admins to create offerings with tags."),
+    "vm.userdata.max.length": ("32768", "Integer", "Advanced",
+                               ("Max length of vm userdata after base64 encoding. Default is 32768 and maximum is "
+                               "1048576")),
+    "allow.admin.vm.on.disabled.resources": ("false", "Boolean", "Advanced",
+                                             ("Allow deploying VMs owned by the admin account in disabled Clusters, "
+                                             "Pods, and Zones")),
 }
 BOOLEAN = ("true", "false")
+# The scopes a setting may be set at (ConfigKey.Scope); the others are global only.
+SCOPES = {"allow.domain.admins.to.create.tagged.offerings": ("Account",)}
 
 
-def setting(sim, name):
+def scopes_of(name):
+    return SCOPES.get(name, ("Global",))
+
+
+def setting(sim, name, account=None):
+    """A setting's value: the account's own value for an account-scoped setting when it has one, else the global
+    one (the `configuration` table), else the default."""
+    if account is not None and "Account" in scopes_of(name):
+        row = sim.store.first("accountconfig", name=name, accountid=account["id"])
+        if row is not None:
+            return row["value"]
     row = sim.store.first("config", name=name)
     return row["value"] if row is not None else SETTINGS[name][0]
+
+
+def int_setting(sim, name):
+    return int(setting(sim, name))
 
 
 def csv_setting(sim, name):
     return [item.strip() for item in setting(sim, name).split(",") if item.strip()]
 
 
-def config_view(sim, name):
+def config_view(sim, name, account=None):
     default, kind, category, description = SETTINGS[name]
-    return {"name": name, "value": setting(sim, name), "defaultvalue": default, "category": category,
-            "description": description, "scope": "global", "isdynamic": True, "type": kind,
+    view = {"name": name, "value": setting(sim, name, account), "defaultvalue": default, "category": category,
+            "description": description, "scope": scopes_of(name)[0].lower(), "isdynamic": True, "type": kind,
             "component": "management-server", "group": "Miscellaneous", "subgroup": "Others",
             "displaytext": name.replace(".", " ").title()}
+    if account is not None:
+        view.update(scope="account", id=account["id"])
+    return view

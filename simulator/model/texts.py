@@ -28,3 +28,49 @@ def vpc_text(vpc):
 
 def ip_text(ip):
     return f"Ip[{ip['ipaddress']}-{ip['zoneid']}]"
+
+
+def db_path(domain):
+    """A domain's path as the domain table holds it: "/" for ROOT, "/customers/" below it."""
+    rest = domain["path"].split("/", 1)[1] if "/" in domain["path"] else ""
+    return f"/{rest}/" if rest else "/"
+
+
+def _reflect(**fields):
+    """ReflectionToStringBuilderUtils.reflectOnlySelectedFields: JSON style, fields in declaration order."""
+    return "{" + ",".join(f'"{k}":{v}' if isinstance(v, int) else f'"{k}":"{v}"' for k, v in fields.items()) + "}"
+
+
+def user_text(user):
+    """UserVO.toString."""
+    return f"User {_reflect(id=user['_pk'], username=user['username'], uuid=user['id'])}."
+
+
+def account_text(account):
+    return f"Account [{_reflect(id=account['_pk'], accountName=account['name'], uuid=account['id'])}]"
+
+
+def domain_text(domain):
+    return f"Domain {_reflect(id=domain['_pk'], name=domain['name'], path=db_path(domain), uuid=domain['id'])}"
+
+
+def zone_text(zone):
+    """DataCenterVO.toString (its own format)."""
+    return f'Zone {{"id": "{zone["_pk"]}", "name": "{zone["name"]}", "uuid": "{zone["id"]}"}}'
+
+
+def pod_text(pod):
+    return f"HostPod {_reflect(id=pod['_pk'], name=pod['name'], uuid=pod['id'])}"
+
+
+def cluster_text(cluster):
+    """ClusterVO.toString (its own format)."""
+    return f'Cluster {{id: "{cluster["_pk"]}", name: "{cluster["name"]}", uuid: "{cluster["id"]}"}}'
+
+
+def host_text(host):
+    return f"Host {_reflect(id=host['_pk'], name=host['name'], type=host['type'], uuid=host['id'])}"
+
+
+def service_offering_text(offering):
+    return f"Service offering {_reflect(id=offering['_pk'], uuid=offering['id'], name=offering['name'])}."

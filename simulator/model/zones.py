@@ -1,4 +1,4 @@
-"""What a failed zone looks like, and its recovery."""
+"""What a failed zone looks like, and its recovery; what a Disabled zone refuses."""
 
 from .. import errors
 from .arrays import before_zone_fails
@@ -23,10 +23,17 @@ def fail_zone(sim, zone):
 
 
 def recover_zone(sim, zone):
+    """The zone comes back: its hosts reconnect, but a host powered off out of band stays Down."""
     zone["_down"] = False
     sim.store.touch("zone", zone)
-    _set_state(sim, "host", hosts_in_zone(sim, zone["id"]), "Up")
+    _set_state(sim, "host", [h for h in hosts_in_zone(sim, zone["id"]) if h.get("_power", "On") == "On"], "Up")
     _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Up", only_from=("Down",))
+
+
+def disabled_for(caller, zone):
+    """A Disabled zone refuses what its callers do there, root admins excepted (the many
+    `Grouping.AllocationState.Disabled == zone.getAllocationState() && !isRootAdmin` checks)."""
+    return zone["allocationstate"] == "Disabled" and not caller.is_root
 
 
 def zone_by_ref(sim, ref):

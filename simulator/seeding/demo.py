@@ -60,15 +60,15 @@ def _tenant(sim, name):
 def _zones(sim, ctx):
     """Two advanced KVM zones, each with one pod, one cluster and DEMO_HOSTS_PER_CLUSTER hosts."""
     for name, net in DEMO_ZONES:
-        zone = sim.run_now(ctx.caller, "createZone", {
+        zone = sim.run_now(ctx.caller, "createZone", {  # a new zone is Disabled unless asked for Enabled
             "name": name, "networktype": "Advanced", "dns1": "8.8.8.8", "internaldns1": f"{net}.0.2",
-            "guestcidraddress": "10.100.0.0/16"})
+            "guestcidraddress": "10.100.0.0/16", "allocationstate": "Enabled"})
         pod = sim.run_now(ctx.caller, "createPod", {
             "zoneid": zone["id"], "name": f"{name}-pod1", "gateway": f"{net}.1.1", "netmask": "255.255.255.0",
             "startip": f"{net}.1.100", "endip": f"{net}.1.199"})
         cluster = sim.run_now(ctx.caller, "addCluster", {
             "zoneid": zone["id"], "podid": pod["id"], "clustername": f"{name}-cluster1", "hypervisor": "KVM",
-            "clustertype": "CloudManaged"})
+            "clustertype": "CloudManaged"})[0]
         add_hosts(sim, ctx.caller, cluster, DEMO_HOSTS_PER_CLUSTER)
 
 
@@ -106,7 +106,8 @@ def _offerings(sim, ctx):
         sim.run_now(root, "createDiskOffering", {"name": name, "displaytext": name, "disksize": size, "tags": tags})
     add_template(ctx, root.account, "debian-12", sorted(ctx.store.all("zone"), key=lambda z: z["name"]),
                  os_type_named("Debian GNU/Linux 12 (64-bit)"), displaytext="Debian 12 (bookworm)",
-                 ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True)
+                 ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True,
+                 crossZones=True)  # a BUILTIN template is cross-zone (TemplateManagerImpl.validateTemplateType)
     acme = ctx.store.first("account", name="acme")
     sim.run_now(root, "registerSSHKeyPair", {"name": "acme-ops", "publickey": generated_public_key(),
                                              "account": "acme", "domainid": acme["domainid"]})

@@ -58,8 +58,10 @@ def seed_tenants(sim, accounts, vms, zone, dr_fraction, volumes_max, start, reco
 
 
 def _offering(sim, kind, dr):
-    """The DR-tagged offering of a kind (storage tag dr), or an untagged one."""
-    return next(o for o in sim.store.all(kind) if not o.get("removed") and (o.get("tags") == "dr") == dr)
+    """The DR-tagged active offering of a kind (storage tag dr), or an untagged one; never the compute-only disk
+    offering behind a service offering."""
+    return next(o for o in sim.store.all(kind) if o.get("state") == "Active" and not o.get("_computeonly")
+                and (o.get("tags") == "dr") == dr)
 
 
 def _ensure_public_ips(sim, zone, wanted):

@@ -69,7 +69,8 @@ def cloud(tmp_path_factory):
         api = cs.CloudStack(endpoint=root["endpoint"], key=root["key"], secret=root["secret"])
         ops = api.createAccount(username="ops", accounttype=1, email="ops@example.com", firstname="ops",
                                 lastname="admin", password="not-used")["account"]["user"][0]
-        old = api.getUserKeys(id=ops["id"])["userkeys"]
+        # createAccount makes a user without keys (AccountManagerImpl.createUser); keys replaced later expire
+        old = api.registerUserKeys(id=ops["id"])["userkeys"]
         new = api.registerUserKeys(id=ops["id"])["userkeys"]
         closed = f"http://127.0.0.1:{free_port()}/client/api"
         ini["wrong-secret"] = {"endpoint": root["endpoint"], "key": root["key"], "secret": WRONG_SECRET}
