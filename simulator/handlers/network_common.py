@@ -102,14 +102,6 @@ def tags_filter(ctx, items, kind):
     return out
 
 
-def ip_param(ctx, name="id"):
-    """An allocated public IP (a Free one is an invalid value for the caller)."""
-    ip = ctx.lookup("publicip", name)
-    if ip["state"] == "Free":
-        raise ctx.invalid_value(name, ctx.p[name])
-    return ip
-
-
 def rename_work(ctx, kind, obj, event, view, display):
     """The job work of updateNetwork/updateVPC (VpcManagerImpl.updateVpc, NetworkServiceImpl.updateGuestNetwork):
     the new name and display text, the display flag (`display`: root admins only) and the custom id

@@ -43,7 +43,7 @@ def _zone_network(ctx, owner):
                 if n["type"] == "Isolated" and has_source_nat(ctx.sim, n)]
     if not networks:
         domain = ctx.lookup("domain", "domainid") if ctx.has("domainid") else ctx.caller.domain
-        raise errors.invalid(f"Account name={ctx.get('account')} domain={domain['name']} doesn't have virtual "
+        raise errors.invalid(f"Account name={ctx.get('account', 'null')} domain={domain['name']} doesn't have virtual "
                              f"networks in zone={zone['name']}")
     if len(networks) > 1:
         raise errors.invalid("Account has more than one isolated network in the zone")
