@@ -6,22 +6,7 @@ import ipaddress
 import cs
 import pytest
 
-ISOLATED = "DefaultIsolatedNetworkOfferingWithSourceNatService"
-SHARED = "DefaultSharedNetworkOffering"
-TIER = "DefaultIsolatedNetworkOfferingForVpcNetworks"
-
-
-def api_error(call, **params):
-    with pytest.raises(cs.CloudStackApiException) as info:
-        call(**params)
-    return info.value.response.status_code, info.value.error["errortext"]
-
-
-def job_error(call, **params):
-    """The error of an async job that fails (the submission itself succeeds)."""
-    with pytest.raises(cs.CloudStackApiException) as info:
-        call(fetch_result=True, **params)
-    return info.value.error["errorcode"], info.value.error["errortext"]
+from .network_helpers import ISOLATED, SHARED, TIER, api_error, job_error
 
 
 def offering(api, name):

@@ -1,9 +1,6 @@
-"""Conformance: public IPs (associate, disassociate, list) and the networking list commands' scope, as Apache
-CloudStack 4.20 answers them.
-
-Each test's docstring names the Java class and method whose rule it checks (apache/cloudstack, read at
-4.21.0.0-SNAPSHOT); simulator/rules/network.md lists the rules.
-"""
+"""Conformance of public IPs (associate, disassociate, list) and of the networking lists' scope with Apache
+CloudStack 4.20; every docstring below names the Java method (apache/cloudstack at 4.21.0.0-SNAPSHOT) whose rule
+the test checks, and simulator/rules/network.md lists those rules."""
 
 import ipaddress
 
