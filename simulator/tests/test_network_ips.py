@@ -130,3 +130,19 @@ def test_tags_on_networks_vpcs_and_ips(acme):
     assert acme.listPublicIpAddresses(tags=tag)["publicipaddress"][0]["tags"] == tag
     acme.disassociateIpAddress(id=ip["id"], fetch_result=True)
     assert acme.listTags(resourcetype="PublicIpAddress").get("tag", []) == []
+
+
+def test_an_ip_being_associated_is_not_listed_as_allocated(server, acme):
+    """AssociateIPAddrCmd.create allocates the IP (Allocating) and the job associates it;
+    ManagementServerImpl.searchForIPAddresses: allocatedonly (the default) lists state Allocated only."""
+    server.ctl("faults", job_latency=2)
+    try:
+        submitted = acme.associateIpAddress(networkid=network_named(acme, "acme-web")["id"])
+        assert acme.listPublicIpAddresses(id=submitted["id"]) == {}
+        pending = acme.listPublicIpAddresses(id=submitted["id"], allocatedonly=False)["publicipaddress"][0]
+        assert (pending["state"], "associatednetworkid" in pending) == ("Allocating", False)
+    finally:
+        server.ctl("faults", job_latency=0)
+    acme._jobresult(submitted["jobid"])
+    assert acme.listPublicIpAddresses(id=submitted["id"])["publicipaddress"][0]["state"] == "Allocated"
+    acme.disassociateIpAddress(id=submitted["id"], fetch_result=True)
