@@ -19,15 +19,30 @@ def volume_text(vol):
 
 
 def network_text(network):
-    return f"Ntwk[{network['id']}|Guest|{network['name']}]"
+    """NetworkVO.toString (4.20): its own format, with spaces."""
+    return (f'Network {{"id": {network.get("_pk")}, "name": "{network["name"]}", "uuid": "{network["id"]}", '
+            f'"networkofferingid": {network.get("_offering_pk")}}}')
 
 
 def vpc_text(vpc):
-    return f"[VPC [{vpc['id']}-{vpc['name']}]"
+    """VpcVO.toString: the selected fields in declaration order, JSON style."""
+    return f'VPC {{"id":{vpc.get("_pk")},"uuid":"{vpc["id"]}","name":"{vpc["name"]}"}}'
 
 
 def ip_text(ip):
-    return f"Ip[{ip['ipaddress']}-{ip['zoneid']}]"
+    """IPAddressVO.toString."""
+    return (f'IPAddress {{"id":{ip.get("_pk")},"address":"{ip["ipaddress"]}","dataCenterId":{ip.get("_zone_pk")},'
+            f'"uuid":"{ip["id"]}"}}')
+
+
+PURPOSES = {"firewall": "Firewall", "egress": "Firewall", "portforward": "PortForwarding"}
+
+
+def rule_text(rule):
+    """FirewallRuleVO.toString (a port-forwarding rule prints the same fields)."""
+    return (f'FirewallRule {{"id":{rule.get("_pk")},"purpose":"{PURPOSES[rule["ruletype"]]}",'
+            f'"state":"{rule["state"]}","networkId":{rule.get("_network_pk")},"uuid":"{rule["id"]}"}}')
+
 
 
 def db_path(domain):

@@ -26,7 +26,8 @@ def ids(api):
 
 
 def network_id(api, name):
-    return api.listNetworks(name=name, listall=True)["network"][0]["id"]
+    # listNetworks has no `name` filter (ListNetworksCmd): its keyword matches names, then pick the exact one
+    return next(n["id"] for n in api.listNetworks(keyword=name, listall=True)["network"] if n["name"] == name)
 
 
 def memory_allocated(admin):
