@@ -29,8 +29,8 @@ def update_configuration(ctx):
         kind = SETTINGS[name][1]
         if kind == "Boolean" and value.lower() not in BOOLEAN:
             raise errors.invalid(f"Value [{value}] is not a valid [class java.lang.Boolean].")
-        if kind == "Long" and not value.lstrip("-").isdigit():
-            raise errors.invalid(f"Value [{value}] is not a valid [class java.lang.Long].")
+        if kind in ("Long", "Integer") and not value.lstrip("-").isdigit():
+            raise errors.invalid(f"Value [{value}] is not a valid [class java.lang.{kind}].")
         row = ctx.store.first("config", name=name) or ctx.store.add("config", {"name": name, "value": value})
         row["value"] = value.lower() if kind == "Boolean" else value
         ctx.store.touch("config", row)

@@ -18,6 +18,14 @@ SETTINGS = {
                                      "Maximum size in GB for custom disk offering."),
     "backup.enable.attach.detach.of.volumes": ("false", "Boolean", "Advanced",
                                                "Enable volume attach/detach operations for VMs assigned to backups."),
+    # BackupManager.BackupFrameworkEnabled: the backup commands exist only when it is true
+    "backup.framework.enabled": ("false", "Boolean", "Advanced", "Is backup and recovery framework enabled."),
+    # VMSnapshotManager.VMSnapshotMax; UserVmManager.AllowUserExpungeRecoverVm, AllowUserForceStopVm
+    "vmsnapshot.max": ("10", "Integer", "Advanced", "Maximum vm snapshots for a single vm"),
+    "allow.user.expunge.recover.vm": ("false", "Boolean", "Advanced",
+                                      "Determines whether users can expunge or recover their vm"),
+    "allow.user.force.stop.vm": ("true", "Boolean", "Advanced",
+                                 "Determines whether users are allowed to force stop a vm"),
 }
 BOOLEAN = ("true", "false")
 
