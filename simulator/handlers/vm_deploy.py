@@ -37,7 +37,9 @@ def _owner(ctx):
     if acct["state"] != "enabled":
         raise errors.denied(f"Can't add resources to the account {acct['name']} in state={acct['state']} as it's no "
                             "longer active")
-    if not ctx.can_see(acct):
+    mine = acct["id"] == ctx.caller.account["id"]
+    if not (ctx.caller.is_root or mine or (ctx.caller.role == "DomainAdmin"
+                                          and ctx.sim.in_domain(acct["domainid"], ctx.caller.domain["id"]))):
         raise errors.denied(ACCESS_DENIED)
     return acct
 

@@ -81,6 +81,19 @@ def test_non_root_customid_and_hostid_are_refused(admin, acme):
     assert acme.listVirtualMachines(name="acme-hosted") == {}
 
 
+def test_deploy_owner(admin, acme):
+    """AccountManagerImpl.finalyzeAccountId (DeployVMCmd.getEntityOwnerId): `account` needs `domainid` (431);
+    ParamProcessWorker.doAccessChecks: the caller must have access to the owner account (531)."""
+    status, error = api_error(acme.deployVirtualMachine, name="acme-owned", account="acme", startvm=False,
+                              networkids=network_id(acme, "acme-web"), **ids(acme))
+    assert (status, error["errortext"]) == (431, "Account must be specified with domainId parameter")
+    globex = admin.listAccounts(name="globex", listall=True)["account"][0]
+    status, error = api_error(acme.deployVirtualMachine, name="acme-stolen", account="globex",
+                              domainid=globex["domainid"], startvm=False, networkids=network_id(acme, "acme-web"),
+                              **ids(acme))
+    assert (status, error["errortext"]) == (531, "Caller does not have permission to operate with provided resource.")
+
+
 def test_host_name_defaults_to_vm_and_its_uuid(acme):
     """UserVmManagerImpl.createVirtualMachine: without `name` the host name is VM-<uuid> (generateHostName); the
     display name is never used for it, so it may hold spaces."""

@@ -34,6 +34,8 @@ def vm_view(ctx, vm, with_userdata=False, full=False, sections=None):
     if not (ctx.caller.is_root or full):
         for field in ROOT_ONLY_VIEW:
             view.pop(field, None)
+    if not ctx.caller.is_root:  # UserVmResponse.displayVm: @Param(authorized = Admin), left out by the serializer
+        view.pop("displayvm", None)
     nics = [{k: v for k, v in n.items() if k != "virtualmachineid"} for n in nic_views(ctx.sim, vm)]
     default = next((n for n in nics if n["isdefault"]), None)
     view.update(
