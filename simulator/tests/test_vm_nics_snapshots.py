@@ -159,9 +159,11 @@ def test_vm_snapshot_limit(admin, acme):
 # -- backup offerings --------------------------------------------------------------------------
 def test_backup_commands_exist_only_with_the_framework(admin, acme):
     """BackupManagerImpl.getCommands registers nothing while backup.framework.enabled is false: ApiServer answers
-    the root admin "Unknown API command", DynamicRoleBasedAPIAccessChecker.checkAccess refuses others (432)."""
+    the root admin "Unknown API command", DynamicRoleBasedAPIAccessChecker.checkAccess refuses others (432), and
+    listApis does not list them."""
     status, error = api_error(admin.listBackupOfferings)
     assert (status, error["errortext"]) == (432, "Unknown API command: listBackupOfferings")
+    assert "listBackupOfferings" not in [a["name"] for a in admin.listApis()["api"]]
     user = acme.listUsers(account="acme")["user"][0]
     status, error = api_error(acme.listBackupOfferings)
     assert (status, error["errortext"]) == (432, ("The API [listBackupOfferings] does not exist or is not available "

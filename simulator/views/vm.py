@@ -38,13 +38,14 @@ def vm_view(ctx, vm, with_userdata=False, full=False, sections=None):
         view.pop("displayvm", None)
     nics = [{k: v for k, v in n.items() if k != "virtualmachineid"} for n in nic_views(ctx.sim, vm)]
     default = next((n for n in nics if n["isdefault"]), None)
+    displayed = details_of(ctx.sim, "vm", vm, hidden_too=False)
     view.update(
         nic=nics, ipaddress=default and default["ipaddress"], securitygroup=[], hypervisor="KVM",
         affinitygroup=[affinity_brief(g) for g in groups_of(ctx.sim, vm)],
-        details=_details(ctx, vm), tags=tags_of(ctx, "vm", vm), rootdeviceid=0, rootdevicetype="ROOT",
+        details=_details(ctx, displayed), tags=tags_of(ctx, "vm", vm), rootdeviceid=0, rootdevicetype="ROOT",
         isdynamicallyscalable=False,
     )
-    if not details_of(ctx.sim, "vm", vm, hidden_too=False):
+    if not displayed:
         view.update(bootmode="legacy", boottype="Bios")  # only for a VM without any displayed detail
     offering = backup_offering_of(ctx.sim, vm)
     view.pop("backupofferingid", None)
@@ -71,10 +72,10 @@ def _trim(view, sections):
     return view
 
 
-def _details(ctx, vm):
+def _details(ctx, displayed):
     """UserVmJoinDaoImpl.newUserVmResponse: the VM's displayed details, to root admins too (hidden ones never);
     callers that are not root admins lose the user.vm.denied.details keys."""
-    shown = details_of(ctx.sim, "vm", vm, hidden_too=False)
+    shown = dict(displayed)
     if not ctx.caller.is_root:
         for key in csv_setting(ctx.sim, "user.vm.denied.details"):
             shown.pop(key, None)
