@@ -9,6 +9,9 @@ This module imports nothing of the simulator, so every layer may use it.
 from dataclasses import dataclass
 
 HANDLERS = {}  # command name -> handler(ctx)
+# command name -> gate(sim, caller, name): raises the ApiError CloudStack answers while the command is not
+# registered (e.g. the backup commands while backup.framework.enabled is false)
+GATES = {}
 SUCCESS = object()  # a handler's (or a job's) answer for CloudStack's {"success": true}
 
 

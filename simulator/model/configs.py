@@ -31,6 +31,14 @@ SETTINGS = {
     "allow.admin.vm.on.disabled.resources": ("false", "Boolean", "Advanced",
                                              ("Allow deploying VMs owned by the admin account in disabled Clusters, "
                                              "Pods, and Zones")),
+    # BackupManager.BackupFrameworkEnabled: the backup commands exist only when it is true
+    "backup.framework.enabled": ("false", "Boolean", "Advanced", "Is backup and recovery framework enabled."),
+    # VMSnapshotManager.VMSnapshotMax; UserVmManager.AllowUserExpungeRecoverVm, AllowUserForceStopVm
+    "vmsnapshot.max": ("10", "Integer", "Advanced", "Maximum vm snapshots for a single vm"),
+    "allow.user.expunge.recover.vm": ("false", "Boolean", "Advanced",
+                                      "Determines whether users can expunge or recover their vm"),
+    "allow.user.force.stop.vm": ("true", "Boolean", "Advanced",
+                                 "Determines whether users are allowed to force stop a vm"),
 }
 BOOLEAN = ("true", "false")
 # The scopes a setting may be set at (ConfigKey.Scope); the others are global only.

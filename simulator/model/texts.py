@@ -7,6 +7,27 @@ def vm_text(vm):
     return f'VM instance {{"id":{vm.get("_pk")},"instanceName":"{instance}","type":"User","uuid":"{vm["id"]}"}}'
 
 
+def _json(value):
+    """ToStringStyle.JSON_STYLE for one value."""
+    if value is None:
+        return "null"
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else f'"{value}"'
+
+
+def nic_text(nic, vm, network):
+    """NicVO.toString (ReflectionToStringBuilderUtils: JSON style, the selected fields in declaration order)."""
+    fields = {"id": nic["_pk"], "instanceId": vm["_pk"], "iPv4Address": nic.get("ipaddress"),
+              "broadcastUri": network.get("broadcasturi"), "reservationId": None, "deviceId": int(nic["deviceid"]),
+              "uuid": nic["id"]}
+    return "Nic {" + ",".join(f'"{k}":{_json(v)}' for k, v in fields.items()) + "}"
+
+
+def network_vo_text(network, offering):
+    """NetworkVO.toString (4.20): ids are the database ids."""
+    return (f'Network {{"id": {network["_pk"]}, "name": "{network["name"]}", "uuid": "{network["id"]}", '
+            f'"networkofferingid": {offering["_pk"]}}}')
+
+
 def pool_text(pool):
     """StoragePoolVO.toString."""
     return (f'StoragePool {{"id":{pool["_pk"]},"name":"{pool["name"]}","poolType":"{pool["type"]}",'

@@ -328,7 +328,7 @@ def test_a_permission_error_in_a_job_is_530(admin, acme, globex):
 def test_events_about_hidden_objects_are_hidden_from_end_users(admin, acme):
     """BaseCmd.isDisplay / DeployVMCmd.isDisplay set CallContext's event display flag; QueryManagerImpl
     .searchForEvents shows end users only displayed events, root admins all."""
-    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    net = network_named(admin, "acme-web")
     ids = {"zoneid": net["zoneid"], "serviceofferingid": admin.listServiceOfferings(name="dr-small")[
         "serviceoffering"][0]["id"], "templateid": admin.listTemplates(templatefilter="all", name="debian-12",
                                                                         zoneid=net["zoneid"])["template"][0]["id"]}

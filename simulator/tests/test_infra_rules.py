@@ -9,6 +9,7 @@ import contextlib
 
 import pytest
 
+from .network_helpers import network_named
 from .test_infra_storage import api_error, job_error
 
 ZONE = {"networktype": "Advanced", "dns1": "8.8.8.8", "internaldns1": "10.9.0.2"}
@@ -31,7 +32,7 @@ def deploy_params(api, network):
 
 
 def network(api, name):
-    return api.listNetworks(name=name, listall=True)["network"][0]["id"]
+    return network_named(api, name)["id"]
 
 
 @contextlib.contextmanager
@@ -110,7 +111,8 @@ def test_the_planner_avoids_disabled_resources_for_root_admins_too(admin, acme):
                                         **deploy_params(acme, network(acme, "acme-web")))["virtualmachine"]
     with zone_a_disabled(admin):
         code, text = job_error(admin.deployVirtualMachine, name="root-off", **params)
-        assert code == 533 and text.startswith("Unable to create a deployment for VM instance")
+        # a fresh VM whose ROOT never got a pool: VMEntityManagerImpl.reserveVirtualMachine's text
+        assert code == 533 and text.startswith("No destination found for a deployment for VM instance")
         code, _ = job_error(acme.startVirtualMachine, id=stopped["id"])
         assert code == 533
         admin.updateConfiguration(name="allow.admin.vm.on.disabled.resources", value="true")

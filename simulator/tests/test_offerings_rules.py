@@ -6,6 +6,7 @@ Each test's docstring names the Java class and method whose rule it checks (apac
 
 import pytest
 
+from .network_helpers import network_named
 from .test_infra_storage import api_error
 
 SIZES = {"cpunumber": 1, "cpuspeed": 500, "memory": 256}
@@ -233,7 +234,7 @@ def test_delete_makes_the_offering_inactive(admin, acme):
     assert offering(admin, id=made["id"]) == []
     zone = zone_id(acme, "zone-a")
     template = acme.listTemplates(templatefilter="executable", zoneid=zone, name="debian-12")["template"][0]["id"]
-    net = acme.listNetworks(name="acme-web")["network"][0]["id"]
+    net = network_named(acme, "acme-web")["id"]
     status, error = api_error(acme.deployVirtualMachine, zoneid=zone, templateid=template, networkids=net,
                               serviceofferingid=made["id"])  # UserVmManagerImpl.createVirtualMachine
     assert (status, error["errortext"]) == (431, f"Service offering is inactive: [{made['id']}].")

@@ -71,14 +71,19 @@ def test_user_data_and_recovery_offering_changes_are_followed(cloud):
     api.call("updateVirtualMachine", id=web["id"], userdata=base64.b64encode(b"#cloud-config\nv: 2\n").decode())
     api.run([api.submit("startVirtualMachine", id=web["id"])])
     offerings = {o["name"]: o for o in api.list("listServiceOfferings")}
-    drapi.write(api, "ServiceOffering", offerings["dr-small"]["id"], {"dr.recovery_offering": offerings["medium"]["id"]},
+    # CloudStack changes a VM's offering only to one whose storage tags include the current one's
+    # (VirtualMachineManagerImpl.checkIfCanUpgrade): the recovery offering keeps the DR tag
+    bigger = offerings.get("dr-medium") or api.call("createServiceOffering", name="dr-medium", displaytext="dr-medium",
+                                                    cpunumber=2, cpuspeed=2000, memory=4096,
+                                                    tags="dr")["serviceoffering"]
+    drapi.write(api, "ServiceOffering", offerings["dr-small"]["id"], {"dr.recovery_offering": bigger["id"]},
                 visible=False)
     try:
         result = prepared(api, "acme-web-1")
         assert {"updated the recovery VM's user data", "changed the recovery VM's offering"} <= set(result["changes"])
         rec = api.list("listVirtualMachines", id=recovery_of(api, web)["id"], listall=True, userdata=True,
                        displayvm=False)[0]
-        assert rec["serviceofferingid"] == offerings["medium"]["id"]
+        assert rec["serviceofferingid"] == bigger["id"]
     finally:
         api.run([api.submit("removeResourceDetail", resourcetype="ServiceOffering",
                             resourceid=offerings["dr-small"]["id"], key="dr.recovery_offering")])
