@@ -20,6 +20,7 @@ DEMO_STORAGE = (("zone-a", "a", "10.1", "zone-b", "10.2"), ("zone-b", "b", "10.2
 DEMO_DR_TAG = "dr"
 SERVICE_OFFERINGS = (  # name, cores, MHz, MB, storage tags
     ("dr-small", 1, 1000, 512, "dr"), ("small", 1, 1000, 1024, None), ("medium", 2, 2000, 4096, None),
+    ("dr-medium", 2, 2000, 4096, "dr"),  # a recovery offering of dr-small: the same storage tags
 )
 DISK_OFFERINGS = (("data-5g", 5, None), ("data-20g", 20, None), ("dr-data-5g", 5, "dr"))
 SERVICES = {

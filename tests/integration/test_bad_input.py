@@ -147,9 +147,9 @@ ROWS = [
         "unable to convert to int"),
     # dr_offering
     row("dr_offering", "unknown-offering", {**VALID["dr_offering"], "offering": "huge"}, "offering",
-        "Use one of: dr-small, medium, small"),
+        "Use one of: dr-medium, dr-small, medium, small"),
     row("dr_offering", "unknown-recovery-offering", {**VALID["dr_offering"], "recovery_offering": "huge"},
-        "recovery_offering", "Use one of: dr-small, medium, small"),
+        "recovery_offering", "Use one of: dr-medium, dr-small, medium, small"),
     row("dr_offering", "tier-not-a-number", {**VALID["dr_offering"], "tier": "first"}, "'tier'",
         "unable to convert to int"),
     row("dr_offering", "tier-zero", {**VALID["dr_offering"], "tier": 0}, "tier", "Give a whole number of at least 1"),

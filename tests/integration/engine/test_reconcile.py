@@ -73,9 +73,7 @@ def test_user_data_and_recovery_offering_changes_are_followed(cloud):
     offerings = {o["name"]: o for o in api.list("listServiceOfferings")}
     # CloudStack changes a VM's offering only to one whose storage tags include the current one's
     # (VirtualMachineManagerImpl.checkIfCanUpgrade): the recovery offering keeps the DR tag
-    bigger = offerings.get("dr-medium") or api.call("createServiceOffering", name="dr-medium", displaytext="dr-medium",
-                                                    cpunumber=2, cpuspeed=2000, memory=4096,
-                                                    tags="dr")["serviceoffering"]
+    bigger = offerings["dr-medium"]
     drapi.write(api, "ServiceOffering", offerings["dr-small"]["id"], {"dr.recovery_offering": bigger["id"]},
                 visible=False)
     try:
