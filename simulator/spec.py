@@ -21,6 +21,8 @@ OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerS
 FIELD_ADDITIONS = {
     "listResourceDetails": {"fordisplay": {"type": "boolean", "gotype": "bool"}},  # ResourceDetailResponse
 }
+# Commands CloudStack answers with a ListResponse where the SDK-derived spec has an object: list key.
+LIST_RESPONSES = {"updateResourceCount": "resourcecount"}  # UpdateResourceCountCmd.execute
 _MAP_KEY = re.compile(r"^([a-z0-9_]+)\[(\d+)\]\.(.+)$")
 
 
@@ -49,6 +51,8 @@ class Command:
         self.admin_only_params = restricted
         self.response = raw["response"]
         self.response["fields"].update(FIELD_ADDITIONS.get(name, {}))
+        if name in LIST_RESPONSES:
+            self.response.update(kind="list", listkey=LIST_RESPONSES[name])
 
     @property
     def response_name(self):

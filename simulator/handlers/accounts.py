@@ -3,7 +3,7 @@
 from .. import errors
 from ..contract import api
 from ..model.accounts import ROLE_NAMES, add_account, add_domain, new_key
-from ..views.accounts import account_view, user_view
+from ..views.accounts import account_view, domain_view, user_view, wanted_details
 from ..views.common import public
 from .filters import keyword_filter
 
@@ -23,7 +23,8 @@ def list_domains(ctx):
                or ctx.sim.in_domain(d["id"], ctx.caller.domain["id"])]
     if not ctx.caller.is_admin:
         domains = [ctx.caller.domain]
-    return [public(d) for d in keyword_filter(ctx, domains)]
+    details = wanted_details(ctx)
+    return [domain_view(ctx, d, details) for d in keyword_filter(ctx, domains)]
 
 
 @api("createDomain")
@@ -43,7 +44,8 @@ def list_accounts(ctx):
         accounts = [a for a in accounts if a["domainid"] == ctx.p["domainid"]]
     if ctx.has("accounttype"):
         accounts = [a for a in accounts if a["accounttype"] == int(ctx.p["accounttype"])]
-    return [account_view(ctx, a) for a in keyword_filter(ctx, accounts)]
+    details = wanted_details(ctx)
+    return [account_view(ctx, a, details) for a in keyword_filter(ctx, accounts)]
 
 
 @api("createAccount")

@@ -8,6 +8,7 @@ from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
 from ..model.addresses import DEFAULT_GUEST_CIDR, parse_cidr, parse_ip
+from ..model.limit_checks import check_new_network
 from ..model.public_ips import release_ip, unassign
 from ..model.texts import network_text, vpc_text
 from ..views.network import network_offering_view, network_view
@@ -118,6 +119,7 @@ def create_network(ctx):
         if vpc is not None:
             _check_vpc_tier(ctx, vpc, cidr, owner)
         ctx.owned(network, owner)
+    check_new_network(ctx, network)  # resource limits (model/limit_checks.py)
     network = ctx.store.add("network", network)
     ctx.event("NETWORK.CREATE", f"Network Name: {network['name']}, Id: {network['id']}", owner)
     return network_view(ctx.sim, network, ctx.caller.is_root)

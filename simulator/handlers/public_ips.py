@@ -3,6 +3,7 @@
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
+from ..model.limit_checks import check_associate
 from ..model.nics import nic_in
 from ..model.public_ips import clear_static_nat, has_source_nat, release_ip, source_nat_of, take_ip
 from ..model.texts import ip_text
@@ -32,6 +33,7 @@ def associate_ip_address(ctx):
     ip["fordisplay"] = ctx.p.get("fordisplay", True)  # authorized = {RoleType.Admin}
 
     def run():
+        check_associate(ctx, ip, network, vpc)  # resource limits (model/limit_checks.py)
         ip["state"] = "Allocated"
         ctx.store.touch("publicip", ip)
         return ip_view(ctx.sim, ip)

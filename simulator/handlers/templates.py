@@ -2,6 +2,7 @@
 
 from .. import errors
 from ..contract import api
+from ..model.limit_checks import check_new_template
 from ..model.templates import OS_TYPES, add_template, os_type, os_type_named
 from ..views.offerings import template_views
 from .filters import keyword_filter
@@ -45,6 +46,7 @@ def register_template(ctx):
     cross_zones = not zone_ids  # zoneid=-1: every zone
     zones = [ctx.lookup("zone", "zoneid", value=z) for z in zone_ids] or ctx.store.all("zone")
     ostype = os_type(ctx) or os_type_named("Other Linux (64-bit)")
+    check_new_template(ctx, ctx.owner())  # resource limits (model/limit_checks.py)
     template = add_template(
         ctx, ctx.owner(), ctx.p["name"], zones, ostype, displaytext=ctx.p["displaytext"],
         format=ctx.p["format"].upper(), hypervisor=ctx.p["hypervisor"], url=ctx.p["url"],

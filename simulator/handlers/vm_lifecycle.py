@@ -6,6 +6,7 @@ these commands check what CloudStack checks before queueing, then run it in the 
 
 from .. import errors
 from ..contract import SUCCESS, Job, api
+from ..model.limit_checks import check_deploy, check_recover
 from ..model.templates import in_zone
 from ..model.texts import vm_text
 from ..model.uuids import check_custom_id
@@ -61,6 +62,7 @@ def _plan(ctx):
         "keypairs": keypairs_param(ctx, owner), "affinity": affinity_param(ctx, owner), "disk": _data_offering(ctx),
         "host": ctx.lookup("host", "hostid", required=False),
     }
+    check_deploy(ctx, plan)  # resource limits (model/limit_checks.py)
     if plan["host"] and plan["host"]["zoneid"] != zone["id"]:
         raise errors.invalid(f"Host {plan['host']['id']} does not belong to zone {zone['id']}")
     if ctx.has("customid"):
@@ -190,6 +192,7 @@ def recover_virtual_machine(ctx):
     _may_expunge_or_recover(ctx, "Recovering")
     if vm["state"] != "Destroyed":
         raise errors.invalid(f"Vm with id {vm['id']} is not in the right state")
+    check_recover(ctx, vm)  # resource limits (model/limit_checks.py)
     for vol in volumes_of(ctx.sim, vm):
         if vol["state"] == "Destroy":
             vol["state"] = "Ready" if vol.get("path") else "Allocated"

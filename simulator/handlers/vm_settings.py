@@ -4,6 +4,7 @@ and reading its user data."""
 from .. import errors
 from ..contract import api
 from ..model.accounts import owner_of
+from ..model.limit_checks import check_change_service
 from ..model.nics import nics_of
 from ..model.templates import os_type
 from ..model.texts import vm_text
@@ -58,6 +59,7 @@ def change_service_for_virtual_machine(ctx):
     if vm["state"] != "Stopped":
         raise errors.invalid(f"Unable to upgrade virtual machine {vm_text(vm)} in state {vm['state']}; make "
                              "sure the virtual machine is stopped")
+    check_change_service(ctx, vm, offering)  # resource limits (model/limit_checks.py)
     if offering["id"] == vm["serviceofferingid"]:
         raise errors.invalid(f"Not upgrading vm {vm_text(vm)} since it already has the requested service "
                              f"offering ({offering['name']})")

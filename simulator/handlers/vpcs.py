@@ -4,6 +4,7 @@ from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
 from ..model.addresses import parse_cidr
+from ..model.limit_checks import check_new_vpc
 from ..model.networks import implement_vpc
 from ..model.public_ips import release_ip
 from ..views.network import vpc_view
@@ -15,6 +16,7 @@ from .network_common import rename_work
 def create_vpc(ctx):
     zone = ctx.lookup("zone", "zoneid")
     offering = ctx.lookup("vpcoffering", "vpcofferingid")
+    check_new_vpc(ctx, ctx.owner())  # resource limits (model/limit_checks.py)
     cidr = str(parse_cidr(ctx.p["cidr"], "CIDR"))
     owner = ctx.owner()
     vpc = ctx.store.add("vpc", ctx.owned({

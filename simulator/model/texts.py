@@ -28,3 +28,19 @@ def vpc_text(vpc):
 
 def ip_text(ip):
     return f"Ip[{ip['ipaddress']}-{ip['zoneid']}]"
+
+
+def account_text(account):
+    """AccountVO.toString."""
+    return f'Account [{{"accountName":"{account["name"]}","id":{account["_pk"]},"uuid":"{account["id"]}"}}]'
+
+
+def domain_db_path(domain):
+    """DomainVO.getPath: the path as the database keeps it, "/" for ROOT and "/customers/" below it."""
+    return "/" + "".join(f"{part}/" for part in domain["path"].split("/")[1:])
+
+
+def domain_text(domain):
+    """DomainVO.toString."""
+    return (f'Domain {{"id":{domain["_pk"]},"name":"{domain["name"]}","path":"{domain_db_path(domain)}",'
+            f'"uuid":"{domain["id"]}"}}')
