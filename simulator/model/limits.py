@@ -91,16 +91,28 @@ SHARES = {"vm": _vm_share, "volume": _volume_share, "publicip": _ip_share, "netw
 
 
 class Tally:
-    """Every account's count of each type, kept by a Store watcher from the counted objects' shares."""
+    """Every account's count of each type, kept by a Store watcher from the counted objects' shares; and the
+    resourcelimit rows by (owner id, type, tag), which every check reads."""
 
     def __init__(self, store):
         self.store = store
         self.shares = {}  # (kind, pk) -> (account id, {type: amount})
         self.totals = {}  # account id -> {type: amount}
+        self.rows = {}  # (owner id, type, tag) -> resourcelimit row
         store.watch(SHARES, self.update)
+        store.watch(("resourcelimit",), self.update_row)
         for kind in SHARES:
             for obj in store.all(kind):
                 self.update(kind, obj)
+        for row in store.all("resourcelimit"):
+            self.update_row("resourcelimit", row)
+
+    def update_row(self, kind, row, gone=False):
+        key = (row["ownerid"], row["type"], row.get("tag"))
+        if gone:
+            self.rows.pop(key, None)
+        else:
+            self.rows[key] = row
 
     def update(self, kind, obj, gone=False):
         old = self.shares.pop((kind, obj["_pk"]), None)
@@ -153,7 +165,7 @@ def is_root_domain(domain):
 
 def limit_row(sim, owner, rtype, tag=None):
     """The resourcelimit row updateResourceLimit wrote for an account or a domain (owner), or None."""
-    return sim.store.first("resourcelimit", ownerid=owner["id"], type=rtype, tag=tag)
+    return tally(sim).rows.get((owner["id"], rtype, tag))
 
 
 def default_limit(sim, scope, rtype):

@@ -151,6 +151,29 @@ def test_destroy_expunge_and_recover_move_the_counts(admin, tenant):
     assert totals(fields, "vm", "volume", "primarystorage") == {"vm": 0, "volume": 1, "primarystorage": 5}
 
 
+def test_hiding_a_vm_hides_only_the_volumes_still_attached(admin, tenant, ids):
+    """UserVmManagerImpl.updateDisplayVmFlag -> VolumeApiServiceImpl.updateDisplay on the VM's ROOT and DATADISK
+    volumes (VolumeDao.findByInstanceAndType): a volume detached before the VM is hidden stays displayed, so it
+    still counts; the replicas a failover imports then need room next to it."""
+    vm = tenant.deploy(diskofferingid=ids["disk"])
+    data = admin.listVolumes(virtualmachineid=vm["id"], type="DATADISK", listall=True)["volume"][0]
+    admin.detachVolume(id=data["id"], fetch_result=True)
+    admin.updateVirtualMachine(id=vm["id"], displayvm=False)
+    assert totals(tenant.fields(), "vm", "volume", "primarystorage") == {"vm": 0, "volume": 1, "primarystorage": 5}
+
+
+def test_limits_and_counts_survive_a_restart(server, admin, tenant):
+    """The resource_limit rows are kept and the counts are those of the objects kept (the simulator rebuilds them
+    from its database, as RLM.recalculateAccountResourceCount would)."""
+    tenant.deploy()
+    tenant.limit(USER_VM, 1)
+    server.restart()
+    fields = tenant.fields()
+    assert (fields["vmtotal"], fields["vmlimit"], fields["volumetotal"]) == (1, "1", 1)
+    status, error = api_error(tenant.deploy)
+    assert status == 535 and re.fullmatch(account_text(tenant.name, "user_vm", 1, 1, 1), error["errortext"])
+
+
 def tenant_disk(admin):
     return admin.listDiskOfferings(name="data-5g")["diskoffering"][0]["id"]
 
@@ -314,16 +337,17 @@ def test_update_resource_limit_answers_and_refuses(admin, acme, tenant, ids):
         "account": tenant.name, "resourcetype": "10", "resourcetypename": "primary_storage", "max": 300,
         "domainpath": "/customers/"}
     assert tenant.fields()["primarystoragelimit"] == "300"
+    owner = tenant.params
     refusals = [
-        (dict(resourcetype=USER_VM, max=-2, **tenant.params),
+        ({"resourcetype": USER_VM, "max": -2, **owner},
          "Please specify either '-1' for an infinite limit, or a limit that is at least '0'."),
-        (dict(resourcetype=99, **tenant.params), "Please specify valid resource type"),
-        (dict(resourcetype=VPC, tag="ssd", **tenant.params),
-         "Resource limit with a tag is not supported for resource type 7"),
-        (dict(resourcetype=USER_VM, account=tenant.name), "Account must be specified with domainId parameter"),
-        (dict(resourcetype=USER_VM, account="nobody", domainid=ids["customers"]),
+        ({"resourcetype": 99, **owner}, "Please specify valid resource type"),
+        ({"resourcetype": VPC, "tag": "ssd", **owner}, "Resource limit with a tag is not supported for resource type 7"),
+        ({"resourcetype": USER_VM, "account": tenant.name}, "Account must be specified with domainId parameter"),
+        ({"resourcetype": USER_VM, "account": "nobody", "domainid": ids["customers"]},
          "Unable to find account by name nobody in domain with specified id"),
-        (dict(resourcetype=USER_VM, max=3), "AccountId or domainId have to be specified in order to update resource limit"),
+        ({"resourcetype": USER_VM, "max": 3},
+         "AccountId or domainId have to be specified in order to update resource limit"),
     ]
     for params, text in refusals:
         assert api_error(admin.updateResourceLimit, **params) == (431, {
@@ -395,5 +419,5 @@ def test_default_limits_are_the_max_account_settings(admin, tenant):
     bare = admin.listAccounts(name=tenant.name, domainid=tenant.params["domainid"], details="min")["account"][0]
     assert "vmlimit" not in bare and "vmtotal" not in bare
     status, error = api_error(admin.listAccounts, details="everything")
-    assert (status, error["errortext"]) == (431, "The details parameter contains a non permitted value. The allowed "
-                                                 "values are [all, resource, min]")
+    assert (status, error["errortext"]) == (
+        431, "The details parameter contains a non permitted value. The allowed values are [all, resource, min]")
