@@ -27,7 +27,7 @@ OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerS
                "issueOutOfBandManagementPowerAction": "outofbandmanagement"}
 # Commands the SDK-derived spec takes for object answers that CloudStack answers as a list (AddClusterCmd.execute
 # builds a ListResponse): command -> list key.
-LIST_ANSWERS = {"addCluster": "cluster"}
+LIST_ANSWERS = {"addCluster": "cluster", "updateResourceCount": "resourcecount"}  # and UpdateResourceCountCmd
 # Response fields CloudStack answers that the SDK-derived spec lacks, with the response class that has them.
 FIELD_ADDITIONS = {
     "listResourceDetails": {"fordisplay": {"type": "boolean", "gotype": "bool"}},  # ResourceDetailResponse

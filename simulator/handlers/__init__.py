@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (each import registers its module's commands)
     firewall,
     infra,
     keypairs,
+    limits,
     meta,
     network_create,
     networks,

@@ -4,7 +4,7 @@ from .. import errors
 from ..contract import api
 from ..model.accounts import ROLE_NAMES, add_account, add_domain, new_key
 from ..model.texts import account_text, domain_text
-from ..views.accounts import account_view, domain_view, user_view
+from ..views.accounts import account_view, domain_view, user_view, wanted_details
 from .zones import NETWORK_DOMAIN_TEXT, _network_domain_ok
 
 DENIED = "Caller does not have permission to operate with provided resource."
@@ -49,7 +49,8 @@ def list_domains(ctx):
         domains = [d for d in domains if d["level"] == ctx.p["level"]]
     if ctx.has("keyword"):
         domains = [d for d in domains if ctx.p["keyword"].lower() in d["name"].lower()]
-    return [domain_view(ctx.sim, d) for d in domains]
+    details = wanted_details(ctx)
+    return [domain_view(ctx, d, details) for d in domains]
 
 
 @api("createDomain")
@@ -72,7 +73,7 @@ def create_domain(ctx):
         domain["networkdomain"] = networkdomain
         ctx.store.touch("domain", domain)
     ctx.event("DOMAIN.CREATE", "Successfully completed creating Domain")
-    return domain_view(ctx.sim, domain)
+    return domain_view(ctx, domain)
 
 
 # -- accounts --------------------------------------------------------------------------------------
@@ -109,7 +110,8 @@ def list_accounts(ctx):
     if ctx.has("keyword"):
         kw = ctx.p["keyword"].lower()
         accounts = [a for a in accounts if kw in a["name"].lower() or kw in a["state"].lower()]
-    return [account_view(ctx, a) for a in sorted(accounts, key=lambda a: a["_pk"])]
+    details = wanted_details(ctx)
+    return [account_view(ctx, a, details) for a in sorted(accounts, key=lambda a: a["_pk"])]
 
 
 @api("createAccount")

@@ -10,6 +10,7 @@ import ipaddress
 from .. import errors
 from ..contract import api
 from ..model.addresses import DEFAULT_GUEST_CIDR, parse_cidr, parse_ip, rfc1918
+from ..model.limit_checks import check_new_network
 from ..model.networks import default_network_domain
 from ..model.texts import network_text, vpc_text
 from ..views.network import network_view
@@ -184,6 +185,7 @@ def create_network(ctx):
         owner = ctx.caller.account
     else:
         ctx.owned(network, owner)
+    check_new_network(ctx, network)  # resource limits (model/limit_checks.py)
     network = ctx.store.add("network", network)
     ctx.event("NETWORK.CREATE", f"Network Name: {network['name']}, Id: {network['id']}", owner)
     return network_view(ctx.sim, network, ctx.caller.is_root)

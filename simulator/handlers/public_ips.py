@@ -8,6 +8,7 @@ Allocated (the NET.IPASSIGN usage event).
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
+from ..model.limit_checks import check_associate
 from ..model.public_ips import allocate_ip, assign, has_source_nat, release_ip, source_nat_of
 from ..model.uuids import check_custom_id
 from ..views.network import ip_view
@@ -85,6 +86,7 @@ def associate_ip_address(ctx):
     ip = allocate_ip(ctx.sim, zone, owner, ctx.p.get("fordisplay"))
 
     def run():
+        check_associate(ctx, ip, network, vpc)  # resource limits (model/limit_checks.py)
         return ip_view(ctx.sim, _associate(ctx, ip, network, vpc), ctx.caller.is_root)
 
     return Job(run, "IpAddress", ip["id"], object_key="ipaddress")

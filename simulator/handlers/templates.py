@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from .. import errors
 from ..contract import api
+from ..model.limit_checks import check_new_template
 from ..model.templates import OS_TYPES, add_template, os_type, os_type_named
 from ..model.texts import zone_text
 from ..model.zones import disabled_for
@@ -126,6 +127,7 @@ def register_template(ctx):
             raise errors.denied(f"Cannot perform this operation, Zone {zone_text(zone)} is currently disabled")
     _check_url(ctx.p["url"], fmt)
     ostype = os_type(ctx) or os_type_named("Other Linux (64-bit)")  # deploy-as-is: the default guest OS
+    check_new_template(ctx, owner)  # resource limits (model/limit_checks.py)
     template = add_template(
         ctx, owner, ctx.p["name"], zones if zones is not None else ctx.store.all("zone"), ostype,
         displaytext=ctx.get("displaytext", ctx.p["name"]), format=fmt, hypervisor=hypervisor, url=ctx.p["url"],

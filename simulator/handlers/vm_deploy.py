@@ -5,6 +5,7 @@ import ipaddress
 
 from .. import errors
 from ..contract import Job, api
+from ..model.limit_checks import check_deploy
 from ..model.templates import in_zone
 from ..model.texts import network_vo_text, zone_text
 from ..model.uuids import check_custom_id
@@ -158,6 +159,7 @@ def _plan(ctx):
         raise errors.invalid(f"Service offering is inactive: [{plan['offering']['id']}].")
     if disabled_for(ctx.caller, zone):  # UserVmManagerImpl.createVirtualMachine; root admins meet the planner
         raise errors.denied(f"Cannot perform this operation, Zone is currently disabled: {zone_text(zone)}")
+    check_deploy(ctx, plan)  # resource limits (model/limit_checks.py)
     requested = _requested(ctx)
     plan["userdata"] = userdata_param(ctx)
     plan["host"] = _host(ctx, zone)

@@ -9,6 +9,7 @@ from .. import errors
 from ..contract import SUCCESS, api
 from ..model.accounts import owner_of
 from ..model.configs import setting
+from ..model.limit_checks import check_recover
 from ..model.texts import vm_text, volume_text
 from ..model.vms import (
     GONE,
@@ -178,6 +179,7 @@ def recover_virtual_machine(ctx):
                             "key is set.")
     if vm["state"] != "Destroyed":
         raise errors.invalid(f"Vm with id {vm['id']} is not in the right state")
+    check_recover(ctx, vm)  # resource limits (model/limit_checks.py)
     for vol in volumes_of(ctx.sim, vm):
         if vol["type"] == "ROOT" and vol["state"] == "Destroy":
             vol["state"] = "Ready" if vol.get("path") else "Allocated"

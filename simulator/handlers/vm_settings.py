@@ -6,6 +6,7 @@ from ..contract import api
 from ..errors import ApiError
 from ..model.accounts import owner_of
 from ..model.configs import csv_setting
+from ..model.limit_checks import check_change_service
 from ..model.nics import nics_of
 from ..model.pools import split_tags
 from ..model.templates import os_type
@@ -153,6 +154,7 @@ def change_service_for_virtual_machine(ctx):
         raise errors.invalid(f"Unable to upgrade virtual machine {vm['id']} with an inactive service offering "
                              f"{offering['id']}")
     ctx.check_access(offering)
+    check_change_service(ctx, vm, offering)  # resource limits (model/limit_checks.py)
     if offering["id"] == vm["serviceofferingid"]:
         raise errors.invalid(f"Not upgrading vm {vm_text(vm)} since it already has the requested service "
                              f"offering ({offering['name']})")

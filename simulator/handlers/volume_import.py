@@ -6,6 +6,7 @@ import uuid
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
+from ..model.limit_checks import check_import
 from ..model.pools import check_pool_available, split_tags
 from ..model.texts import pool_text, volume_text
 from ..model.units import GIB
@@ -60,6 +61,7 @@ def import_volume(ctx):
 
     def run():
         found = _check_import(ctx.sim, pool, path, offering)
+        check_import(ctx, owner, found["size"])  # resource limits (model/limit_checks.py)
         chosen = offering or _import_offering(ctx)
         zone = ctx.store.get("zone", pool["zoneid"])
         vol = new_data_volume(ctx, owner, zone, chosen, math.ceil(found["size"] / GIB), ctx.get("name", path),

@@ -3,6 +3,7 @@
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
+from ..model.limit_checks import check_new_volume
 from ..model.volumes import (
     attach,
     check_root_change,
@@ -32,6 +33,7 @@ def _disk_offering_for_create(ctx):
 @api("createVolume")
 def create_volume(ctx):
     offering = _disk_offering_for_create(ctx)
+    check_new_volume(ctx, ctx.owner(), offering)  # resource limits (model/limit_checks.py)
     vm = ctx.lookup("vm", "virtualmachineid", required=False)
     zone = ctx.store.get("zone", vm["zoneid"]) if vm else ctx.lookup("zone", "zoneid", required=False)
     if zone is None:

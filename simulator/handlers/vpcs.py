@@ -9,6 +9,7 @@ from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
 from ..model.addresses import rfc1918
+from ..model.limit_checks import check_new_vpc
 from ..model.networks import default_network_domain, implement_vpc
 from ..model.public_ips import release_ip
 from ..model.rules import valid_cidr
@@ -35,6 +36,7 @@ def create_vpc(ctx):
     owner = create_owner(ctx)
     zone = ctx.lookup("zone", "zoneid")
     offering = ctx.lookup("vpcoffering", "vpcofferingid")
+    check_new_vpc(ctx, ctx.owner())  # resource limits (model/limit_checks.py)
     if offering["state"] != "Enabled":
         raise errors.invalid("Unable to find vpc offering in Enabled state by specified id")
     _check_cidr(ctx)

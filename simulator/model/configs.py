@@ -40,6 +40,31 @@ SETTINGS = {
     "allow.user.force.stop.vm": ("true", "Boolean", "Advanced",
                                  "Determines whether users are allowed to force stop a vm"),
 }
+# The default resource limits (Config.java, ResourceLimitService, BackupManager, BucketApiService): an account
+# or a non-ROOT domain without its own limit for a type has these; a negative value is unlimited; storage in GiB.
+DEFAULT_LIMITS = (  # name suffix, account default, domain default, what
+    ("user.vms", 20, 40, "number of user VMs that can be deployed"),
+    ("public.ips", 20, 40, "number of public IPs that can be consumed"),
+    ("templates", 20, 40, "number of templates that can be deployed"),
+    ("snapshots", 20, 40, "number of snapshots that can be created"),
+    ("volumes", 20, 40, "number of volumes that can be created"),
+    ("networks", 20, 40, "number of networks that can be created"),
+    ("vpcs", 20, 40, "number of vpcs that can be created"),
+    ("cpus", 40, 80, "number of cpu cores that can be used"),
+    ("memory", 40960, 81920, "memory (in MB) that can be used"),
+    ("primary.storage", 200, 400, "primary storage space (in GiB) that can be used"),
+    ("secondary.storage", 400, 800, "secondary storage space (in GiB) that can be used"),
+    ("projects", 10, 50, "number of projects that can be created"),
+    ("backups", 20, 40, "number of backups that can be created"),
+    ("backup.storage", 400, 800, "backup storage space (in GiB) that can be used"),
+    ("buckets", 20, 20, "number of buckets that can be created"),
+    ("object.storage", 400, 400, "object storage space (in GiB) that can be used"),
+)
+for _suffix, _account, _domain, _what in DEFAULT_LIMITS:
+    SETTINGS[f"max.account.{_suffix}"] = (str(_account), "Long", "Account Defaults",
+                                          f"The default maximum {_what} for an account")
+    SETTINGS[f"max.domain.{_suffix}"] = (str(_domain), "Long", "Domain Defaults",
+                                         f"The default maximum {_what} for a domain")
 BOOLEAN = ("true", "false")
 # The scopes a setting may be set at (ConfigKey.Scope); the others are global only.
 SCOPES = {"allow.domain.admins.to.create.tagged.offerings": ("Account",)}

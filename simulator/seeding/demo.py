@@ -2,6 +2,12 @@
 
 Built part by part in dependency order (VMs need networks need zones), through the API as the
 root admin or as a tenant. The tenants' accounts exist before it runs (``seeding.seed``).
+
+Resource limits: CloudStack limits every account and every domain below ROOT (max.account.*: 20 VMs,
+20 volumes, 40 cores, 40 GiB of memory, 200 GiB of primary storage...; max.domain.*: twice that). An
+operator protecting big accounts raises their limits with updateResourceLimit (seed-tenants does, see
+tenants.py); the demo's tenants are small (acme: 3 VMs, 4 volumes, 11 GiB), with room under the defaults
+for their never-started recovery VMs and the replicas a failover imports, so this seed raises none.
 """
 
 from ..model.accounts import caller_of

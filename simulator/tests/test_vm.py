@@ -113,6 +113,9 @@ def test_start_and_stop_change_state_host_and_capacity(admin, acme):
 
 
 def test_capacity_exhaustion_fails_with_533(admin, acme):
+    domain = acme.listAccounts()["account"][0]["domainid"]  # memory limits (40/80 GiB) raised, as an operator would
+    admin.updateResourceLimit(domainid=domain, resourcetype=9, max=-1)
+    admin.updateResourceLimit(account="acme", domainid=domain, resourcetype=9, max=-1)
     huge = admin.createServiceOffering(name="huge", displaytext="huge", cpunumber=1, cpuspeed=1000,
                                        memory=400 * 1024)["serviceoffering"]
     params = dict(ids(acme), serviceofferingid=huge["id"], networkids=network_id(acme, "acme-web"))
