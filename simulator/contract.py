@@ -31,6 +31,8 @@ class Job:
     queue_key: str | None = None  # jobs with the same key run one at a time (CloudStack's VM work queue)
     begin: object = None  # callable() run when the job is queued, for transitional states
     hypervisor_zone: str | None = None  # a job that needs a hypervisor in this zone fails while it is down
+    # ApiServer.queueCommand answers the object's id with the job id only for a BaseAsyncCreateCmd
+    answer_id: bool = True
 
     def __post_init__(self):
         if self.queue_key is None and self.instance_type == "VirtualMachine":

@@ -31,6 +31,7 @@ def create_service_offering(ctx):
         "limitcpuuse": bool(ctx.p.get("limitcpuuse")), "isvolatile": False, "defaultuse": False,
         "provisioningtype": ctx.get("provisioningtype", "thin"), "cacheMode": "none",
         "rootdisksize": ctx.get("rootdisksize", 0), "dynamicscalingenabled": True, "state": "Active",
+        "encryptroot": bool(ctx.p.get("encryptroot")),  # its VMs' ROOT volumes are encrypted (storage rules)
     })
     ctx.event("SERVICE.OFFERING.CREATE", f"Service offering {offering['name']} created")
     return service_offering_view(ctx, offering)
@@ -82,7 +83,7 @@ def create_disk_offering(ctx):
         "name": ctx.p["name"], "displaytext": ctx.p["displaytext"], "disksize": 0 if customized else size,
         "iscustomized": customized, "storagetype": ctx.get("storagetype", "shared"), "tags": ctx.get("tags"),
         "provisioningtype": ctx.get("provisioningtype", "thin"), "displayoffering": ctx.p.get("displayoffering", True),
-        "cacheMode": "none", "encrypt": False, "state": "Active",
+        "cacheMode": "none", "encrypt": bool(ctx.p.get("encrypt")), "state": "Active",
     })
     ctx.event("DISK.OFFERING.CREATE", f"Disk offering {offering['name']} created")
     return public(offering)

@@ -13,9 +13,32 @@ def pool_text(pool):
             f'"uuid":"{pool["id"]}"}}')
 
 
-def volume_text(vol):
-    return (f'Volume {{"id":{vol["_pk"]},"name":"{vol["name"]}","uuid":"{vol["id"]}",'
+def volume_text(vol, vm=None):
+    """VolumeVO.toString: fields sorted by name, JSON style; instanceId is the internal id of its VM (or null)."""
+    instance = vm["_pk"] if vm else "null"
+    return (f'Volume {{"id":{vol["_pk"]},"instanceId":{instance},"name":"{vol["name"]}","uuid":"{vol["id"]}",'
             f'"volumeType":"{vol["type"]}"}}')
+
+
+def offering_text(offering):
+    """DiskOfferingVO.toString (its trailing period included)."""
+    return f'DiskOffering {{"id":{offering["_pk"]},"name":"{offering["name"]}","uuid":"{offering["id"]}"}}.'
+
+
+def host_text(host):
+    """HostVO.toString."""
+    return (f'Host {{"id":{host["_pk"]},"name":"{host["name"]}","type":"{host.get("type", "Routing")}",'
+            f'"uuid":"{host["id"]}"}}')
+
+
+def cluster_text(cluster):
+    """ClusterVO.toString (hand-written, not the JSON style)."""
+    return f'Cluster {{id: "{cluster["_pk"]}", name: "{cluster["name"]}", uuid: "{cluster["id"]}"}}'
+
+
+def account_text(account):
+    """AccountVO.toString."""
+    return f'Account [{{"accountName":"{account["name"]}","id":{account["_pk"]},"uuid":"{account["id"]}"}}]'
 
 
 def network_text(network):
