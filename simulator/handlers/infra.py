@@ -77,7 +77,8 @@ def create_zone(ctx):
         "name": ctx.p["name"], "networktype": networktype, "allocationstate": ctx.get("allocationstate", "Enabled"),
         "dns1": ctx.p["dns1"], "dns2": ctx.get("dns2"), "internaldns1": ctx.p["internaldns1"],
         "internaldns2": ctx.get("internaldns2"), "guestcidraddress": ctx.get("guestcidraddress", "10.1.0.0/16"),
-        "domain": ctx.get("domain"), "securitygroupsenabled": False, "localstorageenabled": False,
+        "domain": ctx.get("domain"), "securitygroupsenabled": False,
+        "localstorageenabled": bool(ctx.p.get("localstorageenabled")),  # local pools need it (storage rules)
         "type": "Core", "_down": False,
     })
     ctx.event("ZONE.CREATE", f"Successfully completed creating zone. Zone Name: {zone['name']}")

@@ -97,10 +97,10 @@ def _mount(ctx, pool, scope, cluster):
 def _initialize(ctx, zone, pod, cluster, parts, scope, hypervisor):
     """CloudStackPrimaryDataStoreLifeCycleImpl.initialize (createLocalStorage for file://): the pool row."""
     scheme, host, path, _ = parts
-    if cluster is not None and pod is None and scope != "ZONE":
+    local_host = _local_host(ctx, host) if scheme.lower() == "file" else None
+    if local_host is None and cluster is not None and pod is None and scope != "ZONE":
         raise PoolRefused("Cluster id requires pod id")
     ptype = pool_type(scheme)
-    local_host = _local_host(ctx, host) if ptype == "Filesystem" and scheme.lower() == "file" else None
     if local_host and not zone.get("localstorageenabled"):
         raise errors.internal(NPE_NO_STORE)  # createLocalStorage answers null: the NPE is outside the try
     stored = path.replace("/", "", 1) if ptype in ("RBD", "CLVM") else path

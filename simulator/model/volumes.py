@@ -158,7 +158,7 @@ def place_file(sim, vol, pool):
             backing = local_path(pool, copy)
     new_file(sim, array_of(sim, pool), path, vol["size"], fmt, backing, bool(vol.get("_encrypt")))
     vol.update(state="Ready", storageid=pool["id"], path=path, _format=fmt,
-               encryptformat="LUKS" if vol.get("_encrypt") else None)
+               encryptformat="luks" if vol.get("_encrypt") else None)
     sim.store.touch("volume", vol)
 
 
