@@ -172,6 +172,7 @@ def update_volume(ctx):
     vol = volume_param(ctx, "id", required=False)
     if vol is None:
         raise errors.invalid("Invalid volume id was provided")
+    pool = ctx.lookup("storagepool", "storageid", required=False)  # uuids resolve before the job
     old_id = vol["id"]
 
     def run():
@@ -180,7 +181,7 @@ def update_volume(ctx):
         if vol.get("removed"):
             raise errors.invalid("The volume id doesn't exist")
         ctx.check_access(vol)
-        _apply_update(ctx, vol)
+        _apply_update(ctx, vol, pool)
         ctx.sim.event("VOLUME.UPDATE", f"Successfully completed updating volume. Volume Id: {old_id}",
                       owner_of(ctx.sim, vol), ctx.caller.user)
         return volume_view(ctx, vol)
@@ -188,7 +189,7 @@ def update_volume(ctx):
     return Job(run, "Volume", vol["id"], answer_id=False)
 
 
-def _apply_update(ctx, vol):
+def _apply_update(ctx, vol, pool):
     for field in ("path", "chaininfo"):
         if ctx.has(field):
             vol[field] = ctx.p[field]
@@ -196,8 +197,7 @@ def _apply_update(ctx, vol):
         if ctx.p["state"] not in VOLUME_STATES:
             raise errors.invalid("Invalid volume state specified")
         vol["state"] = ctx.p["state"]
-    if ctx.has("storageid"):
-        pool = ctx.lookup("storagepool", "storageid")
+    if pool is not None:
         if pool["zoneid"] != vol["zoneid"]:
             raise errors.invalid("Invalid storageId specified; refers to the pool outside of the volume's zone")
         vol["storageid"] = pool["id"]

@@ -255,13 +255,16 @@ def test_a_failed_zone_has_no_host_to_ask(server, admin, replica, data_file):
 
 def test_pool_states(admin, replica):
     """VIUM.checkIfPoolAvailable: a pool in maintenance ("Storage pool <StoragePool {...}> is in maintenance"),
-    or not Up ("... is not Up: Disabled")."""
+    or not Up ("... is not Up: Disabled"); for importVolume in the job (ApiServer.getBaseAsyncResponse: the
+    submission of a command that creates nothing answers its job id only)."""
     admin.updateStoragePool(id=replica["id"], enabled=False)
     try:
         status, error = api_error(admin.listVolumesForImport, storageid=replica["id"])
         assert status == 530 and error["errortext"] == (
             f'Storage pool StoragePool {{"id":{error["errortext"].split(":", 2)[1].split(",")[0]},"name":'
             f'"{replica["name"]}","poolType":"NetworkFilesystem","uuid":"{replica["id"]}"}} is not Up: Disabled')
+        code, text = job_error(admin, admin.importVolume, storageid=replica["id"], path="any")
+        assert (code, text) == (530, error["errortext"])  # in the job, whose submission answers the job id only
     finally:
         admin.updateStoragePool(id=replica["id"], enabled=True)
 

@@ -237,13 +237,17 @@ def test_list_filters(admin, acme, stopped_vm):
 # -- update ---------------------------------------------------------------------------------------------
 def test_update_volume(admin, acme, offering):
     """UpdateVolumeCmd (async, root admins by default) -> VAS.updateVolume: a new name, a custom id (checked by
-    UUIDManagerImpl.checkUuid), displayvolume=false hides it from listVolumes; an invalid state is refused."""
+    UUIDManagerImpl.checkUuid), displayvolume=false hides it from listVolumes; an invalid state, or a pool of
+    another zone, is refused."""
     assert api_error(acme.updateVolume, id=new_volume(acme, offering)["id"], name="x")[0] == ADMIN_ONLY
     vol = new_volume(acme, offering)
     status, error = api_error(admin.updateVolume)
     assert (status, error["errortext"]) == (431, "Invalid volume id was provided")
     assert job_error(admin, admin.updateVolume, id=vol["id"], state="Broken") == (431, ("Invalid volume state "
                                                                                         "specified"))
+    elsewhere = admin.listStoragePools(name="pool-b1")["storagepool"][0]
+    assert job_error(admin, admin.updateVolume, id=vol["id"], storageid=elsewhere["id"]) == (
+        431, "Invalid storageId specified; refers to the pool outside of the volume's zone")
     new_id = "0c1e2d3f-4a5b-4c6d-8e7f-8091a2b3c4d5"
     renamed = run(admin.updateVolume, id=vol["id"], name="renamed", customid=new_id)["volume"]
     assert (renamed["id"], renamed["name"]) == (new_id, "renamed")
