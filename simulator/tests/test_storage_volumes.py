@@ -304,3 +304,26 @@ def test_backups_block_detach_unless_the_setting_allows(admin, acme):
         assert run(acme.detachVolume, id=vol["id"])["volume"]["type"] == "DATADISK"
     finally:
         admin.updateConfiguration(name="backup.enable.attach.detach.of.volumes", value="false")
+
+
+def test_a_volume_of_another_cluster_moves_to_the_vms(server, admin, acme, stopped_vm):
+    """VAS.needMoveVolume / VolumeOrchestrator.moveVolume: a Ready volume on a cluster-wide pool of another cluster
+    than the VM's ROOT is copied to a pool of the ROOT's cluster before it is attached (its content with it)."""
+    zone_a = zone(admin, "zone-a")
+    pod = admin.listPods(zoneid=zone_a["id"])["pod"][0]
+    cluster = admin.addCluster(zoneid=zone_a["id"], podid=pod["id"], clustername=unique("c2"), hypervisor="KVM",
+                               clustertype="CloudManaged")["cluster"]
+    cluster = cluster[0] if isinstance(cluster, list) else cluster
+    admin.addHost(zoneid=zone_a["id"], podid=pod["id"], clusterid=cluster["id"], hypervisor="KVM",
+                  url="http://10.1.1.81", username="root", password="password")
+    server.ctl("add-array", name="array-c2", zone="zone-a", url="nfs://10.1.0.80/export/c2")
+    far = admin.createStoragePool(zoneid=zone_a["id"], podid=pod["id"], clusterid=cluster["id"], name=unique("far"),
+                                  url="nfs://10.1.0.80/export/c2")["storagepool"]
+    plain = disk_offering(admin)
+    vol = new_volume(acme, plain)
+    assert server.ctl("materialise", volume=vol["id"], host="10.1.1.81")["storageid"] == far["id"]
+    server.ctl("write-marker", volume=vol["id"], text="moved-with-its-volume")
+    attached = run(acme.attachVolume, id=vol["id"], virtualmachineid=stopped_vm["id"])["volume"]
+    moved = admin.listVolumes(id=attached["id"])["volume"][0]
+    assert moved["storageid"] != far["id"] and moved["clusterid"] == root_of(admin, stopped_vm)["clusterid"]
+    assert server.ctl("read-marker", volume=vol["id"])["marker"] == "moved-with-its-volume"
