@@ -63,7 +63,7 @@ def _disk_offering_for_create(ctx):
     offering = ctx.store.get("diskoffering", ctx.p["diskofferingid"])
     if offering is None:
         raise ctx.invalid_value("diskofferingid", ctx.p["diskofferingid"])
-    if offering.get("removed") or offering.get("computeonly"):
+    if offering.get("removed") or offering.get("computeonly") or offering.get("_computeonly"):
         raise errors.invalid("Please specify a valid disk offering.")
     if offering.get("iscustomized"):
         if size is None:

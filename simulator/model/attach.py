@@ -33,8 +33,9 @@ def volume_hypervisor(sim, vol):
 
 
 def vm_snapshots(sim, vm):
-    """The VM's VM snapshots (VMSnapshotDao.findByVm)."""
-    return [s for s in sim.store.find("vmsnapshot", virtualmachineid=vm["id"]) if not s.get("removed")]
+    """The VM's VM snapshots (VMSnapshotDao.findByVm: rows of kind vmsnapshot that name the VM by `_vm_pk`, as
+    the VM rules keep them)."""
+    return [s for s in sim.store.find("vmsnapshot", _vm_pk=vm["_pk"]) if not s.get("removed")]
 
 
 def vm_backups(sim, vm):
