@@ -101,8 +101,10 @@ def _initialize(ctx, zone, pod, cluster, parts, scope, hypervisor):
     if local_host is None and cluster is not None and pod is None and scope != "ZONE":
         raise PoolRefused("Cluster id requires pod id")
     ptype = pool_type(scheme)
-    if local_host and not zone.get("localstorageenabled"):
-        raise errors.internal(NPE_NO_STORE)  # createLocalStorage answers null: the NPE is outside the try
+    if local_host:  # the pool is in its host's zone, which must have local storage
+        zone = ctx.store.get("zone", local_host["zoneid"])
+        if not zone.get("localstorageenabled"):
+            raise errors.internal(NPE_NO_STORE)  # createLocalStorage answers null: the NPE is outside the try
     stored = path.replace("/", "", 1) if ptype in ("RBD", "CLVM") else path
     ipaddress = local_host["ipaddress"] if local_host else "localhost" if ptype == "Filesystem" else host
     if local_host:  # the same directory of the same host is the same pool (StorageManagerImpl.createLocalStorage)

@@ -316,10 +316,11 @@ def test_local_storage(admin):
     assert (local["type"], local["scope"], local["ipaddress"]) == ("Filesystem", "HOST", "10.3.1.11")
     assert admin.listStoragePools(scope="host", hostid=host["id"])["storagepool"][0]["id"] == local["id"]
     assert listed(admin, local) == []
-    other = zone(admin, "zone-a")
-    status, error = api_error(admin.createStoragePool, zoneid=other["id"], clusterid=cluster["id"], name="x",
+    other = zone(admin, "zone-a")  # the pool is its host's: zone-a has no local storage
+    status, error = api_error(admin.createStoragePool, zoneid=new_zone["id"], clusterid=cluster["id"], name="x",
                               url="file://10.1.1.11/var/lib/libvirt/images")
     assert status == 530 and 'because "store" is null' in error["errortext"]
+    assert not admin.listStoragePools(zoneid=other["id"], scope="host").get("storagepool")
 
 
 def test_pool_uuid_is_derived_from_host_and_path(admin):
