@@ -187,6 +187,10 @@ class Simulator:
         if "pagesize" not in command.params:  # e.g. listApis: not a BaseListCmd, never paged
             return {"count": len(items), command.response["listkey"]: [command.shape_fields(i) for i in items]}
         page, size = params.get("page"), params.get("pagesize")
+        if not command.paged:  # takes page/pagesize (validateSpecificParameters checks them) but answers everything
+            if size is not None and size != -1 and page is None:
+                raise errors.invalid('"page" parameter is required when "pagesize" is specified')
+            return {"count": len(items), command.response["listkey"]: [command.shape_fields(i) for i in items]}
         if size is not None and size != -1 and size > DEFAULT_PAGE_SIZE:
             raise errors.invalid(f"Page size can't exceed max allowed page size value: {DEFAULT_PAGE_SIZE}")
         if size is not None and page is None:

@@ -32,6 +32,11 @@ LIST_ANSWERS = {"addCluster": "cluster", "updateResourceCount": "resourcecount"}
 FIELD_ADDITIONS = {
     "listResourceDetails": {"fordisplay": {"type": "boolean", "gotype": "bool"}},  # ResourceDetailResponse
 }
+# The response name of commands whose getCommandName is not <name>response (their s_name).
+RESPONSE_NAMES = {"enableStorageMaintenance": "prepareprimarystorageformaintenanceresponse",
+                  "cancelStorageMaintenance": "cancelprimarystoragemaintenanceresponse"}
+# List commands that take page/pagesize but never use them (they answer everything).
+UNPAGED = frozenset({"listVolumesForImport"})
 _MAP_KEY = re.compile(r"^([a-z0-9_]+)\[(\d+)\]\.(.+)$")
 
 
@@ -65,7 +70,12 @@ class Command:
 
     @property
     def response_name(self):
-        return self.name.lower() + "response"
+        return RESPONSE_NAMES.get(self.name, self.name.lower() + "response")
+
+    @property
+    def paged(self):
+        """A list command whose page/pagesize select a page (BaseListCmd.getStartIndex is read)."""
+        return "pagesize" in self.params and self.name not in UNPAGED
 
     @property
     def is_list(self):

@@ -13,13 +13,13 @@ def _set_state(sim, kind, items, state, only_from=None):
 
 
 def fail_zone(sim, zone):
-    """The zone goes dark: hosts Down, pools Down, hypervisor jobs there fail. VMs keep their last state,
-    as CloudStack shows them until HA or an operator acts; a forced stop still works."""
+    """The zone goes dark: hosts Down, its arrays unreachable, hypervisor jobs there fail. VMs keep their last
+    state, as CloudStack shows them until HA or an operator acts; a forced stop still works. Its pools stay Up, as
+    in CloudStack (StoragePoolStatus has no Down): what needs a host that mounts them fails."""
     before_zone_fails(sim, zone)
     zone["_down"] = True
     sim.store.touch("zone", zone)
     _set_state(sim, "host", hosts_in_zone(sim, zone["id"]), "Down")
-    _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Down", only_from=("Up",))
 
 
 def recover_zone(sim, zone):
@@ -27,7 +27,6 @@ def recover_zone(sim, zone):
     zone["_down"] = False
     sim.store.touch("zone", zone)
     _set_state(sim, "host", [h for h in hosts_in_zone(sim, zone["id"]) if h.get("_power", "On") == "On"], "Up")
-    _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Up", only_from=("Down",))
 
 
 def disabled_for(caller, zone):

@@ -24,11 +24,16 @@ DEMO_HOSTS_PER_CLUSTER = 2
 # (zone, letter, its storage network, the other zone, its storage network)
 DEMO_STORAGE = (("zone-a", "a", "10.1", "zone-b", "10.2"), ("zone-b", "b", "10.2", "zone-a", "10.1"))
 DEMO_DR_TAG = "dr"
-SERVICE_OFFERINGS = (  # name, cores, MHz, MB, storage tags
-    ("dr-small", 1, 1000, 512, "dr"), ("small", 1, 1000, 1024, None), ("medium", 2, 2000, 4096, None),
-    ("dr-medium", 2, 2000, 4096, "dr"),  # a recovery offering of dr-small: the same storage tags
+# The DR offerings give full copies (provisioningtype sparse), as an operator following the README sets them: with
+# CloudStack's default (thin) a KVM ROOT on NFS is a linked clone of the template's copy on its pool, and
+# importVolume refuses a replica of it ("Volume with backing file cannot be imported or unmanaged."). The other
+# offerings keep the default, so the demo has linked clones too.
+SERVICE_OFFERINGS = (  # name, cores, MHz, MB, storage tags, provisioning type
+    ("dr-small", 1, 1000, 512, "dr", "sparse"), ("small", 1, 1000, 1024, None, "thin"),
+    ("medium", 2, 2000, 4096, None, "thin"),
+    ("dr-medium", 2, 2000, 4096, "dr", "sparse"),  # a recovery offering of dr-small: the same storage tags
 )
-DISK_OFFERINGS = (("data-5g", 5, None), ("data-20g", 20, None), ("dr-data-5g", 5, "dr"))
+DISK_OFFERINGS = (("data-5g", 5, None, "thin"), ("data-20g", 20, None, "thin"), ("dr-data-5g", 5, "dr", "sparse"))
 SERVICES = {
     "isolated": ["Vpn", "Dhcp", "Dns", "Firewall", "Lb", "UserData", "SourceNat", "StaticNat", "PortForwarding"],
     "shared": ["Dhcp", "Dns", "UserData"],
@@ -106,11 +111,13 @@ def _offerings(sim, ctx):
     """Service and disk offerings (DR ones tagged for the DR pools), the public template, acme's SSH key
     pair and anti-affinity group."""
     root = ctx.caller
-    for name, cores, mhz, mb, tags in SERVICE_OFFERINGS:
+    for name, cores, mhz, mb, tags, provisioning in SERVICE_OFFERINGS:
         sim.run_now(root, "createServiceOffering", {"name": name, "displaytext": name, "cpunumber": cores,
-                                                    "cpuspeed": mhz, "memory": mb, "tags": tags})
-    for name, size, tags in DISK_OFFERINGS:
-        sim.run_now(root, "createDiskOffering", {"name": name, "displaytext": name, "disksize": size, "tags": tags})
+                                                    "cpuspeed": mhz, "memory": mb, "tags": tags,
+                                                    "provisioningtype": provisioning})
+    for name, size, tags, provisioning in DISK_OFFERINGS:
+        sim.run_now(root, "createDiskOffering", {"name": name, "displaytext": name, "disksize": size, "tags": tags,
+                                                 "provisioningtype": provisioning})
     add_template(ctx, root.account, "debian-12", sorted(ctx.store.all("zone"), key=lambda z: z["name"]),
                  os_type_named("Debian GNU/Linux 12 (64-bit)"), displaytext="Debian 12 (bookworm)",
                  ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True,

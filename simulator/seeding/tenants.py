@@ -13,12 +13,13 @@ import math
 from ..context import Context
 from ..errors import ApiError
 from ..model.accounts import add_account, add_domain
+from ..model.attach import attach
 from ..model.hosts import pick_host
 from ..model.limits import TYPES
 from ..model.public_ips import add_public_range
 from ..model.templates import in_zone
 from ..model.units import GIB
-from ..model.volumes import attach, new_data_volume
+from ..model.volumes import new_data_volume
 from ..model.zones import zone_by_ref
 from .common import add_hosts, write_markers
 

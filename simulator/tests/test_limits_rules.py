@@ -225,7 +225,7 @@ def test_a_domain_limit_refuses_every_account_below_it(admin, ids):
     admin.updateResourceLimit(domainid=parent["id"], resourcetype=USER_VM, max=1)
     status, error = api_error(admin.updateResourceLimit, domainid=child["id"], resourcetype=USER_VM, max=2)
     assert status == 431 and re.fullmatch(
-        r'Domain Domain \{"id":\d+,"name":"limits-parent","path":"/customers/limits-parent/","uuid":"'
+        r'Domain Domain \{"id":\d+,"name":"limits-parent","path":"\\/customers\\/limits-parent\\/","uuid":"'
         + parent["id"] + r'"\} has maximum allowed resource limit 1 for user_vm, please specify a value less than '
         r"or equal to 1", error["errortext"]), error["errortext"]
     deploy = dict(zoneid=ids["zone"], templateid=ids["template"], serviceofferingid=ids["small"], startvm=False,
@@ -362,8 +362,8 @@ def test_domain_admins_may_not_raise_their_own_limits(server, admin, ids):
     status, error = api_error(dadmin.updateResourceLimit, account="customers-admin", domainid=ids["customers"],
                               resourcetype=USER_VM, max=100)
     assert status == 531 and re.fullmatch(
-        r'Unable to update resource limit for their own account Account \[\{"id":\d+,"accountName":"customers-admin",'
-        r'"uuid":"[0-9a-f-]+"\}\], permission denied', error["errortext"]), error["errortext"]  # AccountVO field order
+        r'Unable to update resource limit for their own account Account \[\{"accountName":"customers-admin",'
+        r'"id":\d+,"uuid":"[0-9a-f-]+"\}\], permission denied', error["errortext"]), error["errortext"]
     status, error = api_error(dadmin.updateResourceLimit, domainid=ids["customers"], resourcetype=USER_VM, max=100)
     assert status == 531 and re.fullmatch(r"Unable to update resource limit for domain \d+, permission denied",
                                           error["errortext"])

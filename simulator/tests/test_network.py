@@ -138,7 +138,7 @@ def test_vpc_started_false_stays_unimplemented_and_tier_rules(acme):
     assert (status, text) == (431, "Network offering can be used for VPC networks only")
     code, text = job_error(acme.deleteVPC, id=vpc["id"])
     assert code == 431 and text.startswith("Can't delete VPC VPC {") and text.endswith(
-        f'"uuid":"{vpc["id"]}","name":"dr-vpc"}} as its used by 1 networks')
+        f'"name":"dr-vpc","uuid":"{vpc["id"]}"}} as its used by 1 networks')  # fields sorted by name
     acme.deleteNetwork(id=app["id"], fetch_result=True)
     assert acme.deleteVPC(id=vpc["id"], fetch_result=True)["success"]
     assert acme.listVPCs(id=vpc["id"]) == {}
