@@ -23,6 +23,7 @@ def found(ctx, kind, name):
     obj = ctx.store.get(kind, ctx.p.get(name) or "")
     if obj is None or obj.get("removed"):
         raise ctx.invalid_value(name, ctx.p.get(name))
+    ctx.entities.append(obj)  # a hidden object hides the call's events (Context.event_display)
     return obj
 
 
