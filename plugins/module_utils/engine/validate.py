@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..config.resources import split_tags
 from ..vocabulary.keys import FAILBACK, REPLICA
 
 GIB = 1024 ** 3
@@ -151,6 +152,13 @@ class MoveChecks:
             return (f"its replica is introduced as a {kind} pool of a {hypervisor} cluster, and importVolume "
                     f"takes files only from {', '.join(sorted(IMPORT_POOL_TYPES['KVM']))} pools of KVM clusters "
                     "(or VMware): change the storage map")
+        offering = self.facts.disk_offerings.get(vol.get("diskofferingid")) if vol.get("type") != "ROOT" else None
+        wanted = set(split_tags((offering or {}).get("tags")))
+        missing = wanted - set(split_tags(found.get(side["tags"].key())))
+        if missing:
+            return (f"its disk offering {offering.get('name')} has the storage tags {', '.join(sorted(missing))}, "
+                    "which the pool its replica is introduced as will not have, and importVolume refuses it: add "
+                    "them to the storage map's tags")
         return None
 
     def _limits(self, moves: list, volumes: dict) -> dict:
@@ -168,10 +176,11 @@ class MoveChecks:
         out = {}
         for key, (count, gib) in need.items():
             account = self.facts.accounts.get(key, {})
+            # an account over its limit (lowered below what it has) fails every import, even with nothing more
             short = [f"{what} ({want} more, {avail} available)" for what, want, avail in (
                 ("volumes", count, account.get("volumeavailable")),
                 ("GiB of primary storage", gib, account.get("primarystorageavailable")))
-                if want and str(avail).lstrip("-").isdigit() and int(avail) < want]
+                if str(avail).lstrip("-").isdigit() and int(avail) < want]
             if short:
                 reason = (f"account {key[0]} would exceed its limits of {' and '.join(short)}: raise them "
                           "(updateResourceLimit) first")
