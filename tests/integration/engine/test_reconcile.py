@@ -42,6 +42,30 @@ def test_a_nic_plugged_and_unplugged_on_the_original_is_followed(cloud):
     assert "shared-b" not in [n["networkname"] for n in recovery_of(api, web)["nic"]]
 
 
+def test_a_nic_left_with_its_static_nat_is_removed_after_the_rule(cloud):
+    """CloudStack refuses to remove a NIC that static NAT uses (UserVmManagerImpl.removeNicFromVirtualMachine):
+    the recovery IP, and its static NAT with it, goes before the recovery NIC."""
+    _, api, zones = cloud
+    web = vm_named(api, "acme-web-1")
+    offering = next(o for o in api.list("listNetworkOfferings") if o["name"] == "DefaultIsolatedNetworkOfferingWithSourceNatService")
+    extra = api.call("createNetwork", name="acme-extra", displaytext="acme-extra", zoneid=zones["zone-a"]["id"],
+                     networkofferingid=offering["id"], account="acme", domainid=web["domainid"])["network"]
+    api.run([api.submit("addNicToVirtualMachine", virtualmachineid=web["id"], networkid=extra["id"])])
+    [ip] = api.run([api.submit("associateIpAddress", networkid=extra["id"])])
+    ip = ip.result["ipaddress"]
+    nic = next(n for n in vm_named(api, "acme-web-1")["nic"] if n["networkid"] == extra["id"])
+    api.call("enableStaticNat", ipaddressid=ip["id"], virtualmachineid=web["id"], networkid=extra["id"],
+             vmguestip=nic["ipaddress"])
+    prepared(api, "acme-web-1")
+    assert "acme-extra" in [n["networkname"] for n in recovery_of(api, web)["nic"]]
+
+    api.call("disableStaticNat", ipaddressid=ip["id"])
+    api.run([api.submit("removeNicFromVirtualMachine", virtualmachineid=web["id"], nicid=nic["id"])])
+    result = prepared(api, "acme-web-1")
+    assert result["changes"] == [f"released the recovery IP of {ip['ipaddress']}", "removed the NIC in acme-extra"]
+    assert "acme-extra" not in [n["networkname"] for n in recovery_of(api, web)["nic"]]
+
+
 def test_a_firewall_rule_added_and_removed_is_followed(cloud):
     _, api, _ = cloud
     web = vm_named(api, "acme-web-1")

@@ -7,6 +7,7 @@ plan: the real run) and finds it refused with the reason and the fix, and no wri
 import contextlib
 
 import pytest
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 
@@ -132,3 +133,18 @@ def test_an_account_over_its_volume_limit(fresh_cloud):
     api.call("updateResourceLimit", account="acme", domainid=acme["domainid"], resourcetype=2, max=1)
     error = refused(server, api, "acme-web-1")
     assert "account acme would exceed its limits of volumes" in error and "updateResourceLimit" in error
+
+
+def test_an_account_at_its_volume_limit_still_fails_over(fresh_cloud):
+    """The source VM is hidden before its volumes are detached, which hides them (UserVmManagerImpl
+    .updateDisplayVmFlag) and frees their count: the replicas take their place, so an account with no room left
+    moves all the same."""
+    server, api, zones = fresh_cloud
+    acme = api.list("listAccounts", name="acme", listall=True)[0]
+    api.call("updateResourceLimit", account="acme", domainid=acme["domainid"], resourcetype=2,
+             max=int(acme["volumetotal"]))
+    assert api.list("listAccounts", name="acme", listall=True)[0]["volumeavailable"] in (0, "0")
+    server.ctl("fail-zone", zone="zone-a")
+    StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
+    result = move_vms(api, "failover", account="acme", zone="zone-a")
+    assert sorted((r["name"], r["error"]) for r in result["vms"]) == [("acme-app-1", None), ("acme-web-1", None)]

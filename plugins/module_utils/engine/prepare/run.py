@@ -4,8 +4,9 @@
 
 The coordinator plans each VM (model.mirror), then runs the phases over the whole batch, each
 phase's async jobs submitted together and waited on together: recovery networks and VPCs
-(networks.py), the recovery VMs and their NICs (vms.py), public IPs (ips.py), NAT and firewall
-rules (rules.py), and the DR state (record.py). A VM that fails a phase leaves the batch with a
+(networks.py), the recovery VMs and their new NICs (vms.py), public IPs (ips.py), NAT and firewall
+rules (rules.py), the NICs the original left (vms.remove_nics: after the rules that used them), and the
+DR state (record.py). A VM that fails a phase leaves the batch with a
 reason; the others go on.
 """
 
@@ -51,6 +52,7 @@ class PrepareRun:
             live = vms.run(self, [p for p in live if p.error is None])
             live = ips.run(self, live)
             live = rules.run(self, live)
+            live = vms.remove_nics(self, live)
         for plan in live:
             self._finish(plan, before[plan.original["id"]])
         # A failed-over VM's owner keeps its DR details, even after a settings change erased them.

@@ -5,7 +5,9 @@
 A recovery VM is deployed stopped (`startvm=false`: no volume is materialised, no CPU or memory is
 taken) and hidden (`displayvm=false`: its volumes are hidden with it), with the id derived from its
 owner's VM id (`customid`), so a run cut short after the deploy finds and adopts it. Offering, user
-data and NICs follow the original on every run.
+data and NICs follow the original on every run: NICs are added here, and removed in the last phase
+(`remove_nics`), once the rules phase took their static NAT and port forwarding away (CloudStack
+refuses to remove a NIC that rules use: UserVmManagerImpl.removeNicFromVirtualMachine).
 """
 
 from __future__ import annotations
@@ -82,7 +84,6 @@ def _deploy_params(prep, plan: VmPlan, vm_id: str) -> dict:
 
 
 def _reconcile(prep, plans: list[VmPlan]) -> None:
-    requests, by_tag = [], {}
     for plan in plans:
         rec, want = plan.recovery, mirror.desired(prep.snap, plan)
         if rec["serviceofferingid"] != want["serviceofferingid"]:
@@ -91,7 +92,19 @@ def _reconcile(prep, plans: list[VmPlan]) -> None:
         if (rec.get("userdata") or "") != want["userdata"]:
             prep.sync(plan, "updateVirtualMachine", id=rec["id"], userdata=want["userdata"])
             plan.changes.append("updated the recovery VM's user data")
-        for i, (text, command, params) in enumerate(_nic_requests(prep, plan)):
+    _run_nic_requests(prep, plans, _nics_to_add)
+
+
+def remove_nics(prep, plans: list[VmPlan]) -> list[VmPlan]:
+    """The last phase: remove the recovery NICs in networks the original left."""
+    _run_nic_requests(prep, plans, _nics_to_remove)
+    return [p for p in plans if p.error is None]
+
+
+def _run_nic_requests(prep, plans: list[VmPlan], which) -> None:
+    requests, by_tag = [], {}
+    for plan in plans:
+        for i, (text, command, params) in enumerate(which(prep, plan)):
             tag = f"{plan.original['id']}:{i}"
             requests.append((tag, command, params))
             by_tag[tag] = plan
@@ -99,20 +112,21 @@ def _reconcile(prep, plans: list[VmPlan]) -> None:
     prep.jobs(requests, by_tag)
 
 
-def _nic_requests(prep, plan: VmPlan) -> list[tuple]:
+def _nics_to_add(prep, plan: VmPlan) -> list[tuple]:
     rec = plan.recovery
-    have = {(n["networkid"], n.get("ipaddress")): n for n in rec.get("nic", [])}
-    want = {(n.target["id"], n.ip) for n in plan.nics}
+    have = {(n["networkid"], n.get("ipaddress")) for n in rec.get("nic", [])}
     have_nets = {net for net, _ in have}
-    want_nets = {net for net, _ in want}
     out = []
-    for net, ip in sorted(want - set(have), key=str):
+    for net, ip in sorted({(n.target["id"], n.ip) for n in plan.nics} - have, key=str):
         if net in have_nets and ip is None:
             continue
         params = {"virtualmachineid": rec["id"], "networkid": net, **({"ipaddress": ip} if ip else {})}
         out.append((f"added a NIC in {prep.snap.networks[net]['name']}", "addNicToVirtualMachine", params))
-    for (net, _), nic in sorted(have.items(), key=str):
-        if net not in want_nets:
-            out.append((f"removed the NIC in {nic.get('networkname')}", "removeNicFromVirtualMachine",
-                        {"virtualmachineid": rec["id"], "nicid": nic["id"]}))
     return out
+
+
+def _nics_to_remove(prep, plan: VmPlan) -> list[tuple]:
+    want_nets = {n.target["id"] for n in plan.nics}
+    return [(f"removed the NIC in {nic.get('networkname')}", "removeNicFromVirtualMachine",
+             {"virtualmachineid": plan.recovery["id"], "nicid": nic["id"]})
+            for nic in sorted(plan.recovery.get("nic", []), key=lambda n: n["id"]) if nic["networkid"] not in want_nets]
