@@ -53,7 +53,7 @@ def serve(args):
 CTL_ARGS = {
     "fail-zone": ["zone"], "recover-zone": ["zone"], "replicate": ["array?"],
     "write-marker": ["volume", "text"], "read-marker": ["volume"], "seed-tenants": [],
-    "faults": [], "fault-counts": [], "joblog": [], "status": [],
+    "faults": [], "fault-counts": [], "joblog": [], "status": [], "bmc": ["host", "reachable?"], "power": ["zone?"],
 }
 
 

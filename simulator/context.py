@@ -106,9 +106,7 @@ class Context:
 
     def check_access(self, obj):
         if not self.can_see(obj):
-            raise errors.denied(
-                f"Account {self.caller.account['name']} does not have permission to operate with resource {obj['id']}"
-            )
+            raise errors.denied("Caller does not have permission to operate with provided resource.")
 
     def owner(self):
         """The account a create acts for: the caller, or account+domainid given by an admin."""

@@ -9,6 +9,9 @@ This module imports nothing of the simulator, so every layer may use it.
 from dataclasses import dataclass
 
 HANDLERS = {}  # command name -> handler(ctx)
+# command name -> gate(sim, caller, name): raises the ApiError CloudStack answers while the command is not
+# registered (e.g. the backup commands while backup.framework.enabled is false)
+GATES = {}
 SUCCESS = object()  # a handler's (or a job's) answer for CloudStack's {"success": true}
 
 
@@ -32,6 +35,8 @@ class Job:
     begin: object = None  # callable() run when the job is queued, for transitional states
     hypervisor_zone: str | None = None  # a job that needs a hypervisor in this zone fails while it is down
     ctx: object = None  # the Context of the call that queued it (set when it is queued)
+    # ApiServer.queueCommand answers the object's id with the job id only for a BaseAsyncCreateCmd
+    answer_id: bool = True
 
     def __post_init__(self):
         if self.queue_key is None and self.instance_type == "VirtualMachine":

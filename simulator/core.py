@@ -10,7 +10,7 @@ import threading
 
 from . import errors, handlers, ops  # noqa: F401  (registers every command and control op)
 from .context import Caller, Context
-from .contract import HANDLERS, SUCCESS, Job
+from .contract import GATES, HANDLERS, SUCCESS, Job
 from .errors import ApiError
 from .jobs import JobRunner
 from .spec import Spec
@@ -46,7 +46,14 @@ def _flatten(params):
             out[key] = ",".join(map(str, value))
         else:
             out[key] = str(value)
-    return {k.lower(): v for k, v in out.items()}
+    return {_param_key(k): v for k, v in out.items()}
+
+
+def _param_key(key):
+    """ParamUnpackWorker.handle: parameter names are case-insensitive, the field names of a map parameter
+    (details[0].rootDiskController) keep their case."""
+    name, bracket, rest = key.partition("[")
+    return name.lower() + bracket + rest
 
 
 class Simulator:
@@ -84,6 +91,8 @@ class Simulator:
 
     # -- authentication ---------------------------------------------------------------------
     def caller_for_key(self, apikey):
+        if not apikey:  # a user without keys (createAccount makes none) signs nothing
+            return None
         user = self.store.first("user", apikey=apikey)
         if user is None or user.get("state") != "enabled":
             return None
@@ -100,6 +109,8 @@ class Simulator:
     # -- dispatch ---------------------------------------------------------------------------
     def check_available(self, caller, name):
         command = self.spec.get(name)
+        if command is not None and command.name in GATES:
+            GATES[command.name](self, caller, command.name)
         if command is None or not command.allowed(caller.role):
             raise ApiError(
                 errors.UNSUPPORTED_ACTION,
@@ -126,7 +137,7 @@ class Simulator:
 
     def _wire_params(self, caller, command, raw_params):
         """An HTTP call's params without the signing ones, and without admin-only ones for others."""
-        params = {k.lower(): v for k, v in raw_params.items()}
+        params = {_param_key(k): v for k, v in raw_params.items()}
         for hidden in SIGNING_PARAMS:
             params.pop(hidden, None)
         if not caller.is_root:
@@ -176,6 +187,10 @@ class Simulator:
         if "pagesize" not in command.params:  # e.g. listApis: not a BaseListCmd, never paged
             return {"count": len(items), command.response["listkey"]: [command.shape_fields(i) for i in items]}
         page, size = params.get("page"), params.get("pagesize")
+        if not command.paged:  # takes page/pagesize (validateSpecificParameters checks them) but answers everything
+            if size is not None and size != -1 and page is None:
+                raise errors.invalid('"page" parameter is required when "pagesize" is specified')
+            return {"count": len(items), command.response["listkey"]: [command.shape_fields(i) for i in items]}
         if size is not None and size != -1 and size > DEFAULT_PAGE_SIZE:
             raise errors.invalid(f"Page size can't exceed max allowed page size value: {DEFAULT_PAGE_SIZE}")
         if size is not None and page is None:

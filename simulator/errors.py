@@ -77,3 +77,13 @@ def capacity(text):
 def rule_conflict(text):
     """NetworkRuleConflictException: 537."""
     return ApiError(NETWORK_RULE_CONFLICT, text, CS_NETWORK_RULE_CONFLICT)
+
+
+# BaseCmd.USER_ERROR_MESSAGE: what ApiServer.handleRequest answers a caller that is not a root admin instead of
+# the text of a 530 (any unexpected exception), 533 or 534 raised by a sync command.
+USER_ERROR_MESSAGE = "Internal error executing command, please contact your system administrator"
+
+
+def internal_for(caller, text, cserrorcode=CS_CLOUD_RUNTIME):
+    """A sync command's 530: its text only for a root admin (ApiServer.handleRequest's catch-all)."""
+    return internal(text if caller.is_root else USER_ERROR_MESSAGE, cserrorcode)

@@ -56,7 +56,7 @@ class JobRunner:
         if first:
             self.pool.submit(self._work, key)
         body = {"jobid": rec["id"]}
-        if job.instance_id:
+        if job.instance_id and job.answer_id:
             body["id"] = job.instance_id
         return body
 

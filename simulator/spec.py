@@ -14,13 +14,29 @@ from .errors import PARAM_ERROR, ApiError
 DATA = Path(__file__).with_name("data")
 ROLES = ("RootAdmin", "DomainAdmin", "User")
 # Commands newer than the 4.8 role tables whose @APICommand opens them to every role.
-ALL_ROLES_SINCE_4_9 = frozenset({"listAsyncJobs", "queryAsyncJobResult", "listApis", "listUserData"})
+ALL_ROLES_SINCE_4_9 = frozenset({"listAsyncJobs", "queryAsyncJobResult", "listApis", "listUserData", "getUserKeys",
+                                 "deleteUserData"})
+# Commands a later release opened to more roles than the 4.8 tables give them: CreateDomainCmd's
+# authorized = {Admin, DomainAdmin}; listConfigurations/updateConfiguration for domain admins
+# (schema-41610to41700.sql).
+ROLES_SINCE_4_9 = {"createDomain": ("RootAdmin", "DomainAdmin"), "listConfigurations": ("RootAdmin", "DomainAdmin"),
+                   "updateConfiguration": ("RootAdmin", "DomainAdmin")}
 # Object keys CloudStack answers where the SDK-derived spec has none or guesses wrong
-OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerSSHKeyPair": "keypair"}
+OBJECT_KEYS = {"getVirtualMachineUserData": "virtualmachineuserdata", "registerSSHKeyPair": "keypair",
+               "configureOutOfBandManagement": "outofbandmanagement",
+               "issueOutOfBandManagementPowerAction": "outofbandmanagement"}
+# Commands the SDK-derived spec takes for object answers that CloudStack answers as a list (AddClusterCmd.execute
+# builds a ListResponse): command -> list key.
+LIST_ANSWERS = {"addCluster": "cluster", "updateResourceCount": "resourcecount"}  # and UpdateResourceCountCmd
 # Response fields CloudStack answers that the SDK-derived spec lacks, with the response class that has them.
 FIELD_ADDITIONS = {
     "listResourceDetails": {"fordisplay": {"type": "boolean", "gotype": "bool"}},  # ResourceDetailResponse
 }
+# The response name of commands whose getCommandName is not <name>response (their s_name).
+RESPONSE_NAMES = {"enableStorageMaintenance": "prepareprimarystorageformaintenanceresponse",
+                  "cancelStorageMaintenance": "cancelprimarystoragemaintenanceresponse"}
+# List commands that take page/pagesize but never use them (they answer everything).
+UNPAGED = frozenset({"listVolumesForImport"})
 _MAP_KEY = re.compile(r"^([a-z0-9_]+)\[(\d+)\]\.(.+)$")
 
 
@@ -49,10 +65,17 @@ class Command:
         self.admin_only_params = restricted
         self.response = raw["response"]
         self.response["fields"].update(FIELD_ADDITIONS.get(name, {}))
+        if name in LIST_ANSWERS:
+            self.response.update(kind="list", listkey=LIST_ANSWERS[name])
 
     @property
     def response_name(self):
-        return self.name.lower() + "response"
+        return RESPONSE_NAMES.get(self.name, self.name.lower() + "response")
+
+    @property
+    def paged(self):
+        """A list command whose page/pagesize select a page (BaseListCmd.getStartIndex is read)."""
+        return "pagesize" in self.params and self.name not in UNPAGED
 
     @property
     def is_list(self):
@@ -136,7 +159,7 @@ class Spec:
         by_source = json.loads(Path(admin_params_path).read_text())["commands"]
         self.commands = {}
         for name, meta in raw.items():
-            allowed = roles["roles"].get(name)
+            allowed = ROLES_SINCE_4_9.get(name) or roles["roles"].get(name)
             if allowed is None:
                 allowed = list(ROLES) if name in ALL_ROLES_SINCE_4_9 else [roles["default_for_missing"]]
             restricted = roles["param_restrictions"].get(name, {})

@@ -19,7 +19,7 @@ def now():
 # Fields that find()/first() look objects up by on hot paths (a VM's NICs, a network's NICs, an
 # object's details, the IPs NATed to a VM): kept in an index so a lookup is not a scan of every row.
 INDEXED = {"nic": ("_vm_pk", "networkid"), "detail": ("resource_pk", "key"), "publicip": ("_vm_pk",),
-           "volume": ("virtualmachineid",)}
+           "volume": ("virtualmachineid",), "resourcelimit": ("ownerid",)}
 
 
 class Store:
@@ -38,6 +38,8 @@ class Store:
         self._indexed_as = {}  # (kind, pk) -> {field: value} as the index holds it
         self._io = threading.Lock()
         self._next_pk = 1
+        self._watchers = {}  # kind -> [fn(kind, obj, gone)], see watch()
+        self.derived = {}  # name -> state the layers above keep from watch() calls (e.g. resource counts)
         for kind, pk, data in self._db.execute("SELECT kind, pk, data FROM objects ORDER BY pk"):
             obj = json.loads(data)
             self._index(kind, obj)
@@ -62,6 +64,17 @@ class Store:
         self._indexed_as[(kind, obj["_pk"])] = {f: obj.get(f) for f in fields}
         for field in fields:
             self._by.setdefault((kind, field), {}).setdefault(obj.get(field), {})[obj["_pk"]] = obj
+
+    def watch(self, kinds, fn):
+        """Call fn(kind, obj, gone) after every add, touch and delete of an object of these kinds, so a layer
+        above can keep derived state (model/limits.py keeps the resource counts) without a hook in every
+        command: objects change in place and are then touched, so fn sees each object's current state."""
+        for kind in kinds:
+            self._watchers.setdefault(kind, []).append(fn)
+
+    def _notify(self, kind, obj, gone=False):
+        for fn in self._watchers.get(kind, ()):
+            fn(kind, obj, gone)
 
     def _candidates(self, kind, eq):
         """The objects that may match `eq`, and whether they came from an index (not in _pk order)."""
@@ -109,6 +122,7 @@ class Store:
         """Mark an object changed in place; it is written at the next flush."""
         self._dirty[(kind, obj["_pk"])] = obj
         self._reindex(kind, obj)
+        self._notify(kind, obj)
 
     def change_id(self, kind, obj, new_id):
         ids = self._ids.setdefault(kind, {})
@@ -124,6 +138,7 @@ class Store:
         self._rows.get(kind, {}).pop(obj["_pk"], None)
         self._ids.get(kind, {}).pop(obj.get("id"), None)
         self._dirty[(kind, obj["_pk"])] = None
+        self._notify(kind, obj, gone=True)
 
     def flush(self):
         """Write what changed since the last flush in one transaction."""

@@ -1,188 +1,169 @@
-"""Firewall, egress and port-forwarding rules: create (after CloudStack's conflict checks), list, delete."""
+"""Firewall (ingress, on a public IP) and egress (on a network) rules: create, list, delete.
+
+As CloudStack's BaseAsyncCreateCmd: the checks and the conflict detection answer the call (create()), the
+job only applies the rule (Add -> Active). Port-forwarding rules are in port_forwarding.py.
+"""
+
+import ipaddress
 
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..errors import ApiError
 from ..model.accounts import owner_of
-from ..model.nics import nic_in
-from ..model.public_ips import delete_rule
-from ..views.network import pf_view, rule_view
-from .filters import display_filter, filter_eq, keyword_filter
-from .network_common import ip_param, owned_lookup
+from ..model.rules import add_rule, check_icmp, check_ports, check_protocol, remove_rule, valid_cidr
+from ..views.network import rule_view
+from .filters import display_filter, filter_eq
+from .network_common import acl_scope, found, newest_first, param_error, tags_filter
 
-PROTOCOLS = ("tcp", "udp", "icmp", "all")
-PORTED = ("tcp", "udp")
-ALL_CIDRS = ["0.0.0.0/0"]
-RULE_EVENTS = {"firewall": ("FIREWALL.OPEN", "FIREWALL.CLOSE"), "egress": ("FIREWALL.EGRESS.OPEN",
-               "FIREWALL.EGRESS.CLOSE"), "portforward": ("NET.RULEADD", "NET.RULEDELETE")}
+ALL_CIDRS = "0.0.0.0/0"
+EVENTS = {"firewall": ("FIREWALL.OPEN", "FIREWALL.CLOSE"), "egress": ("FIREWALL.EGRESS.OPEN", "FIREWALL.EGRESS.CLOSE")}
 
 
-def _ports(ctx, start_name, end_name, protocol):
-    """(start, end) for tcp/udp, validated as CloudStack does; (None, None) for icmp/all."""
-    protocol = protocol.lower()
-    if protocol not in PROTOCOLS:
-        raise errors.invalid(f"Invalid protocol {protocol}")
+def ports(ctx, start_name="startport", end_name="endport"):
+    """The cmd's getSourcePortStart/End: the end defaults to the start; none given, none kept."""
     start, end = ctx.p.get(start_name), ctx.p.get(end_name)
-    if protocol not in PORTED:
-        if start is not None or end is not None:
-            raise errors.invalid(f"Can specify start/end port only for protocols {', '.join(PORTED)}")
-        return None, None
-    end = start if end is None else end
-    for port in (start, end):
-        if port is not None and not 1 <= port <= 65535:
-            raise errors.invalid(f"publicPort is an invalid value: {port}")
-    if start is not None and start > end:
-        raise errors.invalid("Start port can't be bigger than end port")
-    return (1, 65535) if start is None else (start, end)
+    return start, (start if end is None else end)
 
 
-def _overlap(a, b):
-    return a["startport"] is not None and b["startport"] is not None and \
-        a["startport"] <= b["endport"] and b["startport"] <= a["endport"]
+def icmp_fields(ctx, protocol):
+    """getIcmpCode/getIcmpType: -1 for ICMP when not given, else what was given (None for other protocols)."""
+    default = -1 if protocol.lower() == "icmp" else None
+    return {"icmptype": ctx.p.get("icmptype", default), "icmpcode": ctx.p.get("icmpcode", default)}
 
 
-def _detect_conflicts(sim, new, scope):
-    """CloudStack's detectRulesConflict: same-protocol ranges on one IP (or one network for egress)."""
-    for rule in sim.store.find("rule", **scope):
-        same_kind, same_proto = rule["ruletype"] == new["ruletype"], rule["protocol"] == new["protocol"]
-        if not (same_kind and same_proto):
-            continue  # a firewall rule never clashes with a PF rule; PF rules may differ by protocol
-        if rule["ruletype"] != "portforward" and not set(rule["cidrlist"]) & set(new["cidrlist"]):
-            continue  # firewall rules for different source CIDRs may share ports
-        if new["startport"] is None:
-            raise errors.rule_conflict(f"There is already a firewall rule specified with protocol = "
-                                       f"{new['protocol']} and no ports")
-        if _overlap(rule, new):
-            raise errors.rule_conflict(f"The range specified, {new['startport']}-{new['endport']}, conflicts with "
-                                       f"rule {rule['id']} which has {rule['startport']}-{rule['endport']}")
-
-
-def _new_rule(ctx, ruletype, owner_obj, scope, cidrlist=None, **fields):
-    """Store a rule after the conflict check; it answers Active once its job has applied it."""
-    rule = dict(ruletype=ruletype, state="Add", fordisplay=ctx.p.get("fordisplay", True), tags=[],
-                cidrlist=cidrlist or ctx.p.get("cidrlist") or ALL_CIDRS, **fields)
-    _detect_conflicts(ctx.sim, rule, scope)
-    return ctx.store.add("rule", ctx.owned(rule, owner_of(ctx.sim, owner_obj)))
-
-
-def _activate(ctx, rule, view, object_key=None):
+def activate(ctx, rule, view, event, object_key=None, also=()):
+    """The job of a create command: the rule (and one it opened) Add -> Active."""
     def run():
-        for applied in filter(None, (rule, ctx.store.get("rule", rule.get("_related") or ""))):
+        for applied in (rule, *also):
             applied["state"] = "Active"
             ctx.store.touch("rule", applied)
-        ctx.event(RULE_EVENTS[rule["ruletype"]][0], f"Rule Id: {rule['id']}", owner_of(ctx.sim, rule))
+        ctx.event(event, f"Rule Id: {rule['id']}", owner_of(ctx.sim, rule))
         return view(ctx.sim, rule)
 
     return Job(run, "FirewallRule", rule["id"], object_key=object_key)
 
 
-def _firewall_rule(ctx, ip, protocol, start, end, cidrlist=None):
-    fields = {"ipaddressid": ip["id"], "ipaddress": ip["ipaddress"], "networkid": ip.get("associatednetworkid"),
-              "protocol": protocol, "startport": start, "endport": end}
-    return _new_rule(ctx, "firewall", ip, {"ipaddressid": ip["id"]}, cidrlist, **fields)
-
-
 @api("createFirewallRule")
 def create_firewall_rule(ctx):
-    ip = ip_param(ctx, "ipaddressid")
-    if ip.get("vpcid"):
-        raise errors.invalid("Unable to create firewall rule for the ip address of a VPC: use network ACLs")
-    start, end = _ports(ctx, "startport", "endport", ctx.p["protocol"])
-    rule = _firewall_rule(ctx, ip, ctx.p["protocol"].lower(), start, end)
-    return _activate(ctx, rule, rule_view)
+    """CreateFirewallRuleCmd.create -> FirewallManagerImpl.createIngressFirewallRule / createFirewallRule."""
+    ip = found(ctx, "publicip", "ipaddressid")
+    cidrs = ctx.p.get("cidrlist") or []
+    if not cidrs or (len(cidrs) == 1 and not cidrs[0].strip()):  # CreateFirewallRuleCmd.getSourceCidrList
+        cidrs = [ALL_CIDRS]
+    for cidr in cidrs:
+        if not valid_cidr(cidr):
+            raise param_error(f"Source CIDRs formatting error {cidr}")
+    network = ctx.store.get("network", ip.get("associatednetworkid") or "")
+    if network is None:
+        raise errors.invalid(f"Unable to create firewall rule for the IP address ID={ip['_pk']} as IP is not "
+                             "associated with any network and no networkId is passed in")
+    if ip.get("vpcid"):  # NetworkModelImpl.canIpUsedForService: a tier IP serves PF/static NAT; tiers have no Firewall
+        raise errors.invalid(f"There is no new provider for IP {ip['ipaddress']} of service Firewall!")
+    protocol = ctx.p["protocol"].strip()
+    start, end = ports(ctx)
+    check_ports(start, end)
+    ctx.check_access(ip)
+    check_protocol(protocol, "firewall", ctx.store.get("zone", network["zoneid"])["_pk"])
+    check_icmp(protocol, start, end, ctx.has("icmptype") or ctx.has("icmpcode"))
+    rule = add_rule(ctx.sim, owner_of(ctx.sim, ip), {
+        "ruletype": "firewall", "ipaddressid": ip["id"], "ipaddress": ip["ipaddress"], "networkid": network["id"],
+        "_network_pk": network["_pk"], "protocol": protocol.lower(), "startport": start, "endport": end,
+        "cidrlist": cidrs, "destcidrlist": [], "fordisplay": ctx.p.get("fordisplay", True),
+        **icmp_fields(ctx, protocol)})
+    return activate(ctx, rule, rule_view, EVENTS["firewall"][0])
+
+
+def _egress_cidrs(ctx, network):
+    """CreateEgressFirewallRuleCmd.validateCidrs: the network's CIDR by default; every source CIDR inside it."""
+    guest = network.get("cidr")
+    cidrs = ctx.p.get("cidrlist") if ctx.p.get("cidrlist") is not None else [guest]
+    for cidr in cidrs:
+        cidr = cidr.strip()
+        if not valid_cidr(cidr):
+            raise param_error(f"Source CIDRs formatting error [{cidr}].")
+        if cidr != ALL_CIDRS and not _within(cidr, guest):
+            raise param_error(f"[{cidr}] is not within the guest CIDR [{guest}]. ")
+    for cidr in ctx.p.get("destcidrlist") or []:
+        if not valid_cidr(cidr.strip()):
+            raise param_error(f"Destination CIDRs formatting error [{cidr.strip()}].")
+    # FirewallManagerImpl.createEgressFirewallRule: 0.0.0.0/0 stands for the network's own CIDR
+    return [guest if c == ALL_CIDRS else c for c in cidrs]
+
+
+def _within(cidr, outer):
+    """NetUtils.isNetworkAWithinNetworkB."""
+    try:
+        inner, whole = ipaddress.ip_network(cidr, strict=False), ipaddress.ip_network(outer, strict=False)
+    except ValueError:
+        return False
+    return inner.version == whole.version and inner.subnet_of(whole)
 
 
 @api("createEgressFirewallRule")
 def create_egress_firewall_rule(ctx):
-    network = owned_lookup(ctx, "network", "networkid")
-    if network.get("vpcid") or network["type"] != "Isolated":
-        raise errors.invalid("Egress firewall rules are supported only in isolated networks outside VPCs")
-    start, end = _ports(ctx, "startport", "endport", ctx.p["protocol"])
-    rule = _new_rule(ctx, "egress", network, {"networkid": network["id"], "ruletype": "egress"},
-                     networkid=network["id"], protocol=ctx.p["protocol"].lower(), startport=start, endport=end,
-                     destcidrlist=ctx.p.get("destcidrlist") or [])
-    return _activate(ctx, rule, rule_view)
+    """CreateEgressFirewallRuleCmd.create -> FirewallManagerImpl.createEgressFirewallRule."""
+    network = found(ctx, "network", "networkid")
+    cidrs = _egress_cidrs(ctx, network)
+    protocol = ctx.p["protocol"].strip()
+    start, end = ports(ctx)
+    if protocol.lower() == "all" and start is not None:
+        raise errors.invalid(f"Unable to create firewall rule for the network id=[{network['_pk']}] due to: ports "
+                             "must not be informed to protocol ALL, as it does not require them.")
+    if network.get("vpcid"):
+        raise errors.invalid(f"Unable to create firewall rule for the network id=[{network['_pk']}] as firewall "
+                             "egress rule can be created only for non VPC networks.")
+    if network["type"] == "Shared":
+        raise errors.invalid("Egress firewall rules are not supported for Shared  networks")
+    check_ports(start, end)
+    ctx.check_access(network)
+    check_protocol(protocol, "egress", ctx.store.get("zone", network["zoneid"])["_pk"])
+    check_icmp(protocol, start, end, ctx.has("icmptype") or ctx.has("icmpcode"))
+    fields = {"ruletype": "egress", "networkid": network["id"], "_network_pk": network["_pk"],
+              "protocol": protocol.lower(), "startport": start, "endport": end, "cidrlist": cidrs,
+              "destcidrlist": ctx.p.get("destcidrlist") or [], "fordisplay": ctx.p.get("fordisplay", True),
+              **icmp_fields(ctx, protocol)}
+    try:
+        rule = add_rule(ctx.sim, owner_of(ctx.sim, network), fields)
+    except ApiError as exc:  # the command rethrows a conflict as a ServerApiException without its cause
+        if exc.errorcode == errors.NETWORK_RULE_CONFLICT:
+            exc.cserrorcode = errors.CS_SERVER_API
+        raise
+    return activate(ctx, rule, rule_view, EVENTS["egress"][0])
 
 
-def _pf_network(ctx, ip):
-    """The IP's network, or for a VPC IP the tier named by networkid (the IP joins that tier)."""
-    if ip.get("associatednetworkid"):
-        return ctx.store.get("network", ip["associatednetworkid"])
-    network = ctx.lookup("network", "networkid", required=False)
-    if network is None or network.get("vpcid") != ip.get("vpcid"):
-        raise errors.invalid(f"Unable to create port forwarding rule; ip id={ip['id']} is not associated with "
-                             "any network")
-    return network
-
-
-@api("createPortForwardingRule")
-def create_port_forwarding_rule(ctx):
-    ip = ip_param(ctx, "ipaddressid")
-    vm = ctx.lookup("vm", "virtualmachineid")
-    if ip["isstaticnat"]:
-        raise errors.invalid(f"Unable to create port forwarding rule; ip id={ip['id']} has static nat enabled")
-    protocol = ctx.p["protocol"].lower()
-    if protocol not in PORTED:
-        raise errors.invalid(f"Invalid protocol {protocol}: port forwarding supports tcp and udp only")
-    start, end = _ports(ctx, "publicport", "publicendport", protocol)
-    private_start, private_end = _ports(ctx, "privateport", "privateendport", protocol)
-    if end - start != private_end - private_start:
-        raise errors.invalid("Private port range and public port range should be of equal size")
-    network = _pf_network(ctx, ip)
-    nic = nic_in(ctx.sim, vm, network["id"])
-    if nic is None:
-        raise errors.invalid(f"Unable to create port forwarding rule; vm {vm['id']} has no nic in the network "
-                             f"{network['id']}")
-    guest_ip = ctx.get("vmguestip", nic["ipaddress"])
-    rule = _new_rule(ctx, "portforward", ip, {"ipaddressid": ip["id"]}, ipaddressid=ip["id"],
-                     ipaddress=ip["ipaddress"], networkid=network["id"], protocol=protocol, startport=start,
-                     endport=end, privateport=private_start, privateendport=private_end, _vm_pk=vm["_pk"],
-                     vmguestip=guest_ip)
-    if ctx.p.get("openfirewall", True) and not network.get("vpcid"):
-        try:
-            rule["_related"] = _firewall_rule(ctx, ip, protocol, start, end, rule["cidrlist"])["id"]
-        except ApiError:
-            ctx.store.delete("rule", rule)  # CloudStack creates both in one transaction
-            raise
-    _join_tier(ctx, ip, network)
-    return _activate(ctx, rule, pf_view, "portforwardingrule")
-
-
-def _join_tier(ctx, ip, network):
-    if not ip.get("associatednetworkid"):
-        ip.update(associatednetworkid=network["id"], associatednetworkname=network["name"])
-        ctx.store.touch("publicip", ip)
-
-
-def _list_rules(ctx, ruletype, view):
-    items = filter_eq(ctx, display_filter(ctx, ctx.mine(ctx.store.find("rule", ruletype=ruletype)), "fordisplay"),
-                      "ipaddressid", "networkid")
-    return [view(ctx.sim, r) for r in keyword_filter(ctx, items, "protocol")]
+def list_rules(ctx, ruletype, view, what):
+    """FirewallManagerImpl.listFirewallRules / RulesManagerImpl.listPortForwardingRules: an `ipaddressid` must be
+    an allocated IP the caller may use; account scope; displayed rules unless a root admin asks; newest first."""
+    if ctx.has("ipaddressid"):
+        ip = found(ctx, "publicip", "ipaddressid")
+        if ip["state"] != "Allocated":
+            raise errors.invalid(f"Ip address id={ip['_pk']} not ready for {what} rules yet")
+        ctx.check_access(ip)
+    items = acl_scope(ctx, ctx.store.find("rule", ruletype=ruletype))
+    items = filter_eq(ctx, display_filter(ctx, items, "fordisplay"), "id", "ipaddressid", "networkid")
+    return [view(ctx.sim, r) for r in newest_first(tags_filter(ctx, items, "rule"))]
 
 
 @api("listFirewallRules")
 def list_firewall_rules(ctx):
-    return _list_rules(ctx, "firewall", rule_view)
+    return list_rules(ctx, "firewall", rule_view, "firewall")
 
 
 @api("listEgressFirewallRules")
 def list_egress_firewall_rules(ctx):
-    return _list_rules(ctx, "egress", rule_view)
+    return list_rules(ctx, "egress", rule_view, "firewall")
 
 
-@api("listPortForwardingRules")
-def list_port_forwarding_rules(ctx):
-    return _list_rules(ctx, "portforward", pf_view)
-
-
-def _delete(ctx, ruletype):
+def _delete(ctx, event):
+    """FirewallManagerImpl.revokeFirewallRule: either command removes any firewall rule, ingress or egress;
+    another rule's id fails the job."""
     rule = ctx.lookup("rule", "id")
-    if rule["ruletype"] != ruletype:
-        raise ctx.invalid_value("id", ctx.p["id"])
 
     def run():
-        delete_rule(ctx.sim, rule)
-        ctx.event(RULE_EVENTS[ruletype][1], f"Rule Id: {rule['id']}", owner_of(ctx.sim, rule))
+        if rule["ruletype"] == "portforward":
+            raise errors.invalid(f"Unable to find {rule['_pk']} having purpose [Firewall, Ipv6Firewall]")
+        remove_rule(ctx.sim, rule)
+        ctx.event(event, f"Rule Id: {rule['id']}", owner_of(ctx.sim, rule))
         return SUCCESS
 
     return Job(run, "FirewallRule", rule["id"])
@@ -190,14 +171,9 @@ def _delete(ctx, ruletype):
 
 @api("deleteFirewallRule")
 def delete_firewall_rule(ctx):
-    return _delete(ctx, "firewall")
+    return _delete(ctx, EVENTS["firewall"][1])
 
 
 @api("deleteEgressFirewallRule")
 def delete_egress_firewall_rule(ctx):
-    return _delete(ctx, "egress")
-
-
-@api("deletePortForwardingRule")
-def delete_port_forwarding_rule(ctx):
-    return _delete(ctx, "portforward")
+    return _delete(ctx, EVENTS["egress"][1])

@@ -1,7 +1,7 @@
 """Cross-cutting commands: async jobs, API discovery, events and alerts."""
 
 from .. import errors
-from ..contract import SUCCESS, Job, api
+from ..contract import GATES, SUCCESS, Job, api
 from ..jobs import PENDING
 from ..store import now
 from ..views.common import public
@@ -35,9 +35,20 @@ def list_async_jobs(ctx):
 
 
 # -- API discovery ---------------------------------------------------------------------------
+def _registered(ctx, name):
+    """A command whose class is not registered (contract.GATES refuses it) is not listed either."""
+    try:
+        if name in GATES:
+            GATES[name](ctx.sim, ctx.caller, name)
+    except errors.ApiError:
+        return False
+    return True
+
+
 @api("listApis")
 def list_apis(ctx):
-    commands = [c for c in (ctx.sim.spec.commands[n] for n in ctx.sim.spec.names) if c.allowed(ctx.caller.role)]
+    commands = [c for c in (ctx.sim.spec.commands[n] for n in ctx.sim.spec.names)
+                if c.allowed(ctx.caller.role) and _registered(ctx, c.name)]
     if ctx.has("name"):
         commands = [c for c in commands if c.name.lower() == ctx.p["name"].lower()]
         if not commands:

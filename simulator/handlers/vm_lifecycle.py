@@ -1,106 +1,67 @@
-"""The VM lifecycle commands: deploy, start, stop, reboot, destroy, expunge, recover.
+"""The VM lifecycle commands after deploy: start, stop, reboot, destroy, expunge, recover.
 
-The lifecycle itself (what each step does to the VM, its volumes and networks) is model/vms.py;
-these commands check what CloudStack checks before queueing, then run it in the VM's job queue.
+The lifecycle itself (what each step does to the VM, its volumes and networks) is model/vms.py.
+These commands are async in CloudStack, and their managers check everything in the job: the
+command only resolves its parameters (uuids, @ACL access) before queueing. recover is sync.
 """
 
 from .. import errors
-from ..contract import SUCCESS, Job, api
-from ..model.templates import in_zone
-from ..model.texts import vm_text
-from ..model.uuids import check_custom_id
-from ..model.vms import GONE, create_vm, destroy_vm, expunge_vm, release_host, start_vm, vm_event
+from ..contract import SUCCESS, api
+from ..model.accounts import owner_of
+from ..model.configs import setting
+from ..model.limit_checks import check_recover
+from ..model.texts import vm_text, volume_text
+from ..model.vms import (
+    GONE,
+    agent_unreachable,
+    check_given_host,
+    destroy_vm,
+    expunge_vm,
+    place,
+    start_vm,
+    stop_vm,
+    vm_event,
+)
 from ..model.volumes import volumes_of
 from ..views.vm import vm_view
-from .vm_common import affinity_param, check_hostname, keypairs_param, owned_network, userdata_param, vm_job, vm_param
+from .vm_common import user_may_expunge, vm_job, vm_param
 
 
-# -- deploy ----------------------------------------------------------------------------------
-def _networks(ctx, owner, zone):
-    """[(network, requested ip)] in NIC order: networkids, else the iptonetworklist entries."""
-    requested = {e["networkid"]: e.get("ip") for e in ctx.p.get("iptonetworklist") or [] if e.get("networkid")}
-    ids = list(ctx.p.get("networkids") or requested)
-    if not ids:
-        mine = [n for n in ctx.store.find("network", zoneid=zone["id"], accountid=owner["id"]) if not n.get("vpcid")]
-        if len(mine) != 1:
-            raise errors.invalid(f"More than 1 default Isolated networks are found for account {owner['name']}; "
-                                 "please specify networkIds" if mine else
-                                 "Unable to find a default network for the account; please specify networkIds")
-        ids = [mine[0]["id"]]
-    nets = [owned_network(ctx, owner, zone, ctx.lookup("network", "networkids", value=i)) for i in ids]
-    if ctx.has("ipaddress"):
-        requested.setdefault(ids[0], ctx.p["ipaddress"])
-    return [(n, requested.get(n["id"])) for n in nets]
-
-
-def _template(ctx, zone):
-    template = ctx.store.get("template", ctx.p["templateid"])
-    if template is None or template.get("removed"):
-        raise ctx.invalid_value("templateid", ctx.p["templateid"])
-    if not template["ispublic"]:  # a public template is everybody's to use
-        ctx.check_access(template)
-    if not in_zone(template, zone["id"]):
-        raise errors.invalid(f"The template {template['id']} is not available for use in zone {zone['name']}")
-    return template
-
-
-def _data_offering(ctx):
-    disk = ctx.lookup("diskoffering", "diskofferingid", required=False)
-    if disk and disk["iscustomized"] and not ctx.has("size"):
-        raise errors.invalid("Disk offering requires size parameter for a customized offering")
-    return disk
-
-
-def _plan(ctx):
-    """Everything deployVirtualMachine checks before it creates anything."""
-    zone = ctx.lookup("zone", "zoneid")
-    owner = ctx.owner()
-    plan = {
-        "zone": zone, "owner": owner, "offering": ctx.lookup("serviceoffering", "serviceofferingid"),
-        "template": _template(ctx, zone), "networks": _networks(ctx, owner, zone), "userdata": userdata_param(ctx),
-        "keypairs": keypairs_param(ctx, owner), "affinity": affinity_param(ctx, owner), "disk": _data_offering(ctx),
-        "host": ctx.lookup("host", "hostid", required=False),
-    }
-    if plan["host"] and plan["host"]["zoneid"] != zone["id"]:
-        raise errors.invalid(f"Host {plan['host']['id']} does not belong to zone {zone['id']}")
-    if ctx.has("customid"):
-        check_custom_id(ctx, "vm", ctx.p["customid"])
-    plan["name"] = ctx.get("name") or ctx.get("displayname")
-    if plan["name"]:
-        check_hostname(ctx, plan["name"], [n for n, _ in plan["networks"]])
-    return plan
-
-
-@api("deployVirtualMachine")
-def deploy_virtual_machine(ctx):
-    plan = _plan(ctx)
-    vm = create_vm(ctx, plan)
-    start = ctx.p.get("startvm", True)
-
-    def run():
-        if start:
-            try:
-                start_vm(ctx, vm, plan["host"])
-            except errors.ApiError:
-                vm["state"] = "Error"  # CloudStack leaves a VM that could not be placed in Error
-                ctx.store.touch("vm", vm)
-                raise
-        return vm_view(ctx, vm)
-
-    return Job(run, "VirtualMachine", vm["id"], hypervisor_zone=plan["zone"]["id"] if start else None)
+def _display_name(vm):
+    """UserVmVO.getDisplayNameOrHostName."""
+    return vm.get("displayname") or vm["name"]
 
 
 # -- start, stop, reboot ----------------------------------------------------------------------
+def _start_host(ctx, vm):
+    """UserVmManagerImpl.getDestinationHost/startVirtualMachine: hostid, podid and clusterid have no `authorized`
+    in StartVMCmd; the manager refuses them from anyone but a root admin (PermissionDeniedException: 530 in
+    the job); a given host must be Enabled and Up and have room (InvalidParameterValueException: 431)."""
+    host = ctx.lookup("host", "hostid", required=False)
+    for param in ("podid", "clusterid", "hostid"):
+        if ctx.has(param) and not ctx.caller.is_root:
+            return param, None
+    return None, host
+
+
 @api("startVirtualMachine")
 def start_virtual_machine(ctx):
     vm = vm_param(ctx)
-    host = ctx.lookup("host", "hostid", required=False)
+    refused, host = _start_host(ctx, vm)
 
     def run():
         if vm["state"] == "Running":
-            raise errors.invalid(f"The virtual machine {vm['id']} ({vm['displayname']}) is already running")
-        if vm["state"] != "Stopped":
-            raise errors.invalid(f"Unable to start {vm_text(vm)} in state {vm['state']}")
+            raise errors.invalid(f"The virtual machine {vm['id']} ({_display_name(vm)}) is already running")
+        owner = owner_of(ctx.sim, vm)
+        if owner["state"] != "enabled":
+            raise errors.denied(f"The owner of {vm_text(vm)} is disabled: {owner['name']}")
+        if refused:
+            raise errors.denied(f"Parameter {refused} can only be specified by a Root Admin, permission denied")
+        if host is not None:
+            check_given_host(ctx.sim, vm, host)
+        if vm["state"] != "Stopped":  # VirtualMachineManagerImpl.changeToStartState, after the planner has run
+            place(ctx.sim, vm, host)
+            raise errors.internal(f"Cannot start {vm_text(vm)} in {vm['state']} state")
         start_vm(ctx, vm, host)
         return vm_view(ctx, vm)
 
@@ -109,28 +70,37 @@ def start_virtual_machine(ctx):
 
 @api("stopVirtualMachine")
 def stop_virtual_machine(ctx):
+    """UserVmManagerImpl.stopVirtualMachine: a forced stop needs allow.user.force.stop.vm (default true);
+    VirtualMachineManagerImpl.advanceStop: a stopped, destroyed or failed VM is answered as it is."""
     vm = vm_param(ctx)
     forced = bool(ctx.p.get("forced"))
 
     def run():
-        if vm["state"] in ("Running", "Starting", "Stopping"):
-            release_host(ctx, vm, "Stopped")
-            vm_event(ctx, "VM.STOP", "stopping", vm)
-        elif vm["state"] != "Stopped":
-            raise errors.invalid(f"Unable to stop {vm_text(vm)} in state {vm['state']}")
+        if forced and not ctx.caller.is_root and setting(ctx.sim, "allow.user.force.stop.vm") != "true":
+            raise errors.denied("Account does not have the permission to force stop the vm.")
+        stop_vm(ctx, vm, forced)
         return vm_view(ctx, vm)
 
-    # a forced stop only marks the VM stopped: it needs no hypervisor, so it works in a failed zone
-    return vm_job(ctx, vm, run, needs_hypervisor=not forced and vm["state"] == "Running")
+    return vm_job(ctx, vm, run)
 
 
 @api("rebootVirtualMachine")
 def reboot_virtual_machine(ctx):
+    """UserVmManagerImpl.rebootVirtualMachine: only a Running VM (431, in the job); a forced reboot (stop and
+    start) needs its host Enabled and Up; a plain one fails when the host's agent cannot be reached."""
     vm = vm_param(ctx)
-    if vm["state"] != "Running":
-        raise errors.invalid(f"Unable to reboot {vm_text(vm)}: it is not Running")
+    forced = bool(ctx.p.get("forced"))
 
     def run():
+        if vm["state"] != "Running":
+            raise errors.invalid(f"The VM {vm['id']} ({_display_name(vm)}) is not running, unable to reboot it")
+        host = ctx.store.get("host", vm["hostid"])
+        if forced and (host is None or host["state"] != "Up" or host["resourcestate"] != "Enabled"):
+            raise errors.internal(f"Unable to force reboot the VM as the host: {host and host['_pk']} is not in the "
+                                  "right state")
+        unreachable = agent_unreachable(ctx.sim, vm)
+        if unreachable:
+            raise errors.internal(unreachable)
         vm_event(ctx, "VM.REBOOT", "rebooting", vm)
         return vm_view(ctx, vm)
 
@@ -138,63 +108,84 @@ def reboot_virtual_machine(ctx):
 
 
 # -- destroy, recover, expunge ---------------------------------------------------------------
-def _may_expunge_or_recover(ctx, what):
-    if not ctx.caller.is_admin:  # allow.user.expunge.recover.vm defaults to false
-        raise errors.denied(f"{what} a vm can only be done by an Admin. Or when the allow.user.expunge.recover.vm "
-                            "key is set.")
-
-
 def _volumes_to_delete(ctx, vm):
+    """UserVmManagerImpl.checkForUnattachedVolumes: each must be a DATADISK attached to the VM."""
     vols = [ctx.lookup("volume", "volumeids", value=i) for i in ctx.p.get("volumeids") or []]
-    for vol in vols:
-        if vol.get("virtualmachineid") != vm["id"] or vol["type"] != "DATADISK":
-            raise errors.invalid(f"Please specify volumes of type DATADISK attached to the VM {vm['id']}")
+    wrong = [v for v in vols if v.get("virtualmachineid") != vm["id"] or v["type"] != "DATADISK"]
+    if wrong:
+        raise errors.invalid("The following supplied volumes are not DATADISK attached to the VM: "
+                             + "".join(f"{volume_text(v)}; " for v in wrong))
     return vols
 
 
 @api("destroyVirtualMachine")
 def destroy_virtual_machine(ctx):
-    vm = vm_param(ctx)
+    """UserVmManagerImpl.destroyVm(DestroyVMCmd), all in the job: expunge needs an admin or
+    allow.user.expunge.recover.vm (PermissionDeniedException: 530); a destroyed VM is answered as it is unless
+    expunged; delete protection; the volumeids; then the destroy itself (model/vms.destroy_vm)."""
+    vm = vm_param(ctx, removed_ok=True)
     expunge = bool(ctx.p.get("expunge"))
-    if expunge:
-        _may_expunge_or_recover(ctx, "Expunging")
-    delete = _volumes_to_delete(ctx, vm)
 
     def run():
+        if expunge and not user_may_expunge(ctx):
+            raise errors.denied("Account does not have permission for expunging.")
+        if vm.get("removed"):
+            raise errors.invalid(f"unable to find a virtual machine with id {vm['_pk']}")
+        if vm["state"] in GONE and not expunge:
+            return vm_view(ctx, vm)
+        if vm.get("deleteprotection"):
+            raise errors.invalid(f"Instance [id = {vm['id']}, name = {vm['name']}] has delete protection enabled and "
+                                 "cannot be deleted.")
+        delete = _volumes_to_delete(ctx, vm)
         if vm["state"] not in GONE:
             destroy_vm(ctx, vm, delete, expunge)
-        elif expunge and not vm.get("removed"):
+        elif expunge:
             expunge_vm(ctx, vm)
         return vm_view(ctx, vm)
 
-    return vm_job(ctx, vm, run, needs_hypervisor=vm["state"] == "Running")
+    return vm_job(ctx, vm, run)
 
 
 @api("expungeVirtualMachine")
 def expunge_virtual_machine(ctx):
-    vm = vm_param(ctx)
-    _may_expunge_or_recover(ctx, "Expunging")
-    if vm["state"] not in ("Destroyed", "Error"):
-        raise errors.invalid(f"Please destroy vm with id {vm['id']} before expunging")
+    """UserVmManagerImpl.expungeVm, in the job (ExpungeVMCmd: an InvalidParameterValueException is 431, any
+    other CloudRuntimeException 530): only a Destroyed, Expunging or Error VM; then the admin check."""
+    vm = vm_param(ctx, removed_ok=True)
 
     def run():
+        if vm.get("removed"):
+            raise errors.invalid("Unable to find a virtual machine with specified vmId")
+        if vm["state"] not in ("Destroyed", "Expunging", "Error"):
+            raise errors.internal("Please destroy vm with specified vmId before expunge")
+        if not user_may_expunge(ctx):
+            raise errors.internal("Expunging a vm can only be done by an Admin. Or when the "
+                                  "allow.user.expunge.recover.vm key is set.")
         expunge_vm(ctx, vm)
         return SUCCESS
 
-    return vm_job(ctx, vm, run, needs_hypervisor=False)
+    return vm_job(ctx, vm, run)
 
 
 @api("recoverVirtualMachine")
 def recover_virtual_machine(ctx):
-    vm = vm_param(ctx)
-    _may_expunge_or_recover(ctx, "Recovering")
+    """UserVmManagerImpl.recoverVirtualMachine (sync): an admin or allow.user.expunge.recover.vm; only a
+    Destroyed VM; its ROOT is recovered when it was destroyed (Destroy -> Ready/Allocated). RecoverVMCmd answers
+    the full view (instancename) to every caller."""
+    vm = vm_param(ctx, removed_ok=True)
+    if vm.get("removed"):
+        raise errors.invalid(f"unable to find a virtual machine with id {vm['_pk']}")
+    if not user_may_expunge(ctx):
+        raise errors.denied("Recovering a vm can only be done by an Admin. Or when the allow.user.expunge.recover.vm "
+                            "key is set.")
     if vm["state"] != "Destroyed":
         raise errors.invalid(f"Vm with id {vm['id']} is not in the right state")
+    check_recover(ctx, vm)  # resource limits (model/limit_checks.py)
     for vol in volumes_of(ctx.sim, vm):
-        if vol["state"] == "Destroy":
+        if vol["type"] == "ROOT" and vol["state"] == "Destroy":
             vol["state"] = "Ready" if vol.get("path") else "Allocated"
             ctx.store.touch("volume", vol)
     vm["state"] = "Stopped"
     ctx.store.touch("vm", vm)
     vm_event(ctx, "VM.RECOVER", "recovering", vm)
-    return vm_view(ctx, vm)
+    return vm_view(ctx, vm, full=True)
+

@@ -1,124 +1,244 @@
-"""Volumes: create, list, attach, detach, delete (their rules are in model/volumes.py)."""
+"""Volumes: create, list, update, delete (their rules are in model/volumes.py; attach and detach are in
+volume_attach.py)."""
 
 from .. import errors
 from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
-from ..model.volumes import (
-    attach,
-    check_root_change,
-    drop_file,
-    live_volumes,
-    new_data_volume,
-    remove_volume,
-    volumes_of,
-)
+from ..model.configs import setting
+from ..model.limit_checks import check_new_volume
+from ..model.texts import account_text
+from ..model.uuids import check_custom_id
+from ..model.volumes import expunge_file, live_volumes, new_data_volume, remove_volume
 from ..views.storage import volume_view
-from .filters import display_filter, keyword_filter
+from .filters import display_filter
+
+VOLUME_STATES = ("Allocated", "Creating", "Ready", "Migrating", "Snapshotting", "RevertSnapshotting", "Resizing",
+                 "Expunging", "Expunged", "Destroy", "Destroying", "UploadOp", "Copying", "Uploaded", "NotUploaded",
+                 "UploadInProgress", "UploadError", "UploadAbandoned", "Attaching", "Restoring")  # Volume.State
+CANNOT_BE_DESTROYED = ("Destroy", "Expunging", "Expunged", "Allocated")
 
 
+def volume_param(ctx, name, required=True):
+    """A volume uuid parameter as ParamProcessWorker resolves it (findByUuidIncludingRemoved): a deleted or
+    unmanaged volume's uuid still names its row, for the manager to refuse; an unknown one is a 431."""
+    value = ctx.get(name)
+    if value is None:
+        if required:
+            raise errors.ApiError(errors.PARAM_ERROR, f"Unable to execute API command {ctx.command.name.lower()} due "
+                                                      f"to missing parameter {name}")
+        return None
+    vol = ctx.store.get("volume", value)
+    if vol is None:
+        raise ctx.invalid_value(name, value)
+    return vol
+
+
+def owner_param(ctx):
+    """AccountManagerImpl.finalyzeAccountId (the commands' getEntityOwnerId, answered before any job): `account`
+    needs `domainid`, must exist there and be enabled; then the caller must have access to that account."""
+    if not ctx.has("account"):
+        return ctx.caller.account
+    if not ctx.has("domainid"):
+        raise errors.invalid("Account must be specified with domainId parameter")
+    domain = ctx.lookup("domain", "domainid")
+    acct = ctx.store.first("account", name=ctx.p["account"], domainid=domain["id"], removed=None)
+    if acct is None:
+        raise errors.invalid(f"Unable to find account by name {ctx.p['account']} in domain with specified id")
+    if acct.get("state", "enabled") != "enabled":
+        raise errors.denied(f"Can't add resources to the account {account_text(acct)} in state={acct['state']} as "
+                            "it's no longer active")
+    ctx.check_access(acct)
+    return acct
+
+
+# -- create ----------------------------------------------------------------------------------
 def _disk_offering_for_create(ctx):
-    if not ctx.has("diskofferingid"):
-        if ctx.has("snapshotid"):
-            ctx.lookup("snapshot", "snapshotid")  # the simulator keeps no snapshots: 431 as for a bad id
-        raise errors.invalid("Either disk Offering Id or snapshot Id must be passed whilst creating volume")
-    offering = ctx.lookup("diskoffering", "diskofferingid")
-    if offering.get("iscustomized") and not ctx.has("size"):
-        raise errors.invalid("This disk offering requires a custom size specified")
-    if not offering.get("iscustomized") and ctx.has("size"):
+    """VolumeApiServiceImpl.allocVolume's offering and size checks."""
+    if not ctx.has("diskofferingid") and not ctx.has("snapshotid"):
+        raise errors.invalid("At least one of disk Offering ID or snapshot ID must be passed whilst creating volume")
+    if ctx.has("snapshotid"):
+        ctx.lookup("snapshot", "snapshotid")  # the simulator keeps no snapshots: 431 as for a bad id
+    size = ctx.get("size")
+    if size is not None and size <= 0:
+        raise errors.invalid("Disk size must be larger than 0")
+    offering = ctx.store.get("diskoffering", ctx.p["diskofferingid"])
+    if offering is None:
+        raise ctx.invalid_value("diskofferingid", ctx.p["diskofferingid"])
+    if offering.get("removed") or offering.get("computeonly") or offering.get("_computeonly"):
+        raise errors.invalid("Please specify a valid disk offering.")
+    if offering.get("iscustomized"):
+        if size is None:
+            raise errors.invalid("This disk offering requires a custom size specified")
+        low, high = (int(setting(ctx.sim, f"custom.diskoffering.size.{k}")) for k in ("min", "max"))
+        if size < low or size > high:
+            raise errors.invalid(f"Volume size: {size} GB is out of allowed range. Min: {low}. Max: {high}")
+    elif size is not None:
         raise errors.invalid("This disk offering does not allow custom size")
     return offering
 
 
 @api("createVolume")
 def create_volume(ctx):
+    """CreateVolumeCmd.create (VolumeApiServiceImpl.allocVolume) answers before the job: the volume is Allocated
+    then; `virtualmachineid` is only read with `snapshotid`, so the volume is never attached here."""
+    owner = owner_param(ctx)
     offering = _disk_offering_for_create(ctx)
-    vm = ctx.lookup("vm", "virtualmachineid", required=False)
-    zone = ctx.store.get("zone", vm["zoneid"]) if vm else ctx.lookup("zone", "zoneid", required=False)
+    check_new_volume(ctx, ctx.owner(), offering)  # resource limits (model/limit_checks.py)
+    if ctx.has("virtualmachineid"):
+        ctx.lookup("vm", "virtualmachineid")
+    zone = ctx.store.get("zone", ctx.get("zoneid", ""))
     if zone is None:
-        raise errors.invalid("Please specify a valid zone.")
-    vol = new_data_volume(ctx, ctx.owner(), zone, offering, ctx.get("size"), ctx.get("name"))
+        if ctx.has("zoneid"):
+            raise ctx.invalid_value("zoneid", ctx.p["zoneid"])
+        raise errors.invalid("Unable to find zone by id null")
+    if zone.get("allocationstate") == "Disabled" and not ctx.caller.is_root:
+        raise errors.denied(f'Cannot perform this operation, Zone: Zone {{"id": "{zone["_pk"]}", "name": '
+                            f'"{zone["name"]}", "uuid": "{zone["id"]}"}} is currently disabled')
+    if offering.get("storagetype") == "local" and not zone.get("localstorageenabled"):
+        raise errors.invalid(f"Zone is not configured to use local storage but volume's disk offering "
+                             f"{offering['name']} uses it")
+    if ctx.has("customid"):
+        check_custom_id(ctx, "volume", ctx.p["customid"])
+    vol = new_data_volume(ctx, owner, zone, offering, ctx.get("size"), ctx.get("name"), ctx.get("customid"))
+    if "displayvolume" in ctx.p:
+        vol["displayvolume"] = bool(ctx.p["displayvolume"])
+    return Job(lambda: volume_view(ctx, vol), "Volume", vol["id"])
 
-    def run():
-        if vm:
-            attach(ctx.sim, vol, vm, None)
-        return volume_view(ctx.sim, vol)
 
-    return Job(run, "Volume", vol["id"], queue_key=vm and f"vm:{vm['id']}")
+# -- list ------------------------------------------------------------------------------------
+def _visible(ctx, vols):
+    """AccountManagerImpl.buildACLSearchParameters: with an `id` an admin finds any volume it may see without
+    listall; otherwise the usual account/domain/listall narrowing."""
+    if ctx.has("id") and ctx.caller.is_admin and not ctx.has("account") and not ctx.has("domainid"):
+        return [v for v in vols if ctx.can_see(v)]
+    return ctx.mine(vols)
+
+
+def _like(value, pattern):
+    return pattern.lower() in str(value or "").lower()
+
+
+def _storage_filters(ctx, vols):
+    """The root-admin-only filters (storageid, clusterid, isencrypted) and the pod, through each volume's pool."""
+    if ctx.has("storageid"):
+        pool = ctx.store.get("storagepool", ctx.p["storageid"])
+        if pool is None:
+            raise errors.invalid(f"Unable to find storage pool by uuid {ctx.p['storageid']}")
+        vols = [v for v in vols if v.get("storageid") == pool["id"]]
+    for param in ("podid", "clusterid"):
+        if ctx.has(param):
+            pools = {p["id"] for p in ctx.store.find("storagepool", **{param: ctx.p[param]})}
+            vols = [v for v in vols if v.get("storageid") in pools]
+    if "isencrypted" in ctx.p:
+        vols = [v for v in vols if bool(v.get("encryptformat")) == bool(ctx.p["isencrypted"])]
+    return vols
 
 
 @api("listVolumes")
 def list_volumes(ctx):
-    vols = keyword_filter(ctx, ctx.mine(live_volumes(ctx.sim)))
-    for param in ("virtualmachineid", "zoneid", "storageid", "diskofferingid", "state"):
+    """QueryManagerImpl.searchForVolumeIdsAndCount: name exact, type and keyword (name, type or state) as LIKE,
+    Expunged hidden from non-admins unless asked by state, tags matched by key and value, newest first."""
+    vols = _visible(ctx, live_volumes(ctx.sim))
+    if ctx.has("ids"):
+        vols = [v for v in vols if v["id"] in set(ctx.p["ids"])]
+    for param in ("id", "name", "virtualmachineid", "zoneid", "diskofferingid"):
         if ctx.has(param):
             vols = [v for v in vols if v.get(param) == ctx.p[param]]
+    if ctx.has("serviceofferingid"):
+        vols = [v for v in vols if v.get("serviceofferingid") == ctx.p["serviceofferingid"]]
     if ctx.has("type"):
-        vols = [v for v in vols if v["type"] == ctx.p["type"].upper()]
-    return [volume_view(ctx.sim, v) for v in display_filter(ctx, vols, "displayvolume")]
+        vols = [v for v in vols if _like(v["type"], ctx.p["type"])]
+    if ctx.has("keyword"):
+        vols = [v for v in vols if any(_like(v.get(f), ctx.p["keyword"]) for f in ("name", "type", "state"))]
+    if ctx.has("state"):
+        vols = [v for v in vols if v["state"].lower() == ctx.p["state"].lower()]
+    elif not ctx.caller.is_admin:
+        vols = [v for v in vols if v["state"] != "Expunged"]
+    vols = _storage_filters(ctx, vols)
+    for tag in ctx.p.get("tags") or []:
+        tagged = {t["resource_pk"] for t in ctx.store.find("tag", resource_kind="volume", key=tag.get("key"),
+                                                           value=tag.get("value"))}
+        vols = [v for v in vols if v["_pk"] in tagged]
+    vols = sorted(display_filter(ctx, vols, "displayvolume"), key=lambda v: (v["created"], v["_pk"]), reverse=True)
+    views = [volume_view(ctx, v) for v in vols]
+    for view in views:
+        if view.get("storageid"):
+            view.update(quiescevm=False, supportsstoragesnapshot=False)
+    return views
 
 
-# -- attach and detach -----------------------------------------------------------------------
-def _vm_job(ctx, vol, vm, run):
-    """Volume work on a VM runs in that VM's work queue, and needs its hypervisor while it runs."""
-    return Job(run, "Volume", vol["id"], queue_key=f"vm:{vm['id']}",
-               hypervisor_zone=vm["zoneid"] if vm["state"] == "Running" else None)
-
-
-@api("attachVolume")
-def attach_volume(ctx):
-    vol, vm = ctx.lookup("volume", "id"), ctx.lookup("vm", "virtualmachineid")
-
-    def run():
-        attach(ctx.sim, vol, vm, ctx.p.get("deviceid"))
-        ctx.sim.event("VOLUME.ATTACH", f"Successfully completed attaching volume. Volume Id: {vol['id']} VmId: "
-                      f"{vm['id']}", owner_of(ctx.sim, vol), ctx.caller.user)
-        return volume_view(ctx.sim, vol)
-
-    return _vm_job(ctx, vol, vm, run)
-
-
-def _volume_to_detach(ctx):
-    by_id, by_device = ctx.has("id"), ctx.has("deviceid") and ctx.has("virtualmachineid")
-    if by_id == (ctx.has("deviceid") or ctx.has("virtualmachineid")) or not (by_id or by_device):
-        raise errors.invalid("Please provide either a volume id, or a tuple(device id, instance id)")
-    if by_id:
-        return ctx.lookup("volume", "id")
-    vm = ctx.lookup("vm", "virtualmachineid")
-    vol = next((v for v in volumes_of(ctx.sim, vm) if v["deviceid"] == ctx.p["deviceid"]), None)
+# -- update ----------------------------------------------------------------------------------
+@api("updateVolume")
+def update_volume(ctx):
+    """UpdateVolumeCmd (async; getEntityOwnerId answers first) -> VolumeApiServiceImpl.updateVolume in the job."""
+    vol = volume_param(ctx, "id", required=False)
     if vol is None:
-        raise errors.invalid("Unable to find volume with ID: null")
-    return vol
-
-
-@api("detachVolume")
-def detach_volume(ctx):
-    vol = _volume_to_detach(ctx)
-    vm = ctx.store.get("vm", vol.get("virtualmachineid"))
-    if vm is None:
-        raise errors.invalid("The specified volume is not attached to a VM.")
+        raise errors.invalid("Invalid volume id was provided")
+    pool = ctx.lookup("storagepool", "storageid", required=False)  # uuids resolve before the job
+    old_id = vol["id"]
 
     def run():
-        if vm["state"] not in ("Running", "Stopped", "Destroyed"):
-            raise errors.invalid("Please specify a VM that is either running or stopped.")
-        if vol["type"] == "ROOT":
-            check_root_change(vm)
-        # VolumeDaoImpl.detachVolume: a detached ROOT becomes a DATADISK
-        vol.update(virtualmachineid=None, deviceid=None, attached=None, type="DATADISK")
-        ctx.store.touch("volume", vol)
-        ctx.sim.event("VOLUME.DETACH", f"Successfully completed detaching volume. Volume Id: {vol['id']}",
+        if ctx.has("customid"):
+            check_custom_id(ctx, "volume", ctx.p["customid"])  # BaseAsyncCustomIdCmd.checkUuid, at dispatch
+        if vol.get("removed"):
+            raise errors.invalid("The volume id doesn't exist")
+        ctx.check_access(vol)
+        _apply_update(ctx, vol, pool)
+        ctx.sim.event("VOLUME.UPDATE", f"Successfully completed updating volume. Volume Id: {old_id}",
                       owner_of(ctx.sim, vol), ctx.caller.user)
-        return volume_view(ctx.sim, vol)
+        return volume_view(ctx, vol)
 
-    return _vm_job(ctx, vol, vm, run)
+    return Job(run, "Volume", vol["id"], answer_id=False)
 
 
+def _apply_update(ctx, vol, pool):
+    for field in ("path", "chaininfo"):
+        if ctx.has(field):
+            vol[field] = ctx.p[field]
+    if ctx.has("state"):
+        if ctx.p["state"] not in VOLUME_STATES:
+            raise errors.invalid("Invalid volume state specified")
+        vol["state"] = ctx.p["state"]
+    if pool is not None:
+        if pool["zoneid"] != vol["zoneid"]:
+            raise errors.invalid("Invalid storageId specified; refers to the pool outside of the volume's zone")
+        vol["storageid"] = pool["id"]
+    if ctx.has("customid"):
+        ctx.store.change_id("volume", vol, ctx.p["customid"])
+    if ctx.has("name"):
+        vol["name"] = ctx.p["name"]
+    if "deleteprotection" in ctx.p:
+        vol["deleteprotection"] = bool(ctx.p["deleteprotection"])
+    if "displayvolume" in ctx.p:
+        vol["displayvolume"] = bool(ctx.p["displayvolume"])  # updateDisplay: counts and usage follow the flag
+    ctx.store.touch("volume", vol)
+
+
+# -- delete ----------------------------------------------------------------------------------
 @api("deleteVolume")
 def delete_volume(ctx):
-    vol = ctx.lookup("volume", "id")
-    if vol.get("virtualmachineid"):
+    """DeleteVolumeCmd -> VolumeApiServiceImpl.destroyVolume(id, caller, expunge=true): an Allocated volume is
+    removed; another is destroyed, then its file deleted through a host that mounts its pool (with none the
+    call fails and the volume stays in Destroy)."""
+    vol = volume_param(ctx, "id")
+    ctx.check_access(vol)  # @ACL(accessType = OperateEntry) on id
+    if vol.get("removed"):
+        raise errors.invalid(f"Unable to find volume with ID: {vol['_pk']}")
+    vm = ctx.store.get("vm", vol["virtualmachineid"]) if vol.get("virtualmachineid") else None
+    if vm is not None and not vm.get("removed") and vol["state"] != "Expunged":
         raise errors.invalid("Please specify a volume that is not attached to any VM.")
-    drop_file(ctx.sim, vol)
-    remove_volume(ctx.sim, vol, "Expunged")
-    ctx.sim.event("VOLUME.DELETE", f"Successfully completed deleting volume. Volume Id: {vol['id']}",
-                  owner_of(ctx.sim, vol), ctx.caller.user)
+    if vol.get("deleteprotection"):
+        raise errors.invalid(f"Volume [id = {vol['id']}, name = {vol['name']}] has delete protection enabled and "
+                             "cannot be deleted.")
+    owner = owner_of(ctx.sim, vol)
+    if vol["state"] == "Allocated":
+        remove_volume(ctx.sim, vol, "Destroy")
+    else:
+        if vol["state"] not in CANNOT_BE_DESTROYED:
+            vol["state"] = "Destroy"
+            ctx.store.touch("volume", vol)
+        expunge_file(ctx.sim, vol)
+        remove_volume(ctx.sim, vol, "Expunged")
+    ctx.sim.event("VOLUME.DESTROY", f"Successfully completed destroying a volume. Volume Id: {vol['id']}", owner,
+                  ctx.caller.user)
     return SUCCESS

@@ -18,18 +18,23 @@ def add_domain(store, name, parent=None):
     })
 
 
-def add_account(store, name, domain, accounttype=0, username=None):
+def add_account(store, name, domain, accounttype=0, username=None, keys=True, **user_fields):
+    """An account and its first user. Seeds give the user API keys (an operator registered them); createAccount
+    does not (AccountManagerImpl.createUser: keys exist only after registerUserKeys)."""
     roletype, rolename = ROLE_NAMES[accounttype]
     account = store.add("account", {
         "name": name, "accounttype": accounttype, "roletype": roletype, "rolename": rolename,
         "domainid": domain["id"], "domain": domain["name"], "domainpath": domain["path"], "state": "enabled",
+        "networkdomain": user_fields.pop("networkdomain", None),
     })
-    store.add("user", {
-        "username": username or name, "accountid": account["id"], "account": name,
-        "accounttype": accounttype, "domainid": domain["id"], "domain": domain["name"],
-        "roletype": roletype, "rolename": rolename, "state": "enabled", "email": f"{name}@example.com",
-        "firstname": name, "lastname": "user", "apikey": new_key(), "secretkey": new_key(),
-    })
+    user = {"username": username or name, "accountid": account["id"], "account": name,
+            "accounttype": accounttype, "domainid": domain["id"], "domain": domain["name"],
+            "roletype": roletype, "rolename": rolename, "state": "enabled", "email": f"{name}@example.com",
+            "firstname": name, "lastname": "user", "usersource": "native", "isdefault": False}
+    user.update({k: v for k, v in user_fields.items() if v is not None})
+    if keys:
+        user.update(apikey=new_key(), secretkey=new_key())
+    store.add("user", user)
     return account
 
 

@@ -5,6 +5,13 @@ import ipaddress
 from .. import errors
 
 DEFAULT_GUEST_CIDR = "10.1.1.0/24"  # CloudStack's guest CIDR when the zone sets none
+GUEST_BLOCKS = [ipaddress.ip_network(b) for b in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
+
+
+def rfc1918(cidr):
+    """NetUtils.validateGuestCidr: inside 10/8, 172.16/12, 192.168/16 or 100.64/10 (RFC 1918, RFC 6598)."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    return net.version == 4 and any(net.subnet_of(block) for block in GUEST_BLOCKS)
 
 
 def parse_cidr(text, what="cidr"):

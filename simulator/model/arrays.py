@@ -1,13 +1,16 @@
 """The physical storage layer under primary pools: storage arrays that hold volume files and replicate.
 
-An array (kind "array", not a CloudStack object) is an NFS export: {path: file} where a file has a size,
-a content marker and the time it was last written. A primary pool is CloudStack's view of one array.
+An array (kind "array", not a CloudStack object) is an export (NFS, a Ceph pool, a host's local directory):
+{path: file} where a file has a (virtual) size, a format, a content marker, the time it was last written, and
+what `qemu-img info` would tell of it: its backing file (a linked clone names the template copy it was created
+from, by full path), whether it is encrypted (LUKS) or locked by a process that has it open. A primary pool is
+CloudStack's view of one array.
 Replication copies files to a target array, per file the latest write once it is older than the lag;
 continuous replication is evaluated lazily, whenever the target's content is looked at.
 """
 
 import time
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .. import errors
 from ..store import now
@@ -22,9 +25,21 @@ def add_array(sim, name, zone, url, capacity=ARRAY_CAPACITY):
                                    "last_sync": None})
 
 
-def url_key(url):
+def split_url(url):
+    """UriUtils.getUriInfo: (scheme, host, path, userinfo) as given (the path URL-decoded); None for a URL without
+    a scheme."""
     parts = urlsplit(url)
-    return parts.scheme.lower(), parts.hostname, (parts.path or "/").rstrip("/") or "/"
+    if not parts.scheme:
+        return None
+    netloc = parts.netloc.rpartition("@")
+    host = netloc[2].rsplit(":", 1)[0] if ":" in netloc[2] and not netloc[2].endswith("]") else netloc[2]
+    return parts.scheme, host, unquote(parts.path), netloc[0] or None
+
+
+def url_key(url):
+    """What names an export whatever the URL's spelling: scheme, host and path, without credentials."""
+    scheme, host, path, _ = split_url(url) or ("", "", "", None)
+    return scheme.lower(), host.lower(), "/" + path.strip("/")
 
 
 def array_down(sim, array):
@@ -36,6 +51,12 @@ def array_of(sim, pool):
     return sim.store.get("array", pool["_array"])
 
 
+def array_at(sim, zone_id, url):
+    """The array of the zone that a URL names, if any."""
+    key = url_key(url)
+    return next((a for a in sim.store.find("array", zoneid=zone_id) if url_key(a["url"]) == key), None)
+
+
 def array_by_ref(sim, ref):
     array = sim.store.get("array", ref) or sim.store.first("array", name=ref)
     if array is None:
@@ -43,8 +64,17 @@ def array_by_ref(sim, ref):
     return array
 
 
+def new_file(sim, array, path, size, fmt="QCOW2", backing=None, encrypted=False):
+    """A file as qemu-img creates it: `backing` is the full path of its backing file (a linked clone)."""
+    array["files"][path] = {"size": size, "marker": "", "format": fmt, "written": time.time(), "backing": backing,
+                            "encrypted": encrypted, "locked": False}
+    sim.store.touch("array", array)
+
+
 def write_file(sim, array, path, size, marker=""):
-    array["files"][path] = {"size": size, "marker": marker, "format": "QCOW2", "written": time.time()}
+    """Write a content marker into a file (created if missing); what qemu-img tells of it is kept."""
+    before = array["files"].get(path) or {"format": "QCOW2", "backing": None, "encrypted": False, "locked": False}
+    array["files"][path] = dict(before, size=size, marker=marker, written=time.time())
     sim.store.touch("array", array)
 
 

@@ -1,6 +1,7 @@
 """Host capacity and placement: what VMs use on each host, and CloudStack's random allocator."""
 
 from .. import errors
+from .configs import setting
 from .texts import vm_text
 from .units import MIB
 
@@ -34,12 +35,18 @@ def hosts_in_zone(sim, zone_id):
 
 
 def pick_host(sim, zone_id, cpunumber, cpuspeed, memory_mb, exclude=(), vm=None):
-    """An Up, Enabled host with room for the VM, chosen at random as CloudStack's default allocator does."""
+    """An Up, Enabled host with room for the VM, chosen at random as CloudStack's default allocator does.
+
+    DeploymentPlanningManagerImpl.avoidDisabledResources: a Disabled zone, pod or cluster and a host whose
+    resource state is not Enabled are avoided for every VM, unless its owner has the root admin role and
+    allow.admin.vm.on.disabled.resources is true."""
     usage = usage_by_host(sim)
+    disabled_ok = _may_use_disabled(sim, vm)
     candidates = [
         h for h in hosts_in_zone(sim, zone_id)
-        if h["state"] == "Up" and h["resourcestate"] == "Enabled" and h["id"] not in exclude
-        and _cluster_enabled(sim, h) and fits(h, usage.get(h["id"], (0, 0)), cpunumber, cpuspeed, memory_mb)
+        if h["state"] == "Up" and h["id"] not in exclude and (disabled_ok or _enabled(sim, h))
+        and h["resourcestate"] in ("Enabled", "Disabled")
+        and fits(h, usage.get(h["id"], (0, 0)), cpunumber, cpuspeed, memory_mb)
     ]
     if not candidates:
         what = vm_text(vm) if vm else f"VM in zone {zone_id}"
@@ -47,6 +54,15 @@ def pick_host(sim, zone_id, cpunumber, cpuspeed, memory_mb, exclude=(), vm=None)
     return sim.random.choice(sorted(candidates, key=lambda h: h["name"]))
 
 
-def _cluster_enabled(sim, host):
+def _may_use_disabled(sim, vm):
+    owner = sim.store.get("account", (vm or {}).get("accountid"))
+    return bool(owner and owner["accounttype"] == 1 and setting(sim, "allow.admin.vm.on.disabled.resources") == "true")
+
+
+def _enabled(sim, host):
+    """The host, its cluster, pod and zone are all enabled for allocation."""
     cluster = sim.store.get("cluster", host["clusterid"])
-    return cluster is not None and cluster["allocationstate"] == "Enabled"
+    pod = sim.store.get("pod", host["podid"])
+    zone = sim.store.get("zone", host["zoneid"])
+    return (host["resourcestate"] == "Enabled" and all(o is not None and o["allocationstate"] == "Enabled"
+                                                       for o in (cluster, pod, zone)))

@@ -15,14 +15,31 @@ def fingerprint_of(blob):
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def key_blob(publickey):
-    parts = (publickey or "").split()
-    if len(parts) < 2 or parts[0] not in KEY_TYPES:
+def normalized_key(material):
+    """SSHKeysHelper.getPublicKeyFromKeyMaterial: material without a space is base64-decoded first; it must start
+    with a known type and hold a space; the key kept is "<type> <base64>" (the comment dropped). 431 otherwise."""
+    material = material or ""
+    if " " not in material:
+        material = _lenient_b64(material).decode("latin-1")
+    parts = material.split(" ")
+    if not material.startswith(KEY_TYPES) or " " not in material or len(parts) < 2:
         raise errors.invalid("Public key is invalid")
+    return f"{parts[0]} {parts[1]}"
+
+
+def _lenient_b64(text):
+    """commons-codec Base64.decodeBase64: characters outside the alphabet are skipped, padding is optional."""
+    kept = "".join(c for c in text if c.isalnum() or c in "+/-_").replace("-", "+").replace("_", "/")
+    kept = kept[: len(kept) - len(kept) % 4 if len(kept) % 4 == 1 else len(kept)]
     try:
-        return base64.b64decode(parts[1], validate=True)
+        return base64.b64decode(kept + "=" * (-len(kept) % 4))
     except binascii.Error:
-        raise errors.invalid("Public key is invalid") from None
+        return b""
+
+
+def key_fingerprint(key):
+    """SSHKeysHelper.getPublicKeyFingerprint: MD5 of the decoded key, colon-separated hex."""
+    return fingerprint_of(_lenient_b64(key.split(" ")[1]))
 
 
 def generated_public_key():

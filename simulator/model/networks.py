@@ -4,8 +4,15 @@ start=false likewise has no source NAT yet."""
 
 from .accounts import owner_of
 from .public_ips import has_source_nat, source_nat_of, take_ip
+from .usage import usage_event
 
 FIRST_GUEST_VLAN = 1000
+DOMAIN_SUFFIX = "cloud.internal"  # guest.domain.suffix
+
+
+def default_network_domain(owner):
+    """NetworkOrchestrator.createGuestNetwork / VpcManagerImpl.createVpc: cs<hex account id><suffix>."""
+    return f"cs{owner['_pk']:x}{DOMAIN_SUFFIX}"
 
 
 def _next_vlan(sim):
@@ -23,7 +30,8 @@ def implement_vpc(sim, vpc):
 
 
 def implement(sim, network):
-    """Allocated -> Implemented: a VLAN, the VPC's router, and a source NAT IP for an isolated network."""
+    """Allocated -> Implemented: a VLAN, the VPC's router, and a source NAT IP for an isolated network; the
+    NETWORK.CREATE usage event starts its network hours (NetworkOrchestrator.implementNetwork), not createNetwork."""
     if network["state"] != "Allocated":
         return network
     vpc = sim.store.get("vpc", network.get("vpcid") or "")
@@ -35,4 +43,6 @@ def implement(sim, network):
     vlan = _next_vlan(sim)
     network.update(state="Implemented", vlan=str(vlan), broadcasturi=f"vlan://{vlan}")
     sim.store.touch("network", network)
+    usage_event(sim, "NETWORK.CREATE", owner_of(sim, network), network["zoneid"], network, network["name"],
+                offeringid=network["networkofferingid"])
     return network

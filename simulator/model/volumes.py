@@ -1,18 +1,19 @@
-"""Volumes: created Allocated (no file), given a file on a pool when a VM using them starts, attached
-and detached by CloudStack's rules, removed; and the files they own on the arrays."""
+"""Volumes: created Allocated (no file), given a file on a pool when a VM using them starts (a ROOT from a
+template on file-based storage with THIN provisioning is a linked clone of the template's copy on that pool),
+removed; and the files they own on the arrays. Attach and detach rules are in model/attach.py."""
 
 import uuid
 
 from .. import errors
 from ..store import now
-from .arrays import array_down, array_of, catch_up, write_file
-from .pools import OVERPROVISION, pool_reachable, split_tags
-from .texts import vm_text
+from .arrays import array_down, array_of, catch_up, new_file
+from .pools import FILE_POOL_TYPES, OVERPROVISION, pool_reachable, supports_tags, up_hosts
+from .texts import vm_text, volume_text
 from .units import GIB
 
-MAX_DATA_VOLUMES = 26  # hypervisor_capabilities.max_data_volumes_limit for KVM
-CDROM_DEVICE = 3
 GONE_STATES = ("Destroy", "Expunging", "Expunged")
+RAW_POOL_TYPES = ("RBD", "CLVM", "PowerFlex", "Linstor", "StorPool")  # KVM creates raw volumes there
+NO_ENDPOINT = "No remote endpoint to send DeleteCommand, check if host or ssvm is down?"
 
 
 def live_volumes(sim):
@@ -44,39 +45,52 @@ def volume_by_ref(sim, ref):
     return vol
 
 
+def text_of(sim, vol):
+    """VolumeVO.toString, with the internal id of the VM it is attached to."""
+    return volume_text(vol, sim.store.get("vm", vol.get("virtualmachineid")) if vol.get("virtualmachineid") else None)
+
+
 # -- create ----------------------------------------------------------------------------------
-def _new_volume(ctx, account, zone, fields):
+def _new_volume(ctx, account, zone, fields, event=True):
     vol = ctx.store.add("volume", ctx.owned(dict(
-        {"displayvolume": True, **fields}, zoneid=zone["id"], zonename=zone["name"], state="Allocated", storageid=None,
-        path=None, provisioningtype="thin"), account))
-    ctx.sim.event("VOLUME.CREATE", f"Successfully completed creating volume. Volume Id: {vol['id']}", account,
-                  ctx.caller.user)
+        {"displayvolume": True, "provisioningtype": "thin", **fields}, zoneid=zone["id"], zonename=zone["name"],
+        state="Allocated", storageid=None, path=None, deleteprotection=False), account))
+    if event:
+        ctx.sim.event("VOLUME.CREATE", f"Successfully completed creating volume. Volume Id: {vol['id']}", account,
+                      ctx.caller.user)
     return vol
 
 
-def new_data_volume(ctx, owner, zone, diskoffering, size=None, name=None, vol_id=None):
-    """An Allocated DATADISK (no file until a VM using it starts). size in GB, for customised offerings."""
+def new_data_volume(ctx, owner, zone, diskoffering, size=None, name=None, vol_id=None, event=True):
+    """An Allocated DATADISK (no file until a VM using it starts). size in GB, for customised offerings; the
+    provisioning type and encryption are the offering's."""
     gib = size if diskoffering.get("iscustomized") else diskoffering["disksize"]
     fields = {"name": name or str(uuid.uuid4()), "type": "DATADISK", "size": int(gib * GIB),
               "diskofferingid": diskoffering["id"], "diskofferingname": diskoffering["name"],
-              "diskofferingdisplaytext": diskoffering.get("displaytext"), "virtualmachineid": None, "deviceid": None}
+              "diskofferingdisplaytext": diskoffering.get("displaytext"), "virtualmachineid": None, "deviceid": None,
+              "provisioningtype": diskoffering.get("provisioningtype") or "thin",
+              "_encrypt": bool(diskoffering.get("encrypt"))}
     if vol_id:
         fields["id"] = vol_id
-    return _new_volume(ctx, owner, zone, fields)
+    return _new_volume(ctx, owner, zone, fields, event)
 
 
 def new_root_volume(ctx, vm, template, size=None):
-    """The Allocated ROOT volume of a new VM; size in GB overrides the template's."""
+    """The Allocated ROOT volume of a new VM; size in GB overrides the template's. Its provisioning type and
+    encryption are its service offering's (`provisioningtype`, `encryptroot`)."""
     account = ctx.store.get("account", vm["accountid"])
     zone = ctx.store.get("zone", vm["zoneid"])
-    vol = _new_volume(ctx, account, zone, {
+    offering = ctx.store.get("serviceoffering", vm.get("serviceofferingid")) or {}
+    return _new_volume(ctx, account, zone, {
         "name": f"ROOT-{vm['_pk']}", "type": "ROOT", "size": int(size * GIB) if size else template["size"],
-        "templateid": template["id"], "templatename": template["name"], "virtualmachineid": vm["id"],
+        "templateid": template["id"], "templatename": template["name"],
+        "templatedisplaytext": template.get("displaytext"), "virtualmachineid": vm["id"],
         "deviceid": 0, "attached": now(), "serviceofferingid": vm.get("serviceofferingid"),
         "serviceofferingname": vm.get("serviceofferingname"),
+        "serviceofferingdisplaytext": offering.get("displaytext"),
+        "provisioningtype": offering.get("provisioningtype") or "thin", "_encrypt": bool(offering.get("encryptroot")),
         # VolumeOrchestrator.allocateTemplatedVolume: the volume takes the VM's display flag
         "displayvolume": vm.get("displayvm", True)})
-    return vol
 
 
 def display_volumes(sim, vm):
@@ -91,36 +105,73 @@ def display_volumes(sim, vm):
 def _storage_tags(sim, vol):
     """The storage tags a volume's offering asks for: the service offering's for ROOT, else the disk offering's."""
     if vol["type"] == "ROOT" and vol.get("serviceofferingid"):
-        return split_tags((sim.store.get("serviceoffering", vol["serviceofferingid"]) or {}).get("tags"))
-    return split_tags((sim.store.get("diskoffering", vol.get("diskofferingid")) or {}).get("tags"))
+        return (sim.store.get("serviceoffering", vol["serviceofferingid"]) or {}).get("tags")
+    return (sim.store.get("diskoffering", vol.get("diskofferingid")) or {}).get("tags")
 
 
-def _pick_pool(sim, vol, host):
+def pick_pool(sim, vol, hosts):
+    """The least-filled Up pool one of the hosts mounts whose tags include the offering's, or None."""
     wanted = _storage_tags(sim, vol)
     allocated = allocated_by_pool(sim)
-    pools = [p for p in sim.store.find("storagepool", zoneid=host["zoneid"])
-             if p["state"] == "Up" and pool_reachable(p, host) and wanted <= split_tags(p.get("tags"))
+    zones = {h["zoneid"] for h in hosts}
+    pools = [p for z in zones for p in sim.store.find("storagepool", zoneid=z)
+             if p["state"] == "Up" and any(pool_reachable(p, h) for h in hosts) and supports_tags(p, wanted)
              and allocated.get(p["id"], 0) + vol["size"] <= p["disksizetotal"] * OVERPROVISION]
     if not pools:
-        vm = sim.store.get("vm", vol.get("virtualmachineid"))
-        if vm:
-            raise errors.capacity(f"Unable to create a deployment for {vm_text(vm)}")
-        raise errors.internal(f"Unable to find suitable primary storage when creating volume {vol['name']}")
-    return min(pools, key=lambda p: (allocated.get(p["id"], 0) / p["disksizetotal"], p["name"]))
+        return None
+    return min(pools, key=lambda p: (allocated.get(p["id"], 0) / max(p["disksizetotal"], 1), p["name"]))
 
 
-def _place(sim, vol, pool):
-    """Create the volume's file on the pool's array: the volume becomes Ready."""
-    path = str(uuid.uuid4())
-    write_file(sim, array_of(sim, pool), path, vol["size"])
-    vol.update(state="Ready", storageid=pool["id"], path=path)
+def local_path(pool, name):
+    """Where a host sees a file of the pool: KVM mounts an NFS pool at /mnt/<pool uuid>; a local or shared mount
+    point pool is its own path; an RBD image is <pool>/<image>."""
+    if pool["type"] == "NetworkFilesystem":
+        return f"/mnt/{pool['id']}/{name}"
+    return f"{pool['path'].rstrip('/')}/{name}"
+
+
+def template_copy(sim, pool, template):
+    """The template's copy on the pool (template_spool_ref), copied from secondary storage on first use."""
+    copies = pool.setdefault("_templates", {})
+    array = array_of(sim, pool)
+    path = copies.get(template["id"])
+    if path is None or path not in array["files"]:
+        path = str(uuid.uuid4())
+        fmt = "RAW" if pool["type"] in RAW_POOL_TYPES else template.get("format", "QCOW2")
+        new_file(sim, array, path, template["size"], fmt)
+        copies[template["id"]] = path
+        sim.store.touch("storagepool", pool)
+    return path
+
+
+def place_file(sim, vol, pool):
+    """Create the volume's file on the pool's array: the volume becomes Ready. A volume of a template is made
+    from the template's copy on the pool (LibvirtStorageAdaptor.createDiskFromTemplate): with THIN provisioning on
+    file-based storage `qemu-img create -b` makes a linked clone (a qcow2 whose backing file is that copy); SPARSE
+    and FAT convert it into a full copy."""
+    path, fmt = str(uuid.uuid4()), "RAW" if pool["type"] in RAW_POOL_TYPES else "QCOW2"
+    template = sim.store.get("template", vol.get("templateid")) if vol.get("templateid") else None
+    backing = None
+    if template is not None:
+        copy = template_copy(sim, pool, template)
+        if pool["type"] in FILE_POOL_TYPES and vol.get("provisioningtype", "thin") == "thin":
+            backing = local_path(pool, copy)
+    new_file(sim, array_of(sim, pool), path, vol["size"], fmt, backing, bool(vol.get("_encrypt")))
+    vol.update(state="Ready", storageid=pool["id"], path=path, _format=fmt,
+               encryptformat="luks" if vol.get("_encrypt") else None)
     sim.store.touch("volume", vol)
 
 
 def materialise(sim, volume, host):
     """Allocated -> Ready on a pool the host reaches whose tags match the offering's; idempotent."""
     if volume["state"] == "Allocated":
-        _place(sim, volume, _pick_pool(sim, volume, host))
+        pool = pick_pool(sim, volume, [host])
+        if pool is None:
+            vm = sim.store.get("vm", volume.get("virtualmachineid"))
+            if vm:
+                raise errors.capacity(f"Unable to create a deployment for {vm_text(vm)}")
+            raise errors.internal(f"Unable to find suitable primary storage when creating volume {volume['name']}")
+        place_file(sim, volume, pool)
     return volume
 
 
@@ -138,80 +189,25 @@ def file_of(sim, vol):
     return array, found
 
 
-def unmanaged_files(sim, pool):
-    """The files on the pool's array that no managed volume of the pool references."""
-    array = array_of(sim, pool)
-    catch_up(sim, array)
-    managed = {v["path"] for v in sim.store.find("volume", storageid=pool["id"]) if not v.get("removed")}
-    return {path: f for path, f in array["files"].items() if path not in managed}
-
-
-# -- attach, detach, remove ------------------------------------------------------------------
-def check_attachable(sim, vol, vm, deviceid):
-    """VolumeApiServiceImpl.attachVolumeToVM's checks, in its order."""
-    if vol.get("virtualmachineid"):
-        raise errors.invalid("Please specify a volume that is not attached to any VM.")
-    if vol["state"] == "Destroy":
-        raise errors.invalid("Please specify a volume that is not destroyed.")
-    if vm["state"] not in ("Running", "Stopped"):
-        raise errors.invalid("Please specify a VM that is either running or stopped.")
-    if vm["zoneid"] != vol["zoneid"]:
-        raise errors.invalid("Please specify a VM that is in the same zone as the volume.")
-    attached = volumes_of(sim, vm)
-    if deviceid == 0:
-        check_root_change(vm)
-        if any(v["deviceid"] == 0 for v in attached):
-            raise errors.invalid("Vm already has root volume attached to it")
-    elif sum(v["type"] == "DATADISK" for v in attached) >= MAX_DATA_VOLUMES:
-        raise errors.invalid(f"The specified VM already has the maximum number of data disks ({MAX_DATA_VOLUMES}) "
-                             "attached. Please specify another VM.")
-    if vol["state"] not in ("Allocated", "Ready"):
-        raise errors.invalid("Volume state must be in Allocated, Ready or in Uploaded state")
-    return attached
-
-
-def check_root_change(vm):
-    if vm["state"] not in ("Stopped", "Destroyed"):
-        raise errors.invalid("Root volume detach can happen only when vm is in states: Stopped or Destroyed")
-
-
-def device_for(vm, attached, deviceid):
-    """The device id the volume gets: CloudStack's getDeviceId (3 is the CD-ROM)."""
-    used = {v["deviceid"] for v in attached}
-    top = MAX_DATA_VOLUMES + 1
-    if deviceid is None:
-        return next(d for d in range(1, top + 1) if d != CDROM_DEVICE and d not in used)
-    if deviceid > top or deviceid == CDROM_DEVICE:
-        raise errors.internal(f"deviceId should be 1,2,4-{top}")
-    if deviceid in used:
-        raise errors.internal(f"deviceId {deviceid} is used by vm {vm['_pk']}")
-    return deviceid
-
-
-def attach(sim, vol, vm, deviceid):
-    """Attach as CloudStack does; at device 0 the volume becomes the VM's ROOT (VolumeDaoImpl.attachVolume).
-
-    An Allocated volume gets its file next to the VM's first volume that has one, as
-    createVolumeOnPrimaryStorage does; if none has (a never-started VM) it stays Allocated.
-    """
-    attached = check_attachable(sim, vol, vm, deviceid)
-    deviceid = device_for(vm, attached, deviceid)
-    anchor = next((v for v in attached if v["state"] != "Allocated"), None)
-    if vol["state"] == "Allocated" and anchor:
-        _place(sim, vol, sim.store.get("storagepool", anchor["storageid"]))
-    vol.update(virtualmachineid=vm["id"], deviceid=deviceid, attached=now())
-    if deviceid == 0:
-        vol["type"] = "ROOT"
-    sim.store.touch("volume", vol)
-
-
+# -- remove ----------------------------------------------------------------------------------
 def drop_file(sim, vol):
     """Delete the volume's file from its pool's array (the volume row stays)."""
     pool = sim.store.get("storagepool", vol.get("storageid"))
-    if pool and vol.get("path"):
+    if pool and vol.get("path") and pool.get("_array"):
         array = array_of(sim, pool)
         array["files"].pop(vol["path"], None)
         sim.store.touch("array", array)
+
+
+def expunge_file(sim, vol):
+    """VolumeServiceImpl.expungeVolumeAsync: the file is deleted through a host that mounts the pool; with none
+    (its zone failed) CloudStack's DeleteCommand finds no endpoint and the expunge fails."""
+    pool = sim.store.get("storagepool", vol.get("storageid"))
+    if pool is None or not vol.get("path"):
+        return
+    if not up_hosts(sim, pool):
+        raise errors.internal(f"Failed to expunge the volume {text_of(sim, vol)} in Primary data store : {NO_ENDPOINT}")
+    drop_file(sim, vol)
 
 
 def remove_volume(sim, vol, state):

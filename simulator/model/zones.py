@@ -1,4 +1,4 @@
-"""What a failed zone looks like, and its recovery."""
+"""What a failed zone looks like, and its recovery; what a Disabled zone refuses."""
 
 from .. import errors
 from .arrays import before_zone_fails
@@ -13,20 +13,26 @@ def _set_state(sim, kind, items, state, only_from=None):
 
 
 def fail_zone(sim, zone):
-    """The zone goes dark: hosts Down, pools Down, hypervisor jobs there fail. VMs keep their last state,
-    as CloudStack shows them until HA or an operator acts; a forced stop still works."""
+    """The zone goes dark: hosts Down, its arrays unreachable, hypervisor jobs there fail. VMs keep their last
+    state, as CloudStack shows them until HA or an operator acts; a forced stop still works. Its pools stay Up, as
+    in CloudStack (StoragePoolStatus has no Down): what needs a host that mounts them fails."""
     before_zone_fails(sim, zone)
     zone["_down"] = True
     sim.store.touch("zone", zone)
     _set_state(sim, "host", hosts_in_zone(sim, zone["id"]), "Down")
-    _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Down", only_from=("Up",))
 
 
 def recover_zone(sim, zone):
+    """The zone comes back: its hosts reconnect, but a host powered off out of band stays Down."""
     zone["_down"] = False
     sim.store.touch("zone", zone)
-    _set_state(sim, "host", hosts_in_zone(sim, zone["id"]), "Up")
-    _set_state(sim, "storagepool", sim.store.find("storagepool", zoneid=zone["id"]), "Up", only_from=("Down",))
+    _set_state(sim, "host", [h for h in hosts_in_zone(sim, zone["id"]) if h.get("_power", "On") == "On"], "Up")
+
+
+def disabled_for(caller, zone):
+    """A Disabled zone refuses what its callers do there, root admins excepted (the many
+    `Grouping.AllocationState.Disabled == zone.getAllocationState() && !isRootAdmin` checks)."""
+    return zone["allocationstate"] == "Disabled" and not caller.is_root
 
 
 def zone_by_ref(sim, ref):

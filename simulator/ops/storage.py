@@ -4,8 +4,9 @@ file without a VM, replication now and its settings, the arrays' state."""
 import math
 
 from .. import control, errors
-from ..model.arrays import array_by_ref, array_down, sync, write_file
+from ..model.arrays import add_array, array_by_ref, array_down, sync, write_file
 from ..model.volumes import file_of, materialise, volume_by_ref
+from ..model.zones import zone_by_ref
 
 
 @control.op("write-marker")
@@ -67,6 +68,27 @@ def array_summary(sim, array):
             "zone": sim.store.get("zone", array["zoneid"])["name"], "files": len(array["files"]),
             "replicates_to": target.get("name"), "mode": array["mode"], "lag_seconds": array["lag_seconds"],
             "last_sync": array["last_sync"], "down": array_down(sim, array)}
+
+
+@control.op("add-array")
+def op_add_array(sim, name, zone, url):
+    """A new export in a zone (a Ceph pool rbd://monitor/pool, a shared mount point, another NFS export) that a
+    createStoragePool with that URL can introduce."""
+    if sim.store.first("array", name=name):
+        raise errors.invalid(f"An array named {name} exists")
+    return array_summary(sim, add_array(sim, name, zone_by_ref(sim, zone), url))
+
+
+@control.op("lock-file")
+def op_lock_file(sim, array, path, locked=True):
+    """Hold (or release) a lock on a file, as a process that has it open does: qemu-img info then reports it
+    locked (IS_LOCKED), and importVolume/unmanageVolume refuse it."""
+    source = array_by_ref(sim, array)
+    if path not in source["files"]:
+        raise errors.invalid(f"No file {path} on array {source['name']}")
+    source["files"][path]["locked"] = str(locked).lower() == "true"
+    sim.store.touch("array", source)
+    return {"array": source["name"], "path": path, "locked": source["files"][path]["locked"]}
 
 
 @control.op("arrays")

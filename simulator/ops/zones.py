@@ -13,7 +13,7 @@ def _zone_summary(sim, zone):
 
 @control.op("fail-zone")
 def op_fail_zone(sim, zone):
-    """Fail a zone (name or id): hosts and pools Down, jobs needing its hypervisors fail."""
+    """Fail a zone (name or id): hosts Down (its pools stay Up, as in CloudStack), jobs needing its hypervisors fail."""
     zone = zone_by_ref(sim, zone)
     fail_zone(sim, zone)
     return _zone_summary(sim, zone)

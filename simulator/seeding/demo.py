@@ -2,6 +2,12 @@
 
 Built part by part in dependency order (VMs need networks need zones), through the API as the
 root admin or as a tenant. The tenants' accounts exist before it runs (``seeding.seed``).
+
+Resource limits: CloudStack limits every account and every domain below ROOT (max.account.*: 20 VMs,
+20 volumes, 40 cores, 40 GiB of memory, 200 GiB of primary storage...; max.domain.*: twice that). An
+operator protecting big accounts raises their limits with updateResourceLimit (seed-tenants does, see
+tenants.py); the demo's tenants are small (acme: 3 VMs, 4 volumes, 11 GiB), with room under the defaults
+for their never-started recovery VMs and the replicas a failover imports, so this seed raises none.
 """
 
 from ..model.accounts import caller_of
@@ -18,10 +24,16 @@ DEMO_HOSTS_PER_CLUSTER = 2
 # (zone, letter, its storage network, the other zone, its storage network)
 DEMO_STORAGE = (("zone-a", "a", "10.1", "zone-b", "10.2"), ("zone-b", "b", "10.2", "zone-a", "10.1"))
 DEMO_DR_TAG = "dr"
-SERVICE_OFFERINGS = (  # name, cores, MHz, MB, storage tags
-    ("dr-small", 1, 1000, 512, "dr"), ("small", 1, 1000, 1024, None), ("medium", 2, 2000, 4096, None),
+# The DR offerings give full copies (provisioningtype sparse), as an operator following the README sets them: with
+# CloudStack's default (thin) a KVM ROOT on NFS is a linked clone of the template's copy on its pool, and
+# importVolume refuses a replica of it ("Volume with backing file cannot be imported or unmanaged."). The other
+# offerings keep the default, so the demo has linked clones too.
+SERVICE_OFFERINGS = (  # name, cores, MHz, MB, storage tags, provisioning type
+    ("dr-small", 1, 1000, 512, "dr", "sparse"), ("small", 1, 1000, 1024, None, "thin"),
+    ("medium", 2, 2000, 4096, None, "thin"),
+    ("dr-medium", 2, 2000, 4096, "dr", "sparse"),  # a recovery offering of dr-small: the same storage tags
 )
-DISK_OFFERINGS = (("data-5g", 5, None), ("data-20g", 20, None), ("dr-data-5g", 5, "dr"))
+DISK_OFFERINGS = (("data-5g", 5, None, "thin"), ("data-20g", 20, None, "thin"), ("dr-data-5g", 5, "dr", "sparse"))
 SERVICES = {
     "isolated": ["Vpn", "Dhcp", "Dns", "Firewall", "Lb", "UserData", "SourceNat", "StaticNat", "PortForwarding"],
     "shared": ["Dhcp", "Dns", "UserData"],
@@ -60,15 +72,15 @@ def _tenant(sim, name):
 def _zones(sim, ctx):
     """Two advanced KVM zones, each with one pod, one cluster and DEMO_HOSTS_PER_CLUSTER hosts."""
     for name, net in DEMO_ZONES:
-        zone = sim.run_now(ctx.caller, "createZone", {
+        zone = sim.run_now(ctx.caller, "createZone", {  # a new zone is Disabled unless asked for Enabled
             "name": name, "networktype": "Advanced", "dns1": "8.8.8.8", "internaldns1": f"{net}.0.2",
-            "guestcidraddress": "10.100.0.0/16"})
+            "guestcidraddress": "10.100.0.0/16", "allocationstate": "Enabled"})
         pod = sim.run_now(ctx.caller, "createPod", {
             "zoneid": zone["id"], "name": f"{name}-pod1", "gateway": f"{net}.1.1", "netmask": "255.255.255.0",
             "startip": f"{net}.1.100", "endip": f"{net}.1.199"})
         cluster = sim.run_now(ctx.caller, "addCluster", {
             "zoneid": zone["id"], "podid": pod["id"], "clustername": f"{name}-cluster1", "hypervisor": "KVM",
-            "clustertype": "CloudManaged"})
+            "clustertype": "CloudManaged"})[0]
         add_hosts(sim, ctx.caller, cluster, DEMO_HOSTS_PER_CLUSTER)
 
 
@@ -99,14 +111,17 @@ def _offerings(sim, ctx):
     """Service and disk offerings (DR ones tagged for the DR pools), the public template, acme's SSH key
     pair and anti-affinity group."""
     root = ctx.caller
-    for name, cores, mhz, mb, tags in SERVICE_OFFERINGS:
+    for name, cores, mhz, mb, tags, provisioning in SERVICE_OFFERINGS:
         sim.run_now(root, "createServiceOffering", {"name": name, "displaytext": name, "cpunumber": cores,
-                                                    "cpuspeed": mhz, "memory": mb, "tags": tags})
-    for name, size, tags in DISK_OFFERINGS:
-        sim.run_now(root, "createDiskOffering", {"name": name, "displaytext": name, "disksize": size, "tags": tags})
+                                                    "cpuspeed": mhz, "memory": mb, "tags": tags,
+                                                    "provisioningtype": provisioning})
+    for name, size, tags, provisioning in DISK_OFFERINGS:
+        sim.run_now(root, "createDiskOffering", {"name": name, "displaytext": name, "disksize": size, "tags": tags,
+                                                 "provisioningtype": provisioning})
     add_template(ctx, root.account, "debian-12", sorted(ctx.store.all("zone"), key=lambda z: z["name"]),
                  os_type_named("Debian GNU/Linux 12 (64-bit)"), displaytext="Debian 12 (bookworm)",
-                 ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True)
+                 ispublic=True, isfeatured=True, templatetype="BUILTIN", sshkeyenabled=True,
+                 crossZones=True)  # a BUILTIN template is cross-zone (TemplateManagerImpl.validateTemplateType)
     acme = ctx.store.first("account", name="acme")
     sim.run_now(root, "registerSSHKeyPair", {"name": "acme-ops", "publickey": generated_public_key(),
                                              "account": "acme", "domainid": acme["domainid"]})

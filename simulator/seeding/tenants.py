@@ -1,18 +1,32 @@
 """The benchmark topology of `ctl seed-tenants`: many tenant accounts, each with an isolated network,
-and VMs spread over them, built through the API and flushed once."""
+and VMs spread over them, built through the API and flushed once.
+
+CloudStack limits every account (max.account.*: 20 VMs, 20 volumes, 200 GiB of primary storage...) and
+every domain below ROOT (max.domain.*). An operator protecting big accounts raises their limits, so this
+seed does what the operator would, through updateResourceLimit: the customers domain is not capped, and
+each tenant account gets DR_ROOM times what its VMs take (the originals, the never-started recovery VMs
+a DR tool prepares, and the replicas a failover imports while the originals are kept).
+"""
+
+import math
 
 from ..context import Context
 from ..errors import ApiError
 from ..model.accounts import add_account, add_domain
+from ..model.attach import attach
 from ..model.hosts import pick_host
+from ..model.limits import TYPES
 from ..model.public_ips import add_public_range
 from ..model.templates import in_zone
-from ..model.volumes import attach, new_data_volume
+from ..model.units import GIB
+from ..model.volumes import new_data_volume
 from ..model.zones import zone_by_ref
 from .common import add_hosts, write_markers
 
 HOSTS_PER_GROWTH = 4
 IP_EVERY = 4  # every IP_EVERY-th VM gets a public IP with a port-forwarding rule
+DR_ROOM = 3  # the limits a tenant gets: this many times what its seeded VMs take
+COUNTED = ("user_vm", "public_ip", "volume", "network", "vpc", "cpu", "memory", "primary_storage")
 
 
 def seed_tenants(sim, accounts, vms, zone, dr_fraction, volumes_max, start, recovery_zone):
@@ -28,6 +42,7 @@ def seed_tenants(sim, accounts, vms, zone, dr_fraction, volumes_max, start, reco
     if recovery_zone:
         _ensure_public_ips(sim, zone_by_ref(sim, recovery_zone), 2 * (accounts + vms // IP_EVERY + 1))
     tenants = _tenant_accounts(sim, accounts)
+    _raise_limits(sim, root, tenants, vms, int(volumes_max))
     nets = [_tenant_network(sim, root, a, zone) for a in tenants]
     template = next(t for t in sim.store.all("template") if in_zone(t, zone["id"]))
     volumes = hosts_added = 0
@@ -58,8 +73,10 @@ def seed_tenants(sim, accounts, vms, zone, dr_fraction, volumes_max, start, reco
 
 
 def _offering(sim, kind, dr):
-    """The DR-tagged offering of a kind (storage tag dr), or an untagged one."""
-    return next(o for o in sim.store.all(kind) if not o.get("removed") and (o.get("tags") == "dr") == dr)
+    """The DR-tagged active offering of a kind (storage tag dr), or an untagged one; never the compute-only disk
+    offering behind a service offering."""
+    return next(o for o in sim.store.all(kind) if o.get("state") == "Active" and not o.get("_computeonly")
+                and (o.get("tags") == "dr") == dr)
 
 
 def _ensure_public_ips(sim, zone, wanted):
@@ -90,6 +107,30 @@ def _tenant_accounts(sim, count):
                                                                                                    path="ROOT"))
     first = len(store.find("account", domainid=domain["id"]))
     return [add_account(store, f"tenant-{n:04d}", domain) for n in range(first, first + count)]
+
+
+def _raise_limits(sim, root, tenants, vms, volumes_max):
+    """updateResourceLimit as the root admin: no cap on domain customers, and on each tenant account DR_ROOM times
+    what its share of the `vms` VMs (VM k is tenant k's modulo the tenants) takes with their volumes and IPs."""
+    if not tenants:
+        return
+    for rtype in COUNTED:
+        sim.run_now(root, "updateResourceLimit", {"domainid": tenants[0]["domainid"], "resourcetype": TYPES.index(rtype),
+                                                  "max": -1}, flush=False)
+    offerings = [_offering(sim, "serviceoffering", dr) for dr in (True, False)]
+    disk = max(_offering(sim, "diskoffering", dr)["disksize"] for dr in (True, False))
+    root_gib = max(t["size"] for t in sim.store.all("template")) / GIB
+    for n, account in enumerate(tenants):
+        mine = range(n, vms, len(tenants))
+        need = {"user_vm": len(mine), "public_ip": sum(k % IP_EVERY == 0 for k in mine) + 1,
+                "volume": sum(1 + k % volumes_max for k in mine),
+                "cpu": len(mine) * max(o["cpunumber"] for o in offerings),
+                "memory": len(mine) * max(o["memory"] for o in offerings),
+                "primary_storage": math.ceil(sum(root_gib + k % volumes_max * disk for k in mine))}
+        for rtype, amount in need.items():
+            sim.run_now(root, "updateResourceLimit", {
+                "account": account["name"], "domainid": account["domainid"], "resourcetype": TYPES.index(rtype),
+                "max": DR_ROOM * amount}, flush=False)
 
 
 def _tenant_network(sim, root, account, zone):

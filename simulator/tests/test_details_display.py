@@ -28,6 +28,11 @@ def zone(api, name="zone-a"):
     return api.listZones(name=name)["zone"][0]
 
 
+def network_named(api, name):
+    """listNetworks has no `name` filter (ListNetworksCmd): its keyword matches names, then pick the exact one."""
+    return next(n for n in api.listNetworks(keyword=name, listall=True)["network"] if n["name"] == name)
+
+
 def details(api, resourcetype, resourceid, **params):
     rows = api.listResourceDetails(resourcetype=resourcetype, resourceid=resourceid, **params)
     return {r["key"]: r["value"] for r in rows.get("resourcedetail", [])}
@@ -181,7 +186,7 @@ def test_zones_and_offerings_carry_their_details(admin, acme):
 
 def test_networks_carry_every_detail_to_root_admins_only(admin, acme):
     """ApiResponseHelper.createNetworkResponse: `details` (hidden ones too) in ResponseView.Full only."""
-    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    net = network_named(admin, "acme-web")
     admin.addResourceDetail(resourcetype="Network", resourceid=net["id"], fordisplay=False,
                             details=[{"key": "dr.network_hidden", "value": "1"}], fetch_result=True)
     assert admin.listNetworks(id=net["id"], listall=True)["network"][0]["details"]["dr.network_hidden"] == "1"
@@ -213,7 +218,7 @@ def test_hidden_vms_and_their_volumes_are_listed_only_when_asked(admin, acme):
 def test_hidden_networks_ips_and_rules(admin):
     """CreateNetworkCmd displaynetwork, AssociateIPAddrCmd and the rule commands' fordisplay are root-admin-only
     and stored; their list commands answer displayed objects unless a root admin asks for hidden ones."""
-    acme_net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    acme_net = network_named(admin, "acme-web")
     net = admin.createNetwork(name="acme-hidden", displaytext="hidden", zoneid=acme_net["zoneid"],
                               networkofferingid=acme_net["networkofferingid"], account="acme",
                               domainid=acme_net["domainid"], displaynetwork=False)["network"]
@@ -245,7 +250,7 @@ def test_a_vpc_is_created_displayed_and_hidden_by_update(admin):
 def test_update_ip_address_custom_id_and_a_released_ip(admin, acme):
     """NetworkServiceImpl.updateIP with UUIDManagerImpl.checkUuid; IPAddressDaoImpl.unassignIpAddress: a released
     IP is displayed again, loses its details and keeps its id, which then cannot be given to another IP."""
-    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    net = network_named(admin, "acme-web")
     ip = admin.associateIpAddress(networkid=net["id"], fordisplay=False, fetch_result=True)["ipaddress"]
     wanted = "5f6d1c2e-8a51-4b0e-9c63-2f1d7e4b9a77"
     admin.updateIpAddress(id=ip["id"], customid=wanted, fetch_result=True)
@@ -268,7 +273,7 @@ def test_custom_ids_of_removed_vms_are_never_free(admin):
            "templateid": admin.listTemplates(templatefilter="all", name="debian-12", zoneid=zone(admin)["id"])[
                "template"][0]["id"],
            "serviceofferingid": admin.listServiceOfferings(name="dr-small")["serviceoffering"][0]["id"]}
-    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    net = network_named(admin, "acme-web")
     acme = admin.listAccounts(name="acme", listall=True)["account"][0]
     chosen = "11111111-2222-4333-8444-555555555555"
     vm = admin.deployVirtualMachine(name="acme-custom", networkids=net["id"], startvm=False, customid=chosen,
@@ -309,7 +314,7 @@ def test_alerts_are_root_admin_only(acme):
 def test_a_permission_error_in_a_job_is_530(admin, acme, globex):
     """ApiAsyncJobDispatcher.runJob: only an InvalidParameterValueException (431) or a ServerApiException keeps its
     code; anything else, a PermissionDeniedException too, fails the job with 530, and jobresultcode says so."""
-    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    net = network_named(admin, "acme-web")
     ip = admin.associateIpAddress(networkid=net["id"], fetch_result=True)["ipaddress"]
     submitted = globex.updateIpAddress(id=ip["id"])
     with pytest.raises(cs.CloudStackApiException) as info:
@@ -323,7 +328,7 @@ def test_a_permission_error_in_a_job_is_530(admin, acme, globex):
 def test_events_about_hidden_objects_are_hidden_from_end_users(admin, acme):
     """BaseCmd.isDisplay / DeployVMCmd.isDisplay set CallContext's event display flag; QueryManagerImpl
     .searchForEvents shows end users only displayed events, root admins all."""
-    net = admin.listNetworks(name="acme-web", listall=True)["network"][0]
+    net = network_named(admin, "acme-web")
     ids = {"zoneid": net["zoneid"], "serviceofferingid": admin.listServiceOfferings(name="dr-small")[
         "serviceoffering"][0]["id"], "templateid": admin.listTemplates(templatefilter="all", name="debian-12",
                                                                         zoneid=net["zoneid"])["template"][0]["id"]}

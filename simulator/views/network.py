@@ -19,8 +19,8 @@ def brief_tags(sim, kind, obj):
 
 
 def network_view(sim, network, full=False):
-    """ApiResponseHelper.createNetworkResponse: every detail of the network (hidden ones too) only in the root
-    admin's view (ResponseView.Full)."""
+    """ApiResponseHelper.createNetworkResponse: every detail of the network (hidden ones too), its VLAN and
+    broadcast URI only in the root admin's view (ResponseView.Full)."""
     view = public(network)
     offering = sim.store.get("networkoffering", network["networkofferingid"])
     view.update(networkofferingdisplaytext=offering["displaytext"], networkofferingconservemode=True,
@@ -28,6 +28,9 @@ def network_view(sim, network, full=False):
                 service=[{"name": s} for s in offering["supportedservices"]], tags=brief_tags(sim, "network", network))
     if full:
         view["details"] = details_of(sim, "network", network, hidden_too=True)
+    else:
+        view.pop("vlan", None)
+        view.pop("broadcasturi", None)
     return view
 
 
@@ -52,7 +55,8 @@ def nic_views(sim, vm):
     return views
 
 
-def ip_view(sim, ip):
+def ip_view(sim, ip, full=False):
+    """ApiResponseHelper.createIPAddressResponse: the VLAN only in the root admin's view (ResponseView.Full)."""
     view = public(ip)
     vm = vm_of(sim, ip)
     if vm is not None:
@@ -60,26 +64,34 @@ def ip_view(sim, ip):
                     virtualmachinedisplayname=vm.get("displayname", vm["name"]), virtualmachinetype="User")
     view["hasrules"] = bool(sim.store.find("rule", ipaddressid=ip["id"]))
     view["tags"] = brief_tags(sim, "publicip", ip)
+    if not full:
+        view.pop("vlanid", None)
+        view.pop("vlanname", None)
     return view
 
 
 def rule_view(sim, rule):
-    """A firewall or egress rule."""
+    """ApiResponseHelper.createFirewallResponse: a firewall or egress rule; ports and ICMP fields only when set,
+    the CIDR lists joined by commas."""
     view = public(rule)
     view["cidrlist"] = ",".join(rule["cidrlist"])
+    view["destcidrlist"] = ",".join(rule.get("destcidrlist") or [])
     view["traffictype"] = "Egress" if rule["ruletype"] == "egress" else "Ingress"
     if rule["ruletype"] == "egress":
-        view["destcidrlist"] = ",".join(rule.get("destcidrlist") or [])
+        view.pop("ipaddressid", None)
+        view.pop("ipaddress", None)
+    view["tags"] = brief_tags(sim, "rule", rule)
     return view
 
 
 def pf_view(sim, rule):
-    """A port-forwarding rule."""
+    """ApiResponseHelper.createPortForwardingRuleResponse: ports as strings, `cidrlist` "" when it has none."""
     view = public(rule)
     vm = vm_of(sim, rule)
     view["cidrlist"] = ",".join(rule["cidrlist"])
     view.update(publicport=str(rule["startport"]), publicendport=str(rule["endport"]),
-                privateport=str(rule["privateport"]), privateendport=str(rule["privateendport"]))
+                privateport=str(rule["privateport"]), privateendport=str(rule["privateendport"]),
+                tags=brief_tags(sim, "rule", rule))
     if vm is not None:
         view.update(virtualmachineid=vm["id"], virtualmachinename=vm["name"],
                     virtualmachinedisplayname=vm.get("displayname", vm["name"]))

@@ -69,7 +69,8 @@ def cloud(tmp_path_factory):
         api = cs.CloudStack(endpoint=root["endpoint"], key=root["key"], secret=root["secret"])
         ops = api.createAccount(username="ops", accounttype=1, email="ops@example.com", firstname="ops",
                                 lastname="admin", password="not-used")["account"]["user"][0]
-        old = api.getUserKeys(id=ops["id"])["userkeys"]
+        # createAccount makes a user without keys (AccountManagerImpl.createUser); keys replaced later expire
+        old = api.registerUserKeys(id=ops["id"])["userkeys"]
         new = api.registerUserKeys(id=ops["id"])["userkeys"]
         closed = f"http://127.0.0.1:{free_port()}/client/api"
         ini["wrong-secret"] = {"endpoint": root["endpoint"], "key": root["key"], "secret": WRONG_SECRET}
@@ -146,9 +147,9 @@ ROWS = [
         "unable to convert to int"),
     # dr_offering
     row("dr_offering", "unknown-offering", {**VALID["dr_offering"], "offering": "huge"}, "offering",
-        "Use one of: dr-small, medium, small"),
+        "Use one of: dr-medium, dr-small, medium, small"),
     row("dr_offering", "unknown-recovery-offering", {**VALID["dr_offering"], "recovery_offering": "huge"},
-        "recovery_offering", "Use one of: dr-small, medium, small"),
+        "recovery_offering", "Use one of: dr-medium, dr-small, medium, small"),
     row("dr_offering", "tier-not-a-number", {**VALID["dr_offering"], "tier": "first"}, "'tier'",
         "unable to convert to int"),
     row("dr_offering", "tier-zero", {**VALID["dr_offering"], "tier": 0}, "tier", "Give a whole number of at least 1"),

@@ -47,10 +47,10 @@ def test_check_apply_idempotence_absent(sim, env, linked):
 
 
 def test_visible_and_hidden_keys(sim, env, linked):
-    rc, result, _ = module("dr_offering", env(), {**DR_SMALL, "recovery_offering": "medium"})
-    assert rc == 0, result.get("msg")
     conf = sim.section()
     api = cs.CloudStack(endpoint=conf["endpoint"], key=conf["key"], secret=conf["secret"])
+    rc, result, _ = module("dr_offering", env(), {**DR_SMALL, "recovery_offering": "dr-medium"})
+    assert rc == 0, result.get("msg")
     rid = result["dr_offering"]["offering"]["id"]
     hidden = {r["key"]: r["value"] for r in api.listResourceDetails(
         resourcetype="ServiceOffering", resourceid=rid, fordisplay=False, fetch_list=True)}
@@ -60,6 +60,8 @@ def test_visible_and_hidden_keys(sim, env, linked):
 @pytest.mark.parametrize("options, field, words", [
     ({**DR_SMALL, "offering": "nope"}, "offering", "no service offering has the name or id 'nope'. Use one of:"),
     ({**DR_SMALL, "recovery_offering": "nope"}, "recovery_offering", "no service offering has the name or id 'nope'"),
+    ({**DR_SMALL, "recovery_offering": "medium"}, "recovery_offering",
+     "service offering medium has the storage tags none and dr-small has dr"),
     ({**DR_SMALL, "rto": "soon"}, "rto", "'soon' is not a duration"),
     ({**DR_SMALL, "tier": 0}, "tier", "0 is not a tier"),
     ({**DR_SMALL, "storage_tags": ["a,b"]}, "storage_tags[0]", "is not a storage tag"),

@@ -46,7 +46,8 @@ class FakeCloudStack:
         ]
         self.offerings = [
             {"id": "o-small", "name": "dr-small", "storagetags": "dr"},
-            {"id": "o-big", "name": "big"},
+            {"id": "o-big", "name": "big", "storagetags": "dr"},
+            {"id": "o-untagged", "name": "untagged"},
             {"id": "o-b-only", "name": "b-only", "zoneid": "z-b", "zone": "zone-b"},
             {"id": "o-a-only", "name": "a-only", "zoneid": "z-a", "zone": "zone-a"},
             {"id": "o-c-only", "name": "c-only", "zoneid": "z-c", "zone": "zone-c"},

@@ -60,6 +60,7 @@ class DrOfferings:
         recovery = chosen if recovery_offering is None else find(
             offerings, recovery_offering, "recovery_offering", "service offering")
         zones = self._recovery_zones(chosen, recovery, recovery_offering is None)
+        _check_recovery_tags(chosen, recovery)
         desired = {
             OFFERING_ENABLED.key(): Detail(ENABLED, OFFERING_ENABLED.visible),
             OFFERING_TIER.key(): Detail(str(tier), OFFERING_TIER.visible),
@@ -110,6 +111,21 @@ def _offered_in(offering: dict, zone_id: str) -> bool:
     """Service offerings may be limited to zones (`zoneid`, comma-separated); none means every zone."""
     zones = [z.strip() for z in (offering.get("zoneid") or "").split(",") if z.strip()]
     return not zones or zone_id in zones
+
+
+def _check_recovery_tags(chosen: dict, recovery: dict) -> None:
+    """CloudStack moves a VM to another offering only when the new one has every storage tag of the current one
+    (UserVmManagerImpl.checkIfCanUpgrade), and prepare moves recovery VMs between the offering and its recovery
+    offerings as they change: they must have the same storage tags."""
+    have, want = _tags_text(recovery), _tags_text(chosen)
+    if have != want:
+        raise InputError("recovery_offering", f"service offering {recovery['name']} has the storage tags {have} and "
+                         f"{chosen['name']} has {want}: CloudStack could not move a recovery VM between them",
+                         f"Give a recovery_offering with the storage tags {want}")
+
+
+def _tags_text(offering: dict) -> str:
+    return ", ".join(sorted(set(split_tags(offering.get("storagetags"))))) or "none"
 
 
 def _check_tier(tier: int | None) -> None:

@@ -72,12 +72,13 @@ class StorageIntroducer:
                 out.append(pool)
         return sorted(out, key=lambda p: p["name"])
 
-    def mapped_pools(self, zone_id: str, direction: str) -> set[str]:
-        """Ids of the pools volumes may be on to move in `direction` from `zone_id`'s side."""
+    def maps(self, zone_id: str, direction: str) -> dict[str, dict[str, str]]:
+        """{pool the volumes are on: the storage map that moves them}, for `direction` of `zone_id`'s link: the
+        zone's pools on failover, their replica pools (with the home pool's failback map) on failback."""
         sources = self.sources(zone_id, direction)
         if direction == "failover":
-            return {p["id"] for p in sources}
-        return {self.details(p["id"])[REPLICA_POOL.key()] for p in sources}
+            return {p["id"]: self.details(p["id"]) for p in sources}
+        return {self.details(p["id"])[REPLICA_POOL.key()]: self.details(p["id"]) for p in sources}
 
     def introduce(self, zone_id: str, direction: str) -> list[Introduced]:
         """[Introduced] for every mapped pool of `zone_id` (the active zone of the link)."""

@@ -28,6 +28,7 @@ from ..vocabulary.tiers import tier_of
 from . import swap
 from .introduce import StorageIntroducer
 from .move import Move, MoveRun, WallClock, move_result
+from .validate import MoveChecks
 
 
 class Orchestrator:
@@ -121,21 +122,22 @@ class Orchestrator:
                 keep.append(m)
         return keep, refused
 
-    def check_storage(self, moves: list[Move], zone_id: str) -> tuple[list[Move], list[dict]]:
-        """Refuse VMs whose volumes sit on pools with no storage map for this direction."""
-        intro = StorageIntroducer(self.api, check_mode=True)
-        mapped = intro.mapped_pools(zone_id, self.direction.op)
-        by_vm = volumes_by_vm(self.api, [m.source for m in moves if not m.done_before and m.journal is None])
+    def check_storage(self, moves: list[Move], zone_id: str, volumes: dict) -> tuple[list[Move], list[dict]]:
+        """Refuse VMs whose volumes sit on pools with no storage map for this direction, then those CloudStack
+        would refuse to move (engine/validate.py); `volumes`: {vm id: its volumes}."""
+        maps = StorageIntroducer(self.api, check_mode=True).maps(zone_id, self.direction.op)
         keep, refused = [], []
         for m in moves:
-            missing = sorted({v.get("storage") or v["storageid"] for v in by_vm.get(m.source["id"], [])
-                              if v["storageid"] not in mapped})
-            if missing:
+            missing = sorted({v.get("storage") or v["storageid"] for v in volumes.get(m.source["id"], [])
+                              if v["storageid"] not in maps})
+            if missing and not m.done_before and m.journal is None:
                 refused.append(self.refuse(m, f"its volumes are on pools without a {self.direction.op} storage map "
                                               f"({', '.join(missing)}): map them with cloudstack.dr.storage_map"))
             else:
                 keep.append(m)
-        return keep, refused
+        reasons = MoveChecks(self.api, self.direction, maps).refusals(keep, volumes)
+        return ([m for m in keep if id(m) not in reasons],
+                refused + [self.refuse(m, reasons[id(m)]) for m in keep if id(m) in reasons])
 
     # -- the run -----------------------------------------------------------------------------------
     def pool_map(self, zone_id: str) -> dict:
@@ -194,9 +196,10 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     moves, drifted = orch.check_drift(moves)
     home = orch.snap.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
+    volumes = volumes_by_vm(api, [m.source for m in moves if not m.done_before and m.journal is None])
     mapped, unmapped = [], []
     for zone_id in sorted(zone_ids):
-        ok, bad = orch.check_storage([m for m in moves if m.original["zoneid"] == zone_id], zone_id)
+        ok, bad = orch.check_storage([m for m in moves if m.original["zoneid"] == zone_id], zone_id, volumes)
         mapped += ok
         unmapped += bad
     refused += drifted + unmapped

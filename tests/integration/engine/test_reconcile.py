@@ -42,6 +42,30 @@ def test_a_nic_plugged_and_unplugged_on_the_original_is_followed(cloud):
     assert "shared-b" not in [n["networkname"] for n in recovery_of(api, web)["nic"]]
 
 
+def test_a_nic_left_with_its_static_nat_is_removed_after_the_rule(cloud):
+    """CloudStack refuses to remove a NIC that static NAT uses (UserVmManagerImpl.removeNicFromVirtualMachine):
+    the recovery IP, and its static NAT with it, goes before the recovery NIC."""
+    _, api, zones = cloud
+    web = vm_named(api, "acme-web-1")
+    offering = next(o for o in api.list("listNetworkOfferings") if o["name"] == "DefaultIsolatedNetworkOfferingWithSourceNatService")
+    extra = api.call("createNetwork", name="acme-extra", displaytext="acme-extra", zoneid=zones["zone-a"]["id"],
+                     networkofferingid=offering["id"], account="acme", domainid=web["domainid"])["network"]
+    api.run([api.submit("addNicToVirtualMachine", virtualmachineid=web["id"], networkid=extra["id"])])
+    [ip] = api.run([api.submit("associateIpAddress", networkid=extra["id"])])
+    ip = ip.result["ipaddress"]
+    nic = next(n for n in vm_named(api, "acme-web-1")["nic"] if n["networkid"] == extra["id"])
+    api.call("enableStaticNat", ipaddressid=ip["id"], virtualmachineid=web["id"], networkid=extra["id"],
+             vmguestip=nic["ipaddress"])
+    prepared(api, "acme-web-1")
+    assert "acme-extra" in [n["networkname"] for n in recovery_of(api, web)["nic"]]
+
+    api.call("disableStaticNat", ipaddressid=ip["id"])
+    api.run([api.submit("removeNicFromVirtualMachine", virtualmachineid=web["id"], nicid=nic["id"])])
+    result = prepared(api, "acme-web-1")
+    assert result["changes"] == [f"released the recovery IP of {ip['ipaddress']}", "removed the NIC in acme-extra"]
+    assert "acme-extra" not in [n["networkname"] for n in recovery_of(api, web)["nic"]]
+
+
 def test_a_firewall_rule_added_and_removed_is_followed(cloud):
     _, api, _ = cloud
     web = vm_named(api, "acme-web-1")
@@ -71,14 +95,17 @@ def test_user_data_and_recovery_offering_changes_are_followed(cloud):
     api.call("updateVirtualMachine", id=web["id"], userdata=base64.b64encode(b"#cloud-config\nv: 2\n").decode())
     api.run([api.submit("startVirtualMachine", id=web["id"])])
     offerings = {o["name"]: o for o in api.list("listServiceOfferings")}
-    drapi.write(api, "ServiceOffering", offerings["dr-small"]["id"], {"dr.recovery_offering": offerings["medium"]["id"]},
+    # CloudStack changes a VM's offering only to one whose storage tags include the current one's
+    # (VirtualMachineManagerImpl.checkIfCanUpgrade): the recovery offering keeps the DR tag
+    bigger = offerings["dr-medium"]
+    drapi.write(api, "ServiceOffering", offerings["dr-small"]["id"], {"dr.recovery_offering": bigger["id"]},
                 visible=False)
     try:
         result = prepared(api, "acme-web-1")
         assert {"updated the recovery VM's user data", "changed the recovery VM's offering"} <= set(result["changes"])
         rec = api.list("listVirtualMachines", id=recovery_of(api, web)["id"], listall=True, userdata=True,
                        displayvm=False)[0]
-        assert rec["serviceofferingid"] == offerings["medium"]["id"]
+        assert rec["serviceofferingid"] == bigger["id"]
     finally:
         api.run([api.submit("removeResourceDetail", resourcetype="ServiceOffering",
                             resourceid=offerings["dr-small"]["id"], key="dr.recovery_offering")])
@@ -106,7 +133,13 @@ def test_one_vm_that_cannot_be_prepared_does_not_stop_the_others(cloud):
     assert all(r["error"] is None for n, r in results.items() if n != "globex-db-1")
     details = drapi.details(api, "UserVm", db["id"])
     assert details["dr.state"] == "PrepareFailed" and "shared-c" in details["dr.alert"]
-    assert any("globex-db-1" in a["description"] for a in api.list("listAlerts"))
+    [alert] = api.list("listAlerts", name="DR.PREPARE.FAILED")
+    assert alert["description"].startswith(f"DR preparation in zone zone-a ({zones['zone-a']['id']}): 1 VMs failed")
+    assert alert["description"].endswith(": globex-db-1")
+    # CloudStack keeps one alert per type and zone: the same failures again raise nothing and change nothing
+    again = {r["name"]: r for r in prepare_vms(api, zone="zone-a")["vms"]}
+    assert not again["globex-db-1"]["changed"], again["globex-db-1"]["changes"]
+    assert api.list("listAlerts", name="DR.PREPARE.FAILED") == [alert]
     after = vm_named(api, "globex-db-1")
     assert (after["state"], after["nic"]) == (before["state"], before["nic"])  # the original is untouched
     # failover refuses it, with the reason, before changing anything

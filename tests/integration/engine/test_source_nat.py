@@ -66,6 +66,25 @@ def test_a_rule_on_the_original_source_nat_ip_lands_on_the_recovery_one_and_leav
     assert prepare_vms(api, names=[db["id"]])["summary"]["changed"] == 0
 
 
+def test_static_nat_on_a_vpc_ip_is_mirrored_on_the_recovery_tier(cloud):
+    """A VPC IP joins a tier with its static NAT; CloudStack wants the tier named (EnableStaticNatCmd.getNetworkId)."""
+    _, api, zones = cloud
+    app = api.list("listVirtualMachines", listall=True, name="acme-app-1", zoneid=zones["zone-a"]["id"])[0]
+    tier = app["nic"][0]["networkid"]
+    vpc = api.list("listNetworks", listall=True, id=tier)[0]["vpcid"]
+    ip = api.run([api.submit("associateIpAddress", vpcid=vpc)])[0].result["ipaddress"]
+    api.call("enableStaticNat", ipaddressid=ip["id"], virtualmachineid=app["id"], networkid=tier)
+
+    result = prepare_vms(api, names=[app["id"]])
+    assert result["summary"]["failed"] == 0, result["vms"]
+    recovery_tier = next(n for n in recovery_networks(api) if n["details"]["dr.source_network"] == tier)
+    natted = [i for i in both(api, "listPublicIpAddresses", "fordisplay", vpcid=recovery_tier["vpcid"])
+              if i["isstaticnat"]]
+    assert [(i["associatednetworkid"], i["virtualmachineid"]) for i in natted] == \
+        [(recovery_tier["id"], result["vms"][0]["recovery_vm"])]
+    assert prepare_vms(api, names=[app["id"]])["summary"]["changed"] == 0
+
+
 def test_failover_takes_no_new_public_ip(cloud):
     server, api, zones = cloud
     before = allocated(api, zones["zone-b"])

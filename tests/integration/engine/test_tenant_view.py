@@ -64,4 +64,4 @@ def test_no_event_names_a_recovery_object(views):
     assert hidden
     for tenant in tenants.values():
         texts = " ".join(e["description"] for e in tenant.list("listEvents"))
-        assert not [h for h in hidden if h in texts]
+        assert not [h for h in hidden if h in texts], [e["type"] + ": " + e["description"] for e in tenant.list("listEvents") if any(h in e["description"] for h in hidden)]

@@ -87,11 +87,14 @@ def test_zone_limited_offerings(client, linked):
 
 @pytest.mark.parametrize("kwargs, field, words", [
     ({"offering": "nope"}, "offering",
-     "no service offering has the name or id 'nope'. Use one of: a-only, b-only, big, c-only, dr-small"),
+     "no service offering has the name or id 'nope'. Use one of: a-only, b-only, big, c-only, dr-small, untagged"),
     ({"recovery_offering": "nope"}, "recovery_offering", "no service offering has the name or id 'nope'. Use one of"),
     ({"recovery_offering": "c-only"}, "recovery_offering",
      "service offering c-only is not available in recovery zone zone-b. Give a recovery_offering offered there"),
     ({"offering": "c-only"}, "offering", "offered only in zones with no recovery zone (zone-c)"),
+    ({"recovery_offering": "untagged"}, "recovery_offering",
+     ("service offering untagged has the storage tags none and dr-small has dr: CloudStack could not move a recovery "
+     "VM between them. Give a recovery_offering with the storage tags dr")),
     ({"tier": None}, "tier", "is required with state=present"),
     ({"tier": 0}, "tier", "0 is not a tier. Give a whole number of at least 1"),
     ({"rto": None}, "rto", "is required"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...client import batch
+from ...client.api import Client, CloudStackError
 from ...client.batch import Request
 from ...model import tenant
 from ...model.mirror import VmPlan
@@ -26,6 +27,10 @@ if TYPE_CHECKING:  # run.py runs the phases and imports them
 # built-in alert is raised under our name.
 ALERT_TYPE = 100
 ALERT_NAME = "DR.PREPARE.FAILED"
+# CloudStack keeps one unarchived alert per type and zone and silently drops the next ones
+# (AlertManagerImpl.sendAlert): a run raises one alert per zone, naming its failed VMs, after archiving
+# the zone's previous one, found by the zone id its description names (alerts carry no zone id).
+ALERT_DESCRIPTION_LENGTH = 999
 
 
 def requests(prep: PrepareRun, plans: list[VmPlan]) -> list[Request[str]]:
@@ -46,10 +51,6 @@ def requests(prep: PrepareRun, plans: list[VmPlan]) -> list[Request[str]]:
                                         {ROLE.key(): ROLE_RECOVERY}, ROLE.visible))
         copy = tenant.request(snap, vm, tenant.copy(snap, vm, result["state"], result["error"] or ""), on=vm)
         writes += [copy] if copy else []
-        if result["error"]:
-            writes.append((f"alert:{vm['id']}", "generateAlert", {
-                "type": ALERT_TYPE, "name": ALERT_NAME, "zoneid": vm.get("zoneid"),
-                "description": f"DR preparation of VM {plan.name} ({vm['id']}) failed: {result['error']}"}))
         result["changed"] = result["changed"] or bool(writes)
         out += writes
     return out
@@ -67,15 +68,72 @@ def tenant_copies(prep: PrepareRun, originals: list[dict]) -> list[Request[str]]
     return out
 
 
-def apply(prep: PrepareRun, writes: list[Request[str]]) -> None:
-    """Run the writes together; a failed state write fails its VM, a failed alert is reported."""
-    for tag, outcome in batch.run(prep.api, writes).items():
+def failed_by_zone(prep: PrepareRun, plans: list[VmPlan]) -> dict[str, list[str]]:
+    """{zone id: names of the VMs whose preparation failed}."""
+    out: dict[str, list[str]] = {}
+    for plan in plans:
+        if prep.results[plan.original["id"]]["error"]:
+            out.setdefault(plan.original["zoneid"], []).append(plan.name)
+    return out
+
+
+def alerts(prep: PrepareRun, failed: dict[str, list[str]]) -> list[Request[str]]:
+    """One alert per zone with failed VMs, naming them (their dr.alert detail says why)."""
+    out: list[Request[str]] = []
+    for zone_id, names in sorted(failed.items()):
+        zone = prep.snap.zones.get(zone_id, {}).get("name", zone_id)
+        head = f"DR preparation in zone {zone} ({zone_id}): {len(names)} VMs failed; each VM's dr.alert says why: "
+        listed = ", ".join(sorted(names))
+        if len(head) + len(listed) > ALERT_DESCRIPTION_LENGTH:
+            listed = listed[:ALERT_DESCRIPTION_LENGTH - len(head) - 4] + " ..."
+        out.append((f"alert:{zone_id}", "generateAlert",
+                    {"type": ALERT_TYPE, "name": ALERT_NAME, "zoneid": zone_id, "description": head + listed}))
+    return out
+
+
+def new_alerts(api: Client, wanted: list[Request[str]]) -> list[Request[str]]:
+    """The wanted alerts that the zones' current DR alerts do not already say; the zones' other DR alerts
+    are archived, so CloudStack records the new ones."""
+    out, stale = [], []
+    for alert in wanted:
+        zone_id, description = alert[2]["zoneid"], alert[2]["description"]
+        current = api.list("listAlerts", name=ALERT_NAME, keyword=zone_id)
+        if any(c.get("description") == description for c in current):
+            continue
+        stale += [c["id"] for c in current]
+        out.append(alert)
+    if stale:
+        api.call("archiveAlerts", ids=stale)
+    return out
+
+
+def apply(prep: PrepareRun, writes: list[Request[str]], plans: list[VmPlan]) -> None:
+    """Run the writes and the zones' alerts together; a failed state write fails its VM, a failed alert is
+    reported on each VM it was raised for."""
+    failed = failed_by_zone(prep, plans)
+    try:
+        raised = new_alerts(prep.api, alerts(prep, failed))
+    except CloudStackError as error:
+        raised = []
+        _note(prep, plans, failed, f"the zone's DR alert could not be replaced: {error}")
+    _note(prep, plans, {a[2]["zoneid"]: failed[a[2]["zoneid"]] for a in raised}, "raised the zone's DR alert",
+          changed=True)
+    for tag, outcome in batch.run(prep.api, writes + raised).items():
         if outcome.ok:
             continue
-        kind, vm_id = tag.split(":", 1)  # every tag names the original VM
-        result = prep.results[vm_id]
+        kind, ref = tag.split(":", 1)  # an alert's tag names its zone, every other tag the original VM
         if kind == "alert":
-            result["changes"].append(f"the CloudStack alert could not be raised: {outcome.error}")
+            _note(prep, plans, {ref: failed[ref]}, f"the CloudStack alert could not be raised: {outcome.error}")
         else:
-            result.update(state=states.PREPARE_FAILED, error=result["error"] or
-                          f"recording the DR state failed ({kind}): {outcome.error}")
+            prep.results[ref].update(state=states.PREPARE_FAILED, error=prep.results[ref]["error"] or
+                                     f"recording the DR state failed ({kind}): {outcome.error}")
+
+
+def _note(prep: PrepareRun, plans: list[VmPlan], failed: dict[str, list[str]], note: str,
+          changed: bool = False) -> None:
+    """Add `note` to the changes of each failed VM of the zones of `failed`."""
+    for plan in plans:
+        if plan.name in failed.get(plan.original["zoneid"], ()):
+            result = prep.results[plan.original["id"]]
+            result["changes"].append(note)
+            result["changed"] = result["changed"] or changed

@@ -45,8 +45,13 @@ def _requests(prep: PrepareRun, plan: VmPlan, source: dict, target: dict) -> lis
     out = []
     want_nat = bool(source.get("isstaticnat") and source.get("virtualmachineid") == plan.original["id"])
     if want_nat and not (target.get("isstaticnat") and target.get("virtualmachineid") == rec_id):
-        out.append((f"static NAT {target['ipaddress']} -> recovery VM", "enableStaticNat",
-                    {"ipaddressid": target["id"], "virtualmachineid": rec_id}))
+        params = {"ipaddressid": target["id"], "virtualmachineid": rec_id}
+        if target.get("vpcid") and not target.get("associatednetworkid"):
+            # A VPC IP joins a tier with its static NAT, and CloudStack needs the tier named
+            # (EnableStaticNatCmd.getNetworkId): the recovery tier of the original's.
+            tier = snap.recovery_network_for(source.get("associatednetworkid") or "")
+            params["networkid"] = (tier or {}).get("id")
+        out.append((f"static NAT {target['ipaddress']} -> recovery VM", "enableStaticNat", params))
     elif not want_nat and target.get("isstaticnat") and target.get("virtualmachineid") == rec_id:
         out.append((f"static NAT removed from {target['ipaddress']}", "disableStaticNat",
                     {"ipaddressid": target["id"]}))

@@ -4,8 +4,9 @@
 
 The coordinator plans each VM (model.mirror), then runs the phases over the whole batch, each
 phase's async jobs submitted together and waited on together: recovery networks and VPCs
-(networks.py), the recovery VMs and their NICs (vms.py), public IPs (ips.py), NAT and firewall
-rules (rules.py), and the DR state (record.py). A VM that fails a phase leaves the batch with a
+(networks.py), the recovery VMs and their new NICs (vms.py), public IPs (ips.py), NAT and firewall
+rules (rules.py), the NICs the original left (vms.remove_nics: after the rules that used them), and the
+DR state (record.py). A VM that fails a phase leaves the batch with a
 reason; the others go on.
 """
 
@@ -54,12 +55,13 @@ class PrepareRun:
             live = vms.run(self, [p for p in live if p.error is None])
             live = ips.run(self, live)
             live = rules.run(self, live)
+            live = vms.remove_nics(self, live)
         for plan in live:
             self._finish(plan, before[plan.original["id"]])
         # A failed-over VM's owner keeps its DR details, even after a settings change erased them.
         requests = record.requests(self, plans) + record.tenant_copies(self, moved)
         if not self.check_mode:
-            record.apply(self, requests)
+            record.apply(self, requests, plans)
         return [self.results[vm["id"]] for vm in originals]
 
     def _skip(self, vm: dict) -> None:
@@ -84,7 +86,7 @@ class PrepareRun:
         plan.error = reason
         self.results[plan.original["id"]] = {
             "id": plan.original["id"], "name": plan.name, "state": states.PREPARE_FAILED,
-            "changed": not self.check_mode, "error": reason, "changes": plan.changes,
+            "changed": bool(plan.changes), "error": reason, "changes": plan.changes,
             "recovery_vm": (plan.recovery or {}).get("id"),
         }
 

@@ -5,14 +5,18 @@
 A recovery VM is deployed stopped (`startvm=false`: no volume is materialised, no CPU or memory is
 taken) and hidden (`displayvm=false`: its volumes are hidden with it), with the id derived from its
 owner's VM id (`customid`), so a run cut short after the deploy finds and adopts it. Offering, user
-data and NICs follow the original on every run.
+data and NICs follow the original on every run: NICs are added here, and removed in the last phase
+(`remove_nics`), once the rules phase took their static NAT and port forwarding away (CloudStack
+refuses to remove a NIC that rules use: UserVmManagerImpl.removeNicFromVirtualMachine).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ...client.batch import Request
 from ...model import mirror
 from ...model.mirror import VmPlan
 from ...vocabulary import details, ids, states
@@ -20,6 +24,9 @@ from ...vocabulary.keys import PAIR
 
 if TYPE_CHECKING:  # run.py runs the phases and imports them
     from .run import PrepareRun
+
+# A NIC change of one recovery VM: (what the VM's changes say, command, params).
+NicRequest = tuple[str, str, dict]
 
 
 def run(prep: PrepareRun, plans: list[VmPlan]) -> list[VmPlan]:
@@ -88,7 +95,6 @@ def _deploy_params(prep: PrepareRun, plan: VmPlan, vm_id: str) -> dict:
 
 
 def _reconcile(prep: PrepareRun, plans: list[VmPlan]) -> None:
-    requests, by_tag = [], {}
     for plan in plans:
         rec, want = plan.recovery_vm, mirror.desired(prep.snap, plan)
         if rec["serviceofferingid"] != want["serviceofferingid"]:
@@ -97,7 +103,21 @@ def _reconcile(prep: PrepareRun, plans: list[VmPlan]) -> None:
         if (rec.get("userdata") or "") != want["userdata"]:
             prep.sync(plan, "updateVirtualMachine", id=rec["id"], userdata=want["userdata"])
             plan.changes.append("updated the recovery VM's user data")
-        for i, (text, command, params) in enumerate(_nic_requests(prep, plan)):
+    _run_nic_requests(prep, plans, _nics_to_add)
+
+
+def remove_nics(prep: PrepareRun, plans: list[VmPlan]) -> list[VmPlan]:
+    """The last phase: remove the recovery NICs in networks the original left."""
+    _run_nic_requests(prep, plans, _nics_to_remove)
+    return [p for p in plans if p.error is None]
+
+
+def _run_nic_requests(prep: PrepareRun, plans: list[VmPlan],
+                      which: Callable[[PrepareRun, VmPlan], list[NicRequest]]) -> None:
+    requests: list[Request[str]] = []
+    by_tag: dict[str, VmPlan] = {}
+    for plan in plans:
+        for i, (text, command, params) in enumerate(which(prep, plan)):
             tag = f"{plan.original['id']}:{i}"
             requests.append((tag, command, params))
             by_tag[tag] = plan
@@ -105,20 +125,22 @@ def _reconcile(prep: PrepareRun, plans: list[VmPlan]) -> None:
     prep.jobs(requests, by_tag)
 
 
-def _nic_requests(prep: PrepareRun, plan: VmPlan) -> list[tuple[str, str, dict]]:
+def _nics_to_add(prep: PrepareRun, plan: VmPlan) -> list[NicRequest]:
     rec = plan.recovery_vm
-    have = {(n["networkid"], n.get("ipaddress")): n for n in rec.get("nic", [])}
-    want = {(n.recovery_network["id"], n.ip) for n in plan.nics}
+    have = {(n["networkid"], n.get("ipaddress")) for n in rec.get("nic", [])}
     have_nets = {net for net, _ in have}
-    want_nets = {net for net, _ in want}
     out = []
-    for net, ip in sorted(want - set(have), key=str):
+    for net, ip in sorted({(n.recovery_network["id"], n.ip) for n in plan.nics} - have, key=str):
         if net in have_nets and ip is None:
             continue
         params = {"virtualmachineid": rec["id"], "networkid": net, **({"ipaddress": ip} if ip else {})}
         out.append((f"added a NIC in {prep.snap.networks[net]['name']}", "addNicToVirtualMachine", params))
-    for (net, _), nic in sorted(have.items(), key=str):
-        if net not in want_nets:
-            out.append((f"removed the NIC in {nic.get('networkname')}", "removeNicFromVirtualMachine",
-                        {"virtualmachineid": rec["id"], "nicid": nic["id"]}))
     return out
+
+
+def _nics_to_remove(prep: PrepareRun, plan: VmPlan) -> list[NicRequest]:
+    rec = plan.recovery_vm
+    want_nets = {n.recovery_network["id"] for n in plan.nics}
+    return [(f"removed the NIC in {nic.get('networkname')}", "removeNicFromVirtualMachine",
+             {"virtualmachineid": rec["id"], "nicid": nic["id"]})
+            for nic in sorted(rec.get("nic", []), key=lambda n: n["id"]) if nic["networkid"] not in want_nets]
