@@ -122,7 +122,8 @@ class Orchestrator:
                 keep.append(m)
         return keep, refused
 
-    def check_storage(self, moves: list[Move], zone_id: str, volumes: dict) -> tuple[list[Move], list[dict]]:
+    def check_storage(self, moves: list[Move], zone_id: str,
+                      volumes: dict[str, list[dict]]) -> tuple[list[Move], list[dict]]:
         """Refuse VMs whose volumes sit on pools with no storage map for this direction, then those CloudStack
         would refuse to move (engine/validate.py); `volumes`: {vm id: its volumes}."""
         maps = StorageIntroducer(self.api, check_mode=True).maps(zone_id, self.direction.op)

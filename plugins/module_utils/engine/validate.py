@@ -23,8 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..client.api import Client
 from ..config.resources import split_tags
 from ..vocabulary.keys import FAILBACK, REPLICA
+from ..vocabulary.states import Direction
+from .move import Move
 
 GIB = 1024 ** 3
 ROOT_SWAP_HYPERVISORS = {"KVM", "XenServer", "VMware", "Simulator"}
@@ -44,18 +47,18 @@ DEFAULT_SETTINGS = {"custom.diskoffering.size.min": "1", "custom.diskoffering.si
 class Facts:
     """What the checks read, once per run: pools, clusters, VM snapshots, disk offerings, accounts, settings."""
 
-    pools: dict
-    clusters: dict
-    snapshots: dict  # vm id -> names of its VM snapshots
-    disk_offerings: dict
-    accounts: dict  # (name, domain id) -> account
-    settings: dict
+    pools: dict[str, dict]
+    clusters: dict[str, dict]
+    snapshots: dict[str, list[str]]  # vm id -> names of its VM snapshots
+    disk_offerings: dict[str, dict]
+    accounts: dict[tuple[str, str], dict]  # (name, domain id) -> account
+    settings: dict[str, str]
 
     @classmethod
-    def read(cls, api) -> Facts:
-        snapshots: dict = {}
+    def read(cls, api: Client) -> Facts:
+        snapshots: dict[str, list[str]] = {}
         for snap in api.list("listVMSnapshot", listall=True):
-            snapshots.setdefault(snap.get("virtualmachineid"), []).append(snap.get("displayname") or snap["name"])
+            snapshots.setdefault(snap.get("virtualmachineid") or "", []).append(snap.get("displayname") or snap["name"])
         settings = dict(DEFAULT_SETTINGS)
         for name in SETTINGS:
             settings.update((c["name"], c["value"]) for c in api.list("listConfigurations", name=name)
@@ -70,15 +73,15 @@ class Facts:
 class MoveChecks:
     """The refusals of one direction's moves; `storage_maps`: {pool the volumes are on: its storage map}."""
 
-    def __init__(self, api, direction, storage_maps: dict):
+    def __init__(self, api: Client, direction: Direction, storage_maps: dict[str, dict[str, str]]) -> None:
         self.api = api
         self.direction = direction
         self.maps = storage_maps
         self.facts = Facts.read(api)
 
-    def refusals(self, moves: list, volumes: dict) -> dict:
+    def refusals(self, moves: list[Move], volumes: dict[str, list[dict]]) -> dict[int, str]:
         """{id(move): reason} for the moves that may not start; `volumes`: {vm id: its volumes}."""
-        out = {}
+        out: dict[int, str] = {}
         for m in moves:
             if m.done_before or m.journal is not None:
                 continue  # already done, or already started: its volumes may have moved
@@ -89,7 +92,7 @@ class MoveChecks:
                                 volumes))
         return out
 
-    def _vm(self, m) -> str | None:
+    def _vm(self, m: Move) -> str | None:
         for role, vm in (("source", m.source), ("target", m.target)):
             hypervisor = vm.get("hypervisor") or "KVM"
             if hypervisor not in ROOT_SWAP_HYPERVISORS:
@@ -105,9 +108,9 @@ class MoveChecks:
                         "(removeVirtualMachineFromBackupOffering), or set backup.enable.attach.detach.of.volumes")
         return None
 
-    def _volumes(self, m, volumes: list) -> str | None:
+    def _volumes(self, m: Move, volumes: list[dict]) -> str | None:
         for vol in volumes:
-            pool = self.facts.pools.get(vol.get("storageid"), {})
+            pool = self.facts.pools.get(vol.get("storageid") or "", {})
             reason = self._volume(vol, pool, m.source.get("hypervisor") or "KVM") or self._target_pool(vol, pool)
             if reason:
                 return f"volume {vol.get('name')}: {reason}"
@@ -128,7 +131,7 @@ class MoveChecks:
         return self._size(vol)
 
     def _size(self, vol: dict) -> str | None:
-        offering = self.facts.disk_offerings.get(vol.get("diskofferingid")) if vol.get("type") != "ROOT" else None
+        offering = self._data_offering(vol)
         if offering is not None and not offering.get("iscustomized"):
             return None  # imported with its own fixed-size offering: no range check
         low, high = (int(self.facts.settings[name]) for name in SETTINGS[:2])
@@ -138,52 +141,70 @@ class MoveChecks:
         return (f"its size ({size} GB) is outside what importVolume accepts for a customized disk offering "
                 f"({low} to {high} GB): set custom.diskoffering.size.min/max to allow it")
 
+    def _data_offering(self, vol: dict) -> dict | None:
+        """The disk offering a volume is imported with: a data disk's own; None for a root disk, imported with the
+        default import offering (engine/volumes.py)."""
+        return self.facts.disk_offerings.get(vol.get("diskofferingid") or "") if vol.get("type") != "ROOT" else None
+
     def _target_pool(self, vol: dict, pool: dict) -> str | None:
         """The pool the replica is imported from: its type (by the storage map's URL) and hypervisor."""
         side = REPLICA if self.direction.op == "failover" else FAILBACK
-        found = self.maps.get(vol.get("storageid"), {})
+        found = self.maps.get(vol.get("storageid") or "", {})
         url = found.get(side["url"].key())
         if not url:
             return None  # unmapped: refused by the storage-map check
         kind = URL_POOL_TYPES.get(urlsplit(url).scheme.lower(), urlsplit(url).scheme)
-        cluster = self.facts.clusters.get(found.get(side["cluster"].key()), {})
+        cluster = self.facts.clusters.get(found.get(side["cluster"].key()) or "", {})
         hypervisor = cluster.get("hypervisortype") or "KVM"
         if kind not in IMPORT_POOL_TYPES.get(hypervisor, set()):
             return (f"its replica is introduced as a {kind} pool of a {hypervisor} cluster, and importVolume "
                     f"takes files only from {', '.join(sorted(IMPORT_POOL_TYPES['KVM']))} pools of KVM clusters "
                     "(or VMware): change the storage map")
-        offering = self.facts.disk_offerings.get(vol.get("diskofferingid")) if vol.get("type") != "ROOT" else None
+        offering = self._data_offering(vol)
         wanted = set(split_tags((offering or {}).get("tags")))
         missing = wanted - set(split_tags(found.get(side["tags"].key())))
         if missing:
+            assert offering is not None, "only a data disk's offering wants storage tags"
             return (f"its disk offering {offering.get('name')} has the storage tags {', '.join(sorted(missing))}, "
                     "which the pool its replica is introduced as will not have, and importVolume refuses it: add "
                     "them to the storage map's tags")
         return None
 
-    def _limits(self, moves: list, volumes: dict) -> dict:
+    def _limits(self, moves: list[Move], volumes: dict[str, list[dict]]) -> dict[int, str]:
         """Per account, the peak of the moves against its volume and primary storage limits. The source is
         hidden before its replicas are imported, and hiding a volume frees its count: only a source volume
         already hidden adds to the peak."""
-        need: dict = {}
+        need: dict[tuple[str, str], tuple[int, int]] = {}
         for m in moves:
-            key = (m.original.get("account"), m.original.get("domainid"))
+            key = _account_of(m)
             count, gib = need.get(key, (0, 0))
             for vol in volumes.get(m.source["id"], []):
                 if vol.get("displayvolume", True) is False:
                     count, gib = count + 1, gib + int(vol.get("virtualsize") or vol.get("size") or 0) // GIB
             need[key] = (count, gib)
-        out = {}
+        out: dict[int, str] = {}
         for key, (count, gib) in need.items():
             account = self.facts.accounts.get(key, {})
             # an account over its limit (lowered below what it has) fails every import, even with nothing more
             short = [f"{what} ({want} more, {avail} available)" for what, want, avail in (
-                ("volumes", count, account.get("volumeavailable")),
-                ("GiB of primary storage", gib, account.get("primarystorageavailable")))
-                if str(avail).lstrip("-").isdigit() and int(avail) < want]
+                ("volumes", count, _available(account, "volumeavailable")),
+                ("GiB of primary storage", gib, _available(account, "primarystorageavailable")))
+                if avail is not None and avail < want]
             if short:
                 reason = (f"account {key[0]} would exceed its limits of {' and '.join(short)}: raise them "
                           "(updateResourceLimit) first")
-                out.update((id(m), reason) for m in moves
-                           if (m.original.get("account"), m.original.get("domainid")) == key)
+                out.update((id(m), reason) for m in moves if _account_of(m) == key)
         return out
+
+
+def _account_of(m: Move) -> tuple[str, str]:
+    """(account name, domain id) of the VM's owner, whose limits its volumes count against (CloudStack answers
+    both for every VM)."""
+    return m.original.get("account") or "", m.original.get("domainid") or ""
+
+
+def _available(account: dict, field: str) -> int | None:
+    """How many more of a resource the account may have; None when unlimited (CloudStack answers "Unlimited") or
+    unknown."""
+    text = str(account.get(field))
+    return int(text) if text.lstrip("-").isdigit() else None
