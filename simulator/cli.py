@@ -88,7 +88,7 @@ def ctl(args):
     positional = [a for a in args.rest if "=" not in a]
     options = dict(a.split("=", 1) for a in args.rest if "=" in a)
     call = {k.replace("-", "_"): parse_value(v) for k, v in options.items()}
-    for name, value in zip(names or [], positional):
+    for name, value in zip(names or [], positional, strict=False):  # optional arguments may be left out
         call[name.rstrip("?")] = value
     missing = [n for n in (names or []) if not n.endswith("?") and n not in call]
     if missing:

@@ -31,7 +31,8 @@ class JobRunner:
     def fail_orphans(self):
         """A restarted management server fails the jobs it had in flight."""
         for rec in self.sim.store.find("asyncjob", jobstatus=PENDING):
-            self._finish(rec, ApiError(errors.INTERNAL_ERROR, "job cancelled because of management server restart or shutdown"))
+            self._finish(rec, ApiError(errors.INTERNAL_ERROR,
+                                       "job cancelled because of management server restart or shutdown"))
         self.sim.store.flush()
 
     def submit(self, ctx, job):

@@ -42,7 +42,8 @@ def list_domains(ctx):
         domains = [domain]
     elif not ctx.caller.is_root:
         mine = ctx.caller.domain["id"]
-        domains = [d for d in domains if (ctx.sim.in_domain(d["id"], mine) if ctx.p.get("listall") else d["id"] == mine)]
+        domains = [d for d in domains
+                   if (ctx.sim.in_domain(d["id"], mine) if ctx.p.get("listall") else d["id"] == mine)]
     if ctx.has("name"):
         domains = [d for d in domains if d["name"] == ctx.p["name"]]
     if ctx.p.get("level") is not None:

@@ -116,7 +116,8 @@ def assign_virtual_machine_to_backup_offering(ctx):
             raise errors.internal("VM already is assigned to a backup offering, please remove the VM from its "
                                   "previous offering")
         assign(ctx.sim, vm, offering)
-        ctx.event("BACKUP.OFFERING.ASSIGN", "Successfully completed assign VM to backup offering", owner_of(ctx.sim, vm))
+        ctx.event("BACKUP.OFFERING.ASSIGN", "Successfully completed assign VM to backup offering",
+                  owner_of(ctx.sim, vm))
         return SUCCESS
 
     return Job(_wrapped(run), "VirtualMachine", vm["id"])

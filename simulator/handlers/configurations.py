@@ -16,7 +16,7 @@ def _scope(ctx):
     """The one scope a call names: a domain admin without account or domain is held to its own domain."""
     given = [(param, scope) for param, scope in SCOPE_PARAMS if ctx.has(param)]
     target = None
-    for param, scope in given:
+    for param, _ in given:
         if param in ("accountid", "domainid"):
             target = ctx.lookup(KINDS[param], param)
             (check_account_access if param == "accountid" else check_domain_access)(ctx, target)

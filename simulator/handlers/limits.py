@@ -188,7 +188,8 @@ def list_resource_limits(ctx):
         account = ctx.caller.account
     kind, owner = ("Account", account) if account is not None else ("Domain", domain)
     rows = sorted(ctx.store.find("resourcelimit", ownerid=owner["id"]), key=lambda r: r["_pk"])
-    rows = [r for r in rows if (rtype is None or r["type"] == rtype) and (not ctx.has("tag") or r["tag"] == ctx.p["tag"])]
+    rows = [r for r in rows
+            if (rtype is None or r["type"] == rtype) and (not ctx.has("tag") or r["tag"] == ctx.p["tag"])]
     effective = account_limit if account is not None else domain_limit
     found = {r["type"] for r in rows}
     wanted = [rtype] if rtype is not None else list(TYPES)

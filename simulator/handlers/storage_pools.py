@@ -124,7 +124,8 @@ def _initialize(ctx, zone, pod, cluster, parts, scope, hypervisor):
         pod, cluster = ctx.store.get("pod", local_host["podid"]), ctx.store.get("cluster", local_host["clusterid"])
     return {
         "id": pool_id, "name": ctx.p["name"], "zoneid": zone["id"], "zonename": zone["name"],
-        "podid": pod and scope != "ZONE" and pod["id"] or None, "podname": pod and scope != "ZONE" and pod["name"] or None,
+        "podid": pod and scope != "ZONE" and pod["id"] or None,
+        "podname": pod and scope != "ZONE" and pod["name"] or None,
         "clusterid": cluster and scope != "ZONE" and cluster["id"] or None,
         "clustername": cluster and scope != "ZONE" and cluster["name"] or None,
         "scope": scope, "type": ptype, "ipaddress": ipaddress, "path": stored, "state": "Up",

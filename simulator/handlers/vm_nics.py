@@ -61,7 +61,8 @@ def _check_add(ctx, vm, net):
             raise errors.invalid(f"Invalid format for IP address parameter: {ip}") from None
     if net["zoneid"] != vm["zoneid"]:
         raise errors.internal(f"{vm_text(vm)} is in zone: {_zone_text(ctx.store.get('zone', vm['zoneid']))} but "
-                              f"{_network_text(ctx, net)} is in zone: {_zone_text(ctx.store.get('zone', net['zoneid']))}")
+                              f"{_network_text(ctx, net)} is in zone: "
+                              f"{_zone_text(ctx.store.get('zone', net['zoneid']))}")
     for nic in ctx.store.find("nic", networkid=net["id"]):
         other = ctx.store.by_pk("vm", nic["_vm_pk"])
         if other is not None and other["name"] == vm["name"] and not other.get("removed"):

@@ -127,7 +127,8 @@ def create_zone(ctx):
         "guestcidraddress": guest_cidr, "domain": ctx.get("domain"),
         "domainid": dedicated and dedicated["id"], "domainname": dedicated and dedicated["name"],
         "securitygroupsenabled": networktype == "Basic" or bool(ctx.p.get("securitygroupenabled")),
-        "localstorageenabled": bool(ctx.p.get("localstorageenabled")), "type": "Edge" if ctx.p.get("isedge") else "Core",
+        "localstorageenabled": bool(ctx.p.get("localstorageenabled")),
+        "type": "Edge" if ctx.p.get("isedge") else "Core",
         "zonetoken": str(uuid.uuid4()), "dhcpprovider": "VirtualRouter", "sortkey": 0, "_down": False,
     })
     ctx.event("ZONE.CREATE", f"Successfully completed creating zone. Zone Name: {zone['name']}")

@@ -7,8 +7,8 @@ Each is read through `setting(sim, name)`; updateConfiguration changes it (a row
 # name -> (default, type, category, description), as the ConfigKeys declare them (QueryService,
 # ConfigurationManagerImpl, VolumeOrchestrationService, BackupManager, ManagementServer).
 SETTINGS = {
-    "user.vm.denied.details": ("rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, Message.ReservedCapacityFreed.Flag",
-                               "CSV", "Advanced",
+    "user.vm.denied.details": (("rootdisksize, cpuOvercommitRatio, memoryOvercommitRatio, "
+                                "Message.ReservedCapacityFreed.Flag"), "CSV", "Advanced",
                                "Determines whether users can view certain VM settings."),
     "user.vm.readonly.details": ("dataDiskController, rootDiskController", "CSV", "Advanced",
                                  "List of read-only VM settings/details as comma separated string"),

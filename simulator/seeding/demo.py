@@ -149,7 +149,8 @@ def _networks(sim, ctx):
     _network_offerings(sim)
     zones = sorted(sim.store.all("zone"), key=lambda z: z["_pk"])
     root = sim.store.first("domain", path="ROOT")
-    for zone, cidr, (name, vlan, net) in zip(zones, DEMO_PUBLIC_RANGES, DEMO_SHARED):
+    # A seed runs on an empty database: the zones are the demo's, each with its range and shared network.
+    for zone, cidr, (name, vlan, net) in zip(zones, DEMO_PUBLIC_RANGES, DEMO_SHARED, strict=True):
         add_public_range(sim, zone, cidr)
         sim.run_now(ctx.caller, "createNetwork", {
             "name": name, "displaytext": name, "zoneid": zone["id"], "vlan": vlan, "acltype": "Domain",

@@ -115,8 +115,8 @@ def _raise_limits(sim, root, tenants, vms, volumes_max):
     if not tenants:
         return
     for rtype in COUNTED:
-        sim.run_now(root, "updateResourceLimit", {"domainid": tenants[0]["domainid"], "resourcetype": TYPES.index(rtype),
-                                                  "max": -1}, flush=False)
+        sim.run_now(root, "updateResourceLimit", {"domainid": tenants[0]["domainid"],
+                                                  "resourcetype": TYPES.index(rtype), "max": -1}, flush=False)
     offerings = [_offering(sim, "serviceoffering", dr) for dr in (True, False)]
     disk = max(_offering(sim, "diskoffering", dr)["disksize"] for dr in (True, False))
     root_gib = max(t["size"] for t in sim.store.all("template")) / GIB

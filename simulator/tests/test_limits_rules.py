@@ -96,7 +96,8 @@ def test_demo_accounts_answer_their_counts_and_limits(admin):
     acme = admin.listAccounts(name="acme", listall=True)["account"][0]
     assert totals(acme, "vm", "cpu", "memory", "volume", "primarystorage", "network", "vpc") == {
         "vm": 3, "cpu": 3, "memory": 2048, "volume": 4, "primarystorage": 11, "network": 3, "vpc": 1}
-    assert (acme["vmlimit"], acme["vmavailable"], acme["volumelimit"], acme["volumeavailable"]) == ("20", "17", "20", "16")
+    assert (acme["vmlimit"], acme["vmavailable"], acme["volumelimit"], acme["volumeavailable"]) == (
+        "20", "17", "20", "16")
     assert (acme["cpulimit"], acme["memorylimit"], acme["primarystoragelimit"], acme["primarystorageavailable"]) == (
         "40", "40960", "200", "189")
     assert acme["vmrunning"] == 3 and acme["vmstopped"] == 0 and acme["iptotal"] == 4
@@ -342,7 +343,8 @@ def test_update_resource_limit_answers_and_refuses(admin, acme, tenant, ids):
         ({"resourcetype": USER_VM, "max": -2, **owner},
          "Please specify either '-1' for an infinite limit, or a limit that is at least '0'."),
         ({"resourcetype": 99, **owner}, "Please specify valid resource type"),
-        ({"resourcetype": VPC, "tag": "ssd", **owner}, "Resource limit with a tag is not supported for resource type 7"),
+        ({"resourcetype": VPC, "tag": "ssd", **owner},
+         "Resource limit with a tag is not supported for resource type 7"),
         ({"resourcetype": USER_VM, "account": tenant.name}, "Account must be specified with domainId parameter"),
         ({"resourcetype": USER_VM, "account": "nobody", "domainid": ids["customers"]},
          "Unable to find account by name nobody in domain with specified id"),
@@ -386,7 +388,8 @@ def test_list_resource_limits(admin, acme, tenant, ids):
     assert [(r["resourcetypename"], r["max"]) for r in one] == [("cpu", 7)]
     assert api_error(admin.listResourceLimits, resourcetypename="cores")[1]["errortext"] == (
         "Please specify a valid resource type name.")
-    assert api_error(admin.listResourceLimits, resourcetype=42)[1]["errortext"] == "Please specify a valid resource type."
+    assert api_error(admin.listResourceLimits, resourcetype=42)[1]["errortext"] == (
+        "Please specify a valid resource type.")
     domain = admin.listResourceLimits(domainid=ids["customers"], resourcetype=USER_VM)["resourcelimit"]
     assert [(r["max"], "account" in r) for r in domain] == [(40, False)]
 

@@ -99,7 +99,8 @@ def test_tenant_cannot_create_a_shared_network(acme):
     status, text = api_error(acme.createNetwork, name="mine", zoneid=zone_a(acme), vlan="300",
                              networkofferingid=offering(acme, SHARED), gateway="10.9.9.1", netmask="255.255.255.0")
     assert status == 431
-    assert text == "This user can only create an Isolated network, a L2 network or a Shared network with specifyVlan=false."
+    assert text == ("This user can only create an Isolated network, a L2 network or a Shared network with "
+                    "specifyVlan=false.")
 
 
 def test_admin_creates_a_shared_network_visible_to_the_domain(admin, acme):

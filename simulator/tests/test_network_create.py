@@ -93,7 +93,8 @@ def test_create_vpc_cidr_rules(acme):
     vpc = {"name": "x", "zoneid": zone_id(acme), "vpcofferingid": acme.listVPCOfferings()["vpcoffering"][0]["id"]}
     assert api_error(acme.createVPC, **vpc) == (431, "VPC cidr or cidr size must be specified")
     assert api_error(acme.createVPC, cidr="foo", **vpc) == (431, "Invalid CIDR specified foo")
-    assert api_error(acme.createVPC, cidr="8.8.0.0/16", **vpc) == (431, "Guest Cidr 8.8.0.0/16 is not RFC1918 compliant")
+    assert api_error(acme.createVPC, cidr="8.8.0.0/16", **vpc) == (
+        431, "Guest Cidr 8.8.0.0/16 is not RFC1918 compliant")
     assert api_error(acme.createVPC, cidrsize=24, **vpc) == (
         431, "VPC cidr size is only applicable on VPC with Routed mode")
 
@@ -117,7 +118,8 @@ def test_what_a_recovery_network_and_vpc_cost(server, admin, acme):
     VpcManagerImpl.createVpc (VPC.CREATE, start=false too), IpAddressManagerImpl.markPublicIpAsAllocated
     (NET.IPASSIGN, display-agnostic) and markIpAsUnavailable (NET.IPRELEASE), RulesManagerImpl.createPortForwardingRule
     (NET.RULEADD) and FirewallManagerImpl.revokeRule (NET.RULEDELETE); static NAT and firewall rules raise none."""
-    net = admin.createNetwork(name="recovery-net", zoneid=zone_id(admin), networkofferingid=offering_id(admin, ISOLATED),
+    net = admin.createNetwork(name="recovery-net", zoneid=zone_id(admin),
+                              networkofferingid=offering_id(admin, ISOLATED),
                               gateway="10.75.0.1", netmask="255.255.255.0", displaynetwork=False, account="acme",
                               domainid=network_named(acme, "acme-web")["domainid"])["network"]
     assert usage_types(server, net["id"]) == []

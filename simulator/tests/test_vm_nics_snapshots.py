@@ -44,7 +44,8 @@ def test_a_taken_ip_fails_the_nic_job(acme):
     code, text = job_error(acme.addNicToVirtualMachine, virtualmachineid=second["id"], networkid=net["id"],
                            ipaddress=first["nic"][0]["ipaddress"])
     assert code == 530 and text.startswith("Insufficient capacity when adding NIC to VM instance {")
-    assert "InsufficientVirtualNetworkCapacityException: Unable to acquire Guest IP address for network Network {" in text
+    assert ("InsufficientVirtualNetworkCapacityException: Unable to acquire Guest IP address for network "
+            "Network {") in text
 
 
 def test_default_nic_change_swaps_device_ids(acme):

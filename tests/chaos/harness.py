@@ -15,6 +15,7 @@ table counts it), then every invariant of tests/chaos/cloud.py is checked.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -178,10 +179,8 @@ def descendants(root):
 
 
 def signal_quietly(pid, sig):
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def finished(text, driver):
@@ -234,7 +233,7 @@ class Run:
     def write_away(self, cloud):
         """Owners write in the recovery zone: failback must bring that data home."""
         vms = sorted(protected(cloud, AWAY, markers=False).items())
-        for vm_id, vm in self.rng.sample(vms, min(3, len(vms))):
+        for _vm_id, vm in self.rng.sample(vms, min(3, len(vms))):
             self.server.ctl("write-marker", volume=vm["volumes"][0], text=f"{vm['name']}: written in {AWAY}")
 
     def phase(self, cloud, op, before, state, zone):

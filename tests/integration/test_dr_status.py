@@ -52,7 +52,8 @@ def _plain(obj):
 
 def dr_info(server, tmp, check=False, **options) -> dict:
     """One ad-hoc dr_info call; its result, as the tree callback writes it."""
-    args = [str(BIN / "ansible"), "localhost", "-m", "cloudstack.dr.dr_info", "-a", json.dumps(options or {"drift": True})]
+    args = [str(BIN / "ansible"), "localhost", "-m", "cloudstack.dr.dr_info",
+            "-a", json.dumps(options or {"drift": True})]
     env = ansible_env(server, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.tree",
                       ANSIBLE_CALLBACK_TREE_DIR=str(tmp))
     proc = ansible(args + ["--check"] * check, env)

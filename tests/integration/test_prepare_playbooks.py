@@ -36,7 +36,8 @@ def dr_states(server):
 def recovery_vms(server):
     api = client_for(server)
     zone_b = next(z for z in api.list("listZones") if z["name"] == "zone-b")
-    return sorted(vm["name"] for vm in api.list("listVirtualMachines", listall=True, zoneid=zone_b["id"], displayvm=False))
+    return sorted(vm["name"] for vm in api.list("listVirtualMachines", listall=True, zoneid=zone_b["id"],
+                                                displayvm=False))
 
 
 def test_check_mode_changes_nothing(cloud):

@@ -53,7 +53,8 @@ class FakeCloudStack:
             {"id": "o-c-only", "name": "c-only", "zoneid": "z-c", "zone": "zone-c"},
         ]
         self.pods = [{"id": "p-a", "name": "pod-a", "zoneid": "z-a"}, {"id": "p-b", "name": "pod-b", "zoneid": "z-b"},
-                     {"id": "p-c1", "name": "pod-c1", "zoneid": "z-c"}, {"id": "p-c2", "name": "pod-c2", "zoneid": "z-c"}]
+                     {"id": "p-c1", "name": "pod-c1", "zoneid": "z-c"},
+                     {"id": "p-c2", "name": "pod-c2", "zoneid": "z-c"}]
         self.clusters = [{"id": "c-a", "name": "cluster-a", "podid": "p-a", "zoneid": "z-a"},
                          {"id": "c-b", "name": "cluster-b", "podid": "p-b", "zoneid": "z-b"},
                          {"id": "c-c1", "name": "cluster-c1", "podid": "p-c1", "zoneid": "z-c"},

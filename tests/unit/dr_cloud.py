@@ -126,7 +126,8 @@ class FakeCloud:
 
     def _listStoragePools(self):
         if self.account is not None:
-            raise api_error(432, f"The API [listStoragePools] does not exist or is not available for the account {self.account}.")
+            raise api_error(432, "The API [listStoragePools] does not exist or is not available for the account "
+                                 f"{self.account}.")
         return list(POOLS)
 
     def _listResourceDetails(self, resourcetype, resourceid=None, key=None, value=None, fordisplay=True):

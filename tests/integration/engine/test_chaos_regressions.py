@@ -35,7 +35,8 @@ def test_a_moving_state_without_journal_is_started_again(fresh_cloud):
     server.ctl("fail-zone", zone="zone-a")
     StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
     result = move_vms(api, "failover", zone="zone-a")
-    assert result["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0, "held": 0}, [r["error"] for r in result["vms"]]
+    assert result["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0, "held": 0}, [
+        r["error"] for r in result["vms"]]
 
 
 def test_a_swap_journal_left_after_the_ids_moved_is_cleared_by_a_rerun(fresh_cloud):

@@ -47,7 +47,8 @@ def test_a_nic_left_with_its_static_nat_is_removed_after_the_rule(cloud):
     the recovery IP, and its static NAT with it, goes before the recovery NIC."""
     _, api, zones = cloud
     web = vm_named(api, "acme-web-1")
-    offering = next(o for o in api.list("listNetworkOfferings") if o["name"] == "DefaultIsolatedNetworkOfferingWithSourceNatService")
+    offering = next(o for o in api.list("listNetworkOfferings")
+                    if o["name"] == "DefaultIsolatedNetworkOfferingWithSourceNatService")
     extra = api.call("createNetwork", name="acme-extra", displaytext="acme-extra", zoneid=zones["zone-a"]["id"],
                      networkofferingid=offering["id"], account="acme", domainid=web["domainid"])["network"]
     api.run([api.submit("addNicToVirtualMachine", virtualmachineid=web["id"], networkid=extra["id"])])

@@ -63,5 +63,7 @@ def test_no_event_names_a_recovery_object(views):
     hidden |= {ip["ipaddress"] for ip in api.list("listPublicIpAddresses", listall=True, fordisplay=False)}
     assert hidden
     for tenant in tenants.values():
-        texts = " ".join(e["description"] for e in tenant.list("listEvents"))
-        assert not [h for h in hidden if h in texts], [e["type"] + ": " + e["description"] for e in tenant.list("listEvents") if any(h in e["description"] for h in hidden)]
+        events = tenant.list("listEvents")
+        texts = " ".join(e["description"] for e in events)
+        assert not [h for h in hidden if h in texts], [e["type"] + ": " + e["description"] for e in events
+                                                       if any(h in e["description"] for h in hidden)]
