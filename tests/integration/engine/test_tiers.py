@@ -3,7 +3,7 @@ healthy zone stops the originals cleanly and a planned failback brings them home
 
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
-from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import import_volumes, move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
@@ -86,3 +86,21 @@ def test_a_tier_waits_for_the_tiers_before_it_unless_the_gate_is_off(fresh_cloud
     done = move_vms(api, "failover", zone="zone-a")
     assert done["summary"] == {"selected": 3, "done": 3, "failed": 0, "refused": 0, "held": 0}, [
         (r["name"], r["error"]) for r in done["vms"]]
+
+
+def test_a_resumed_move_whose_tier_was_lost_moves_after_the_known_tiers(fresh_cloud):
+    """A move in flight is resumed whatever its tier, which may be lost since (its offering's dr.tier
+    hand-edited): the known tiers move first, then it (sorting the tiers raised TypeError before any move)."""
+    server, api, zones = fresh_cloud
+    snap = Snapshot(api, network=False)
+    db = next(vm for vm in snap.vms.values() if vm["name"] == "globex-db-1")
+    drapi.in_tier(api, db, 2)
+    server.ctl("fail-zone", zone="zone-a")
+    StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
+    assert import_volumes(api, "failover", names=[db["id"]])["summary"]["failed"] == 0
+    offering = next(o for o in api.list("listServiceOfferings") if o["name"] == "dr-tier-2")
+    drapi.write(api, "ServiceOffering", offering["id"], {"dr.tier": "two"})
+    result = move_vms(api, "failover", zone="zone-a")
+    assert sorted((r["name"], r["tier"], r["error"]) for r in result["vms"]) == [
+        ("acme-app-1", 1, None), ("acme-web-1", 1, None), ("globex-db-1", None, None)]
+    assert result["vms"][-1]["name"] == "globex-db-1"  # reported in the order moved
