@@ -77,7 +77,8 @@ def build_cloud(server, n):
     api = client(server)
     small = next(o for o in api.listServiceOfferings(name="dr-small")["serviceoffering"] if o["name"] == "dr-small")
     tier2 = api.createServiceOffering(name="dr-tier2", displaytext="DR tier 2", cpunumber=small["cpunumber"],
-                                      cpuspeed=small["cpuspeed"], memory=small["memory"], storagetags="dr")
+                                      cpuspeed=small["cpuspeed"], memory=small["memory"], tags="dr",
+                                      provisioningtype="sparse")  # the DR tag, full-copy roots: as dr-small
     tier2_id = tier2["serviceoffering"]["id"]
     vms = [vm for vm in api.listVirtualMachines(listall=True, fetch_list=True) if vm["name"].startswith("tenant-")]
     vms.sort(key=lambda vm: int(vm["name"].rsplit("-", 1)[1]))
