@@ -30,7 +30,6 @@ from ..vocabulary.keys import (
 )
 from ..vocabulary.tiers import tier_of
 
-UNPREPARED = states.UNPREPARED
 POOL_SIDES = {"replica": REPLICA, "failback": FAILBACK}
 TENANT_NOTE = ("This API key is not a root admin's: zone links, storage maps, hidden DR details and "
                "drift are not visible to it, so they are empty or null here.")
@@ -66,7 +65,7 @@ def protected_vms(snap: Snapshot, zone_ids: set[str] | None = None, accounts: li
     records = [vm_record(snap, vm) for vm in snap.originals()
                if (not zone_ids or vm["zoneid"] in zone_ids) and (not accounts or vm.get("account") in accounts)]
     if only_prepared:
-        records = [r for r in records if r["state"] != UNPREPARED]
+        records = [r for r in records if r["state"] != states.UNPREPARED]
     return sorted(records, key=lambda r: (r["zone"] or "", r["account"] or "", r["name"], r["id"]))
 
 
