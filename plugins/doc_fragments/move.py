@@ -125,6 +125,19 @@ vms:
       description: Whether the VM was running within its RTO target; null when unknown.
       type: bool
       returned: always
+    data_as_of:
+      description:
+        - The point in time (UTC, ISO 8601) the VM's imported volumes are consistent to, as its storage's
+          replication adapter reports it (the oldest of its pools); null when its pools have no adapter.
+      type: str
+      returned: always
+      sample: "2026-11-29T23:40:12Z"
+    rpo_seconds:
+      description:
+        - The data the move may have lost, at most, in seconds - from C(data_as_of) to the start of the VM's
+          move; 0 for a planned move (synchronised after the stop). Null without C(data_as_of).
+      type: float
+      returned: always
     notes:
       description: Things an admin should know, such as the source volumes kept for later clean-up.
       type: list
@@ -141,6 +154,19 @@ plan_text:
   type: list
   elements: str
   sample: ["acme-web-1 (tier 1, RTO 1h): failover", "acme-db-1: REFUSED: the VM is not prepared (...)"]
+replication:
+  description:
+    - Per replicated device of the run (pools whose storage map names a replication adapter), what the storage
+      did - the device promoted (the replica on failover, the failback target on failback), how (C(planned)
+      after a final sync, C(forced)), whether it now replicates back to the other side (C(reversed)), its
+      status before and after, and C(error) when its VMs could not move.
+  returned: unless O(validate_only)
+  type: list
+  elements: dict
+  sample: [{"pool": "5d1b...", "device": "replica-a1", "back": "failback-a1", "adapter": "simulator",
+            "promoted": "forced", "reversed": true, "error": null, "notes": [], "data_as_of": "2026-11-29T23:40:12Z",
+            "before": {"role": "target", "writable": false, "lag_seconds": 4.2},
+            "after": {"role": "source", "peer": "failback-a1", "writable": true}}]
 tier_text:
   description: A line per tier, in the order moved (VMs done and failed, or why the tier did not start).
   returned: unless O(validate_only)

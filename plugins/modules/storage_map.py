@@ -17,11 +17,15 @@ description:
     in the pool's own zone.
   - Stored as hidden details of the pool, as the collection's C(docs/metadata.md) describes,
     C(dr.replica_zone), C(dr.replica_url), C(dr.replica_scope), C(dr.replica_pod), C(dr.replica_cluster),
-    C(dr.replica_tags) and the same six with C(dr.failback_). Only the keys that differ are written.
+    C(dr.replica_tags), C(dr.replica_device) and the same seven with C(dr.failback_), and the pool's
+    replication C(dr.replication_adapter), C(dr.replication_options) and C(dr.replication_device). Only the
+    keys that differ are written.
     C(dr.replica_pool) and C(dr.failback_pool), written by the engine when it introduces a pool, are never
     changed.
   - Refuses, before any change, an unknown pool, a pool whose zone is not linked, a pod or cluster that is
-    not in the target zone, a malformed URL, and a replica URL that is the pool's own.
+    not in the target zone, a malformed URL, a replica URL that is the pool's own, an unknown replication
+    adapter or adapter option, a device the adapter does not know, and a pool device that replicates to a
+    device the map does not name.
   - Needs a root admin's API key, because only root admins may add pool details.
 author:
   - cloudstack.dr contributors
@@ -72,6 +76,13 @@ options:
           - Storage tags of the introduced pool. Defaults to the tags of O(pool); V([]) gives none.
         type: list
         elements: str
+      device:
+        description:
+          - The replica's device in the O(replication) adapter (for the simulator adapter, the array's name),
+            the one the pool's device replicates to. Required with O(replication).
+          - The failback side's device is where the replica replicates to after a failover (reverse
+            replication), so that the data written in the recovery zone comes home.
+        type: str
   failback:
     description:
       - Where the data comes back in the active zone (the pool's own zone) at failback; same shape as
@@ -79,10 +90,39 @@ options:
       - When omitted, the stored failback map is kept.
     type: dict
     suboptions: *target
+  replication:
+    description:
+      - How the pool's storage replicates, through a replication adapter (C(docs/adapters.md)): the failover
+        and failback promote, synchronise and reverse the replication through it, and measure how far behind
+        each replica is.
+      - When omitted, the stored replication is kept; a pool without one is introduced as it is, and the
+        storage is the operator's to promote.
+    type: dict
+    suboptions:
+      adapter:
+        description:
+          - V(simulator) drives the arrays of the collection's CloudStack simulator with the module's
+            credentials; V(command) runs O(replication.options.executable) per operation (JSON over stdio).
+        type: str
+        required: true
+        choices: [simulator, command]
+      device:
+        description:
+          - The pool's own device in the adapter (an export, a Ceph pool, a ZFS dataset, a SnapMirror volume).
+        type: str
+        required: true
+      options:
+        description:
+          - The adapter's options. V(command) needs C(executable) (an absolute path on the controller) and takes
+            C(timeout) (seconds per operation, default 60); any other key is passed to the executable.
+            V(simulator) takes C(control_url) (default, beside O(api_url)).
+          - Stored in a hidden pool detail: never put secrets here, the executable reads its own.
+        type: dict
+        default: {}
   state:
     description:
-      - V(present) writes the map, V(absent) removes every C(dr.replica_*) and C(dr.failback_*) detail this
-        module writes.
+      - V(present) writes the map, V(absent) removes every C(dr.replica_*), C(dr.failback_*) and
+        C(dr.replication_*) detail this module writes.
     type: str
     choices: [present, absent]
     default: present
@@ -98,6 +138,22 @@ EXAMPLES = r"""
       tags: [dr]
     failback:
       url: nfs://10.1.0.31/export/failback-a1
+
+- name: The same, with the storage's replication driven through an adapter script
+  cloudstack.dr.storage_map:
+    pool: pool-a1
+    replication:
+      adapter: command
+      device: tank/pool-a1
+      options:
+        executable: /opt/dr/replication-adapter
+        remote: zfs-b.example.com
+    replica:
+      url: nfs://10.2.0.21/export/replica-a1
+      device: tank/replica-a1
+    failback:
+      url: nfs://10.1.0.31/export/failback-a1
+      device: tank/failback-a1
 
 - name: Forget the map of pool-a1
   cloudstack.dr.storage_map:
@@ -149,6 +205,11 @@ storage_map:
         - The failback target, as O(replica). When O(failback) was omitted, what is stored (ids only), or null.
       type: dict
       returned: always
+    replication:
+      description: The pool's replication, C(adapter), C(device) and C(options); null when there is none.
+      type: dict
+      returned: always
+      sample: {"adapter": "simulator", "device": "array-a1", "options": {}}
     state:
       description: V(present) or V(absent).
       type: str
@@ -167,6 +228,12 @@ TARGET = {
     "pod": {"type": "str"},
     "cluster": {"type": "str"},
     "tags": {"type": "list", "elements": "str"},
+    "device": {"type": "str"},
+}
+REPLICATION = {
+    "adapter": {"type": "str", "required": True, "choices": ["simulator", "command"]},
+    "device": {"type": "str", "required": True},
+    "options": {"type": "dict", "default": {}},
 }
 
 
@@ -177,10 +244,11 @@ class StorageMapModule(ConfigModule):
         "pool": {"type": "str", "required": True},
         "replica": {"type": "dict", "options": TARGET},
         "failback": {"type": "dict", "options": TARGET},
+        "replication": {"type": "dict", "options": REPLICATION},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
     module_kwargs: ClassVar[dict] = {"required_if": [("state", "present", ["replica"])]}
-    plan_options: ClassVar[tuple] = ("pool", "replica", "failback", "state")
+    plan_options: ClassVar[tuple] = ("pool", "replica", "failback", "state", "replication")
 
 
 def main() -> None:

@@ -4,21 +4,26 @@
 and where it comes back in the active zone for failback.
 
 State lives in hidden pool details (resourcetype `Storage`, docs/metadata.md "Storage map"):
-`dr.replica_{zone,url,scope,pod,cluster,tags}` and the same six with `dr.failback_`. The keys
+`dr.replica_{zone,url,scope,pod,cluster,tags,device}` and the same seven with `dr.failback_`, and the
+pool's replication `dr.replication_{adapter,options,device}` (checked with the adapter itself: it must
+know every device named, and the pool's device must replicate to one of them). The keys
 `dr.replica_pool`/`dr.failback_pool` are written by the engine when it introduces a pool
 (introduce.py) and are never touched here. Everything is validated before anything is written.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..client.api import Client
 from ..errors import InputError
+from ..replication import registry
+from ..replication.adapter import AdapterError, ReplicationAdapter, Status
 from ..vocabulary import details
 from ..vocabulary.details import Detail
-from ..vocabulary.keys import FAILBACK, REPLICA, KeySpec
+from ..vocabulary.keys import FAILBACK, REPLICA, REPLICATION, KeySpec
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, known, owner, ref, split_tags, zone_links
 
@@ -40,16 +45,16 @@ class StorageMaps:
         check_caller(self.client, "primary storage pool details")
 
     def plan(self, pool: str, replica: dict | None = None, failback: dict | None = None,
-             state: str = "present") -> Outcome:
+             state: str = "present", replication: dict | None = None) -> Outcome:
         source = find(self.client.list("listStoragePools"), pool, "pool", "primary storage pool")
         zones = by_id(self.client.list("listZones"))
         current = details.read(self.client, RESOURCETYPE, source["id"], _label(source))
         zone = zones.get(source["zoneid"], {"id": source["zoneid"]})
         view = {"pool": ref(source), "zone": ref(zone)}
         if state == "absent":
-            outcome = Outcome({**view, "replica": None, "failback": None, "state": "absent"})
+            outcome = Outcome({**view, "replica": None, "failback": None, "replication": None, "state": "absent"})
             outcome.compare(RESOURCETYPE, source, _label(source), current, {},
-                            owner(*REPLICA.values(), *FAILBACK.values()))
+                            owner(*REPLICA.values(), *FAILBACK.values(), *REPLICATION.values()))
             return outcome
         recovery = zones.get(zone_links(self.client).get(source["zoneid"]) or "")
         if recovery is None:
@@ -72,12 +77,33 @@ class StorageMaps:
                 targets[side] = _view(target)
             else:
                 targets[side] = _stored(current, specs)
-        outcome = Outcome({**view, **targets, "state": "present"})
+        if replication is not None:  # omitted: the stored replication is kept
+            desired.update(self._replication(replication, sides))
+            owned.extend(REPLICATION.values())
+        outcome = Outcome({**view, **targets, "replication": _replication_view(replication, current),
+                           "state": "present"})
         outcome.compare(RESOURCETYPE, source, _label(source), current, desired, owner(*owned))
         return outcome
 
     def apply(self, outcome: Outcome) -> None:
         outcome.apply(self.client)
+
+    def _replication(self, replication: dict, sides: dict[str, tuple[dict, dict]]) -> dict[str, Detail]:
+        """The replication keys, once the adapter has confirmed every device the map names."""
+        name = replication.get("adapter")
+        options = registry.check("replication", name, replication.get("options"))
+        device = replication.get("device")
+        if not device:
+            raise InputError("replication.device", "is required", "Name the pool's own device in the adapter "
+                             "(an export, a Ceph pool, a SnapMirror volume: see the adapter's discover)")
+        named = {"replication.device": device, **{f"{side}.device": spec.get("device")
+                                                  for side, (spec, _zone) in sides.items()}}
+        if not named.get("replica.device"):
+            raise InputError("replica.device", "is required with replication",
+                             "Name the replica's device in the adapter, the one the pool's device replicates to")
+        _check_devices(_discover(registry.build(str(name), options, self.client)), named)
+        values = {"adapter": name, "options": json.dumps(options, sort_keys=True), "device": device}
+        return {REPLICATION[f].key(): Detail(v, False) for f, v in values.items()}
 
     def _target(self, side: str, spec: dict, zone: dict, source: dict) -> dict:
         """One side's target, every name resolved and checked: zone, url, scope, pod, cluster, tags."""
@@ -89,6 +115,7 @@ class StorageMaps:
         if scope not in SCOPES:
             raise InputError(f"{side}.scope", f"{spec.get('scope')!r} is not a scope", "Use cluster or zone")
         target: dict[str, Any] = {"zone": zone, "url": url, "scope": scope, "pod": None, "cluster": None,
+                                  "device": spec.get("device"),
                   "tags": split_tags(source.get("tags")) if spec.get("tags") is None
                   else check_tags(f"{side}.tags", spec["tags"])}
         if scope == "zone":
@@ -117,6 +144,37 @@ class StorageMaps:
         return target
 
 
+def _discover(adapter: ReplicationAdapter) -> dict[str, Status]:
+    try:
+        return {s.device: s for s in adapter.discover()}
+    except AdapterError as exc:
+        raise InputError("replication", f"the {adapter.name} adapter could not list its devices: {exc.problem}",
+                         "Check replication.options and that the storage answers") from exc
+
+
+def _check_devices(devices: dict[str, Status], named: dict[str, str | None]) -> None:
+    """Every device named is known to the adapter; the pool's device replicates (if at all) to one of them."""
+    for option, device in named.items():
+        if device and device not in devices:
+            raise InputError(option, f"{device!r} is not a device of the replication adapter",
+                             f"Use one of: {', '.join(sorted(devices)) or '(the adapter knows none)'}")
+    own = devices[str(named["replication.device"])]
+    peers = {d for o, d in named.items() if d and o != "replication.device"}
+    if own.role == "source" and own.peer not in peers:
+        raise InputError("replica.device", f"device {own.device} replicates to {own.peer}, which this map does "
+                         f"not name ({', '.join(sorted(peers))})", f"Give {own.peer} as replica.device (or "
+                         "failback.device), or fix the storage's replication first")
+
+
+def _replication_view(replication: dict | None, current: dict[str, Detail]) -> dict | None:
+    """The replication as given, or as stored when not managed in this run (None: not configured)."""
+    if replication is not None:
+        return {"adapter": replication.get("adapter"), "device": replication.get("device"),
+                "options": dict(replication.get("options") or {})}
+    stored = _stored(current, REPLICATION)
+    return stored and {**stored, "options": json.loads(stored.get("options") or "{}")}
+
+
 def _label(pool: dict) -> str:
     return f"pool {pool['name']}"
 
@@ -125,7 +183,7 @@ def _keys(specs: dict[str, KeySpec], target: dict) -> dict[str, Detail]:
     values = {
         "zone": target["zone"]["id"], "url": target["url"], "scope": target["scope"],
         "pod": target["pod"] and target["pod"]["id"], "cluster": target["cluster"] and target["cluster"]["id"],
-        "tags": ",".join(target["tags"]),
+        "tags": ",".join(target["tags"]), "device": target["device"],
     }
     return {specs[f].key(): Detail(v, specs[f].visible) for f, v in values.items() if v}
 

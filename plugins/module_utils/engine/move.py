@@ -33,11 +33,12 @@ from ..vocabulary.journal import Journal, cleared
 from ..vocabulary.keys import STATUS
 from ..vocabulary.states import Direction
 from ..vocabulary.tiers import rto_seconds
-from . import swap, volumes
+from . import replication, swap, volumes
 
 # The source is hidden before its volumes are detached: CloudStack hides a VM's attached volumes with it,
 # so the detached volumes, kept for safety, are hidden from the owner (and not counted against its limits).
-STEPS = ("begin", "stop", "record", "hide", "detach", "import", "attach", "swap", "start", "finish")
+# `promote` makes the replicas writable (replication.py) once the sources are stopped, before any import.
+STEPS = ("begin", "stop", "record", "hide", "detach", "promote", "import", "attach", "swap", "start", "finish")
 GONE = ("Destroyed", "Expunging")
 
 
@@ -60,6 +61,7 @@ class Move:
     wrote: bool = False  # a change was asked of CloudStack for it in this run
     timings: dict[str, list[float]] = field(default_factory=dict)  # step -> [start, end] epoch seconds
     notes: list[str] = field(default_factory=list)
+    data_as_of: float | None = None  # the replica's consistent point its volumes were imported from
 
     @property
     def source(self) -> dict:
@@ -96,6 +98,9 @@ def move_result(m: Move, snap: Snapshot) -> dict:
         "started": first, "ended": last,
         "seconds": round(last - first, 3) if first is not None and last is not None else 0.0,
         "rto_met": None if target is None or running_at is None or first is None else running_at - first <= target,
+        "data_as_of": replication.iso(m.data_as_of),
+        # At most this much data is missing: what was written between the replica's point and the move's start.
+        "rpo_seconds": None if m.data_as_of is None or first is None else round(max(0.0, first - m.data_as_of), 3),
         "notes": m.notes,
     }
 
@@ -104,7 +109,8 @@ class MoveRun:
     """Runs one direction for a batch of pairs; the caller hands tiers in order."""
 
     def __init__(self, api: Client, snapshot: Snapshot, op: str, pool_map: dict[str, str], mode: str = "unplanned",
-                 clock: WallClock = time, progress: Callable[[str, list[Move]], None] | None = None) -> None:
+                 clock: WallClock = time, progress: Callable[[str, list[Move]], None] | None = None,
+                 storage: replication.Replication | None = None) -> None:
         self.api = api
         self.snap = snapshot
         self.direction = states.direction(op)
@@ -112,6 +118,7 @@ class MoveRun:
         self.mode = mode
         self.clock = clock
         self.progress = progress or (lambda step, moves: None)
+        self.storage = storage  # the pools replicated through an adapter; None: the storage is promoted by hand
 
     def run(self, moves: list[Move], steps: Sequence[str] = STEPS) -> list[dict]:
         for m in moves:
@@ -244,6 +251,19 @@ class MoveRun:
         for m in moves:
             if m.source.get("displayvm", True):
                 self.sync(m, "updateVirtualMachine", id=m.source["id"], displayvm=False)
+
+    def _step_promote(self, moves: list[Move]) -> None:
+        """The batch's replicas made writable, each device once; a VM whose device could not be waits, moving."""
+        if self.storage is None:
+            return
+        needs = {id(m): {self.pool_map[r.storageid] for r in m.open_journal.recorded if r.storageid in self.pool_map}
+                 for m in moves}
+        errors = self.storage.promote(set().union(*needs.values()), stopped_at=self.clock.time())
+        for m in moves:
+            failed = sorted(errors[p] for p in needs[id(m)] if p in errors)
+            if failed:
+                m.error = f"making the replica writable: {failed[0]}"
+            m.data_as_of = self.storage.data_as_of(needs[id(m)])
 
     def _step_import(self, moves: list[Move]) -> None:
         volumes.import_replicas(self, moves)

@@ -27,7 +27,8 @@ from ..vocabulary.keys import ALERT, shown
 from ..vocabulary.tiers import tier_of
 from . import swap
 from .introduce import StorageIntroducer
-from .move import Move, MoveRun, WallClock, move_result
+from .move import STEPS, Move, MoveRun, WallClock, move_result
+from .replication import Replication
 from .validate import MoveChecks
 
 
@@ -141,16 +142,30 @@ class Orchestrator:
                 refused + [self.refuse(m, reasons[id(m)]) for m in keep if id(m) in reasons])
 
     # -- the run -----------------------------------------------------------------------------------
-    def pool_map(self, zone_id: str) -> dict:
+    def storage(self, zone_ids: list[str]) -> tuple[dict[str, str], Replication]:
+        """{pool the volumes are on: the introduced pool to import them from}, and their replication."""
+        op = self.direction.op
         intro = StorageIntroducer(self.api, check_mode=True)
-        return intro.pool_map(intro.introduce(zone_id, self.direction.op), self.direction.op)
+        pool_map: dict[str, str] = {}
+        maps: dict[str, dict[str, str]] = {}
+        for zone_id in zone_ids:
+            pool_map.update(intro.pool_map(intro.introduce(zone_id, op), op))
+            maps.update(intro.maps(zone_id, op))
+        return pool_map, Replication.of(self.api, op, self.mode, maps, pool_map)
 
     def run(self, moves: list[Move], pool_map: dict, order: list[int | None], refused: list[dict],
-            tier_gate: bool = True) -> list[dict]:
+            tier_gate: bool = True, storage: Replication | None = None) -> list[dict]:
         """Tier by tier in `order`; every tier's VMs are started before the next tier begins. With
         `tier_gate`, a tier starts only when every VM of the tiers before it finished (none failed or
-        was refused): later tiers usually need earlier ones (the database before the application)."""
+        was refused): later tiers usually need earlier ones (the database before the application).
+        A planned move over replicated storage first stops every VM, as the storage fails over whole
+        devices, synchronised once after the last stop; afterwards each promoted device replicates back."""
         results: list[dict] = []
+        steps: tuple[str, ...] = STEPS
+        if storage and storage.planned and storage.pools:
+            MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
+                    progress=self._progress(None, len(moves))).run(moves, steps=STEPS[:2])
+            steps = STEPS[2:]
         for tier in order:
             batch = [m for m in moves if m.tier == tier]
             if not batch:
@@ -160,8 +175,10 @@ class Orchestrator:
                 results += [self.hold(m, behind) for m in batch]
                 continue
             engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                             progress=self._progress(tier, len(batch)))
-            results += engine.run(batch)
+                             progress=self._progress(tier, len(batch)), storage=storage)
+            results += engine.run(batch, steps)
+        if storage:
+            storage.reverse()
         return results
 
     def hold(self, move: Move, behind: list[dict]) -> dict:
@@ -213,12 +230,12 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
         text = [f"{p['name']} (tier {p['tier']}, RTO {p['rto'] or '-'}): {p['action']}" for p in plan]
         text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
         return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
-    pool_map = {}
-    for zone_id in sorted(zone_ids):
-        pool_map.update(orch.pool_map(zone_id))
-    results = orch.run(mapped, pool_map, order, refused, tier_gate)
-    return {"changed": any(r["changed"] for r in results), "vms": results + refused,
-            "summary": _summary(results, refused), "tier_text": _tier_text(results, order)}
+    pool_map, storage = orch.storage(sorted(zone_ids))
+    results = orch.run(mapped, pool_map, order, refused, tier_gate, storage)
+    replication = storage.report()
+    return {"changed": any(r["changed"] for r in results) or any(p["promoted"] or p["reversed"] for p in replication),
+            "vms": results + refused, "summary": _summary(results, refused), "tier_text": _tier_text(results, order),
+            "replication": replication}
 
 
 def _tier_rank(tier: int | None) -> tuple[bool, int]:
@@ -294,11 +311,9 @@ def import_volumes(api: Client, direction: str, names: list[str] | None = None, 
     if check_mode:
         return {"changed": bool(moves), "vms": refused, "plan": [{"name": m.name, "action": "import and attach"}
                                                                   for m in moves]}
-    pool_map = {}
-    for zone_id in sorted(zone_ids):
-        pool_map.update(orch.pool_map(zone_id))
-    engine = MoveRun(api, orch.snap, direction, pool_map, mode="planned")
-    results = engine.run(moves, steps=("begin", "record", "import", "attach"))
+    pool_map, storage = orch.storage(sorted(zone_ids))
+    engine = MoveRun(api, orch.snap, direction, pool_map, mode="planned", storage=storage)
+    results = engine.run(moves, steps=("begin", "record", "promote", "import", "attach"))
     return {"changed": any(r["changed"] for r in results), "vms": results + refused,
             "summary": _summary(results, refused)}
 

@@ -19,10 +19,12 @@ from ..engine.move import rto_seconds
 # know yet still gets a stable colour from EXTRA_COLOURS.
 STEP_COLOURS = {
     "begin": "#9e9e9e", "stop": "#e53935", "record": "#fdd835", "hide": "#8d6e63", "detach": "#fb8c00",
-    "import": "#1e88e5", "attach": "#3949ab", "swap": "#8e24aa", "start": "#43a047", "finish": "#00897b",
+    "promote": "#00bcd4", "import": "#1e88e5", "attach": "#3949ab", "swap": "#8e24aa", "start": "#43a047",
+    "finish": "#00897b",
 }
 EXTRA_COLOURS = ("#f4511e", "#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#00acc1")
-COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "failed step", "error")
+COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "data as of", "RPO s", "failed step",
+           "error")
 
 
 class BadResult(TypeError):
@@ -86,6 +88,8 @@ def normalise(results: list | None) -> list[dict]:
             "steps": steps, "started": started, "ended": ended, "seconds": round(seconds, 3),
             "rto": "" if raw.get("rto") is None else str(raw.get("rto")), "rto_met": None if failed else met,
             "failed_step": (list(steps)[-1] if steps else "") if failed else "",
+            # The replica's consistent point the volumes came from, and the data lost at most (replication/).
+            "data_as_of": str(raw.get("data_as_of") or ""), "rpo_seconds": _number(raw.get("rpo_seconds")),
             "notes": _notes(raw.get("notes") or [], index),
         })
     return sorted(out, key=lambda e: (_tier_key(e["tier"]), e["started"] or 0.0, e["name"]))
@@ -137,7 +141,8 @@ def _origin(entries: list[dict]) -> float:
 def _rows(entries: list[dict]) -> Iterator[tuple[str, ...]]:
     for e in entries:
         yield (e["name"], e["account"], "-" if e["tier"] is None else str(e["tier"]), e["op"], e["state"],
-               f"{e['seconds']:.1f}", e["rto"] or "-", _met_label(e), e["failed_step"] or "-",
+               f"{e['seconds']:.1f}", e["rto"] or "-", _met_label(e), e["data_as_of"] or "-",
+               "-" if e["rpo_seconds"] is None else f"{e['rpo_seconds']:.0f}", e["failed_step"] or "-",
                e["error"] or "-")
 
 

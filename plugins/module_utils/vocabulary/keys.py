@@ -50,9 +50,13 @@ OFFERING_RECOVERY = KeySpec("dr.recovery_offering", visible=False)
 ENABLED = "true"
 
 # -- storage map (hidden pool details, resourcetype Storage) ---------------------------------------
-STORAGE_MAP_FIELDS = ("zone", "url", "scope", "pod", "cluster", "tags")
+# `device`: the replica's (or failback target's) name in the replication adapter (replication/).
+STORAGE_MAP_FIELDS = ("zone", "url", "scope", "pod", "cluster", "tags", "device")
 REPLICA = {f: KeySpec(f"dr.replica_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
 FAILBACK = {f: KeySpec(f"dr.failback_{f}", visible=False) for f in STORAGE_MAP_FIELDS}
+# The pool's replication: its adapter (replication/registry.py), the adapter's options (JSON; never
+# secrets) and the pool's own device in it.
+REPLICATION = {f: KeySpec(f"dr.replication_{f}", visible=False) for f in ("adapter", "options", "device")}
 # Written by storage introduction, never by storage_map: the pool introduced for each side.
 REPLICA_POOL = KeySpec("dr.replica_pool", visible=False)
 FAILBACK_POOL = KeySpec("dr.failback_pool", visible=False)

@@ -58,12 +58,14 @@ def map_storage(api, zones):
     jobs = []
     for pool in api.list("listStoragePools", zoneid=zones["zone-a"]["id"]):
         replica, failback = STORAGE_MAP[pool["name"]]
-        details = {}
+        suffix = pool["name"].split("-", 1)[1]  # a1: the arrays array-a1 -> replica-a1, failback-a1
+        details = {"dr.replication_adapter": "simulator", "dr.replication_options": "{}",
+                   "dr.replication_device": f"array-{suffix}"}
         for side, zone, url in (("replica", "zone-b", replica), ("failback", "zone-a", failback)):
             cluster = clusters[zones[zone]["id"]]
             details.update({f"dr.{side}_zone": zones[zone]["id"], f"dr.{side}_url": url,
                             f"dr.{side}_scope": "cluster", f"dr.{side}_pod": cluster["podid"],
-                            f"dr.{side}_cluster": cluster["id"]})
+                            f"dr.{side}_cluster": cluster["id"], f"dr.{side}_device": f"{side}-{suffix}"})
             if pool.get("tags"):
                 details[f"dr.{side}_tags"] = pool["tags"]
         jobs.append(api.submit("addResourceDetail", resourcetype="Storage", resourceid=pool["id"], details=kv(details),

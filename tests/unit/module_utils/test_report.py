@@ -63,8 +63,8 @@ def test_text_table_is_aligned_and_summarises_each_tier():
     lines = report.text(report.normalise(RESULTS), "Failover of zone-a")
     assert lines[0] == "Failover of zone-a"
     header, rule, *rows = lines[1:5]
-    assert header.split() == ["VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO", "met", "failed",
-                              "step", "error"]
+    assert header.split() == ["VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO", "met", "data", "as",
+                              "of", "RPO", "s", "failed", "step", "error"]
     # every column starts at the same offset on every line
     starts = [m.start() for m in re.finditer(r"-+", rule)]
     for row in rows[:3]:

@@ -1,3 +1,6 @@
+import json
+import sys
+
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.config.storage_map import StorageMaps
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
@@ -43,7 +46,7 @@ def test_maps_the_pool_with_defaults_then_is_idempotent(client, linked):
     assert pool_details(linked) == {k: (v, False) for k, v in MAPPED.items()}  # all hidden
     assert first.value["replica"] == {"zone": {"id": "z-b", "name": "zone-b"}, "url": REPLICA["url"],
                                       "scope": "cluster", "pod": {"id": "p-b", "name": "pod-b"},
-                                      "cluster": {"id": "c-b", "name": "cluster-b"}, "tags": ["dr"]}
+                                      "cluster": {"id": "c-b", "name": "cluster-b"}, "tags": ["dr"], "device": None}
     assert first.value["failback"]["zone"] == {"id": "z-a", "name": "zone-a"}
     assert first.value["pool"] == {"id": "s-a1", "name": "pool-a1"} and first.value["state"] == "present"
     assert first.before == {"pool-a1": {}} and first.after == {"pool-a1": dict(sorted(MAPPED.items()))}
@@ -128,3 +131,56 @@ def test_a_tenant_key_is_refused_before_anything_is_read(client, linked):
         storage_map(client)
     assert info.value.field == "api_key" and "primary storage pool details" in str(info.value)
     assert [c for c, _ in linked.calls] == ["listApis"]
+
+
+# -- replication through an adapter --------------------------------------------------------------
+def devices_adapter(tmp_path, statuses):
+    """A command adapter whose discover answers `statuses` (device -> (role, peer))."""
+    listing = [{"device": d, "role": role, "peer": peer, "state": "mirrored" if peer else None,
+                "writable": role != "target"} for d, (role, peer) in statuses.items()]
+    path = tmp_path / "adapter"
+    path.write_text(f"#!{sys.executable}\nimport json\nprint(json.dumps({{'ok': True, 'result': {listing!r}}}))\n")
+    path.chmod(0o755)
+    return {"adapter": "command", "device": "array-a1", "options": {"executable": str(path)}}
+
+
+def replicated(client, replication, replica_device="replica-a1", failback_device="failback-a1"):
+    maps = StorageMaps(client)
+    outcome = maps.plan("pool-a1", target(**REPLICA, device=replica_device),
+                        target(**FAILBACK, device=failback_device), "present", replication)
+    if outcome.changed:
+        maps.apply(outcome)
+    return outcome
+
+
+def test_the_replication_is_stored_once_the_adapter_knows_every_device(client, linked, tmp_path):
+    replication = devices_adapter(tmp_path, {"array-a1": ("source", "replica-a1"),
+                                             "replica-a1": ("target", "array-a1"), "failback-a1": ("none", None)})
+    first = replicated(client, replication)
+    stored = pool_details(linked)
+    assert stored["dr.replication_adapter"] == ("command", False)
+    assert json.loads(stored["dr.replication_options"][0]) == {"executable": replication["options"]["executable"],
+                                                                "timeout": 60.0}
+    assert (stored["dr.replication_device"], stored["dr.replica_device"], stored["dr.failback_device"]) == \
+        (("array-a1", False), ("replica-a1", False), ("failback-a1", False))
+    assert first.value["replication"] == replication
+    assert not replicated(client, replication).changed
+
+
+@pytest.mark.parametrize("statuses, replica_device, words", [
+    ({"array-a1": ("source", "replica-a1"), "failback-a1": ("none", None)}, "replica-a1",
+     "replica.device: 'replica-a1' is not a device of the replication adapter"),
+    ({"array-a1": ("source", "replica-a9"), "replica-a1": ("none", None), "replica-a9": ("target", "array-a1"),
+      "failback-a1": ("none", None)}, "replica-a1", "device array-a1 replicates to replica-a9, which this map"),
+])
+def test_a_mistyped_or_wrong_device_is_refused_before_any_write(client, linked, tmp_path, statuses,
+                                                                 replica_device, words):
+    with pytest.raises(InputError, match=words):
+        replicated(client, devices_adapter(tmp_path, statuses), replica_device)
+    assert pool_details(linked) == {}
+
+
+def test_replication_needs_the_replicas_device(client, linked, tmp_path):
+    replication = devices_adapter(tmp_path, {"array-a1": ("none", None)})
+    with pytest.raises(InputError, match="replica.device: is required with replication"):
+        replicated(client, replication, replica_device=None)
