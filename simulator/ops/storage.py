@@ -1,10 +1,10 @@
 """Control ops on the storage arrays under the pools: content markers in volume files, a volume's
 file without a VM, replication now and its settings, the arrays' state."""
 
-import math
-
 from .. import control, errors
-from ..model.arrays import add_array, array_by_ref, array_down, sync, write_file
+from ..model.arrays import add_array, array_by_ref, array_down, catch_up, clock, mirror_state, ship, write_file
+from ..model.mirrors import configure
+from ..model.units import GIB
 from ..model.volumes import file_of, materialise, volume_by_ref
 from ..model.zones import zone_by_ref
 
@@ -26,6 +26,31 @@ def op_read_marker(sim, volume):
     return {"volume": vol["id"], "array": array["name"], "path": vol["path"], "marker": found["marker"]}
 
 
+@control.op("write-file")
+def op_write_file(sim, array, path, text, size=None):
+    """Write a content marker into a file of an array (created if missing, 1 GiB unless `size` says), as a guest
+    or an application writing to the export would; a read-only array (a mirror target) refuses it."""
+    found = array_by_ref(sim, array)
+    if array_down(sim, found):
+        raise errors.unavailable(f"Storage array {found['name']} is down with its zone")
+    size = int(size) if size else (found["files"].get(path) or {}).get("size", GIB)
+    write_file(sim, found, path, size, str(text))
+    return {"array": found["name"], "path": path, "marker": str(text)}
+
+
+@control.op("read-file")
+def op_read_file(sim, array, path):
+    """What an array holds at a path (after any replication due): a replica's content without importing it."""
+    found = array_by_ref(sim, array)
+    if array_down(sim, found):
+        raise errors.unavailable(f"Storage array {found['name']} is down with its zone")
+    catch_up(sim, found)
+    f = found["files"].get(path)
+    if f is None:
+        raise errors.invalid(f"No file {path} on array {found['name']}")
+    return {"array": found["name"], "path": path, "marker": f["marker"], "written": f["written"], "size": f["size"]}
+
+
 @control.op("materialise")
 def op_materialise(sim, volume, host=None):
     """Give an Allocated volume its file as the start of a VM using it would (host: name or id; default any Up
@@ -41,25 +66,17 @@ def op_materialise(sim, volume, host=None):
 
 @control.op("replicate")
 def op_replicate(sim, array=None):
-    """Replicate now, ignoring the lag: one source array (name or id) or every replicating one."""
+    """Replicate now, ignoring the lag: one source array (name or id) or every replicating one (a paused or broken
+    mirror ships nothing)."""
     sources = [array_by_ref(sim, array)] if array else [a for a in sim.store.all("array") if a["replicates_to"]]
-    return {a["name"]: sync(sim, a, cutoff=math.inf) for a in sources}
+    return {a["name"]: ship(sim, a, clock(sim)) for a in sources}
 
 
 @control.op("set-replication")
 def op_set_replication(sim, array, mode=None, lag_seconds=None, target=None):
-    """Change an array's replication: mode continuous|manual, lag_seconds, target array (name or id)."""
-    source = array_by_ref(sim, array)
-    if mode is not None:
-        if mode not in ("continuous", "manual"):
-            raise errors.invalid(f"mode must be continuous or manual, not {mode}")
-        source["mode"] = mode
-    if lag_seconds is not None:
-        source["lag_seconds"] = float(lag_seconds)
-    if target is not None:
-        source["replicates_to"] = array_by_ref(sim, target)["id"] if target else None
-    sim.store.touch("array", source)
-    return array_summary(sim, source)
+    """Change an array's replication: mode continuous|manual, lag_seconds, target array (name or id; the target
+    becomes read-only and the mirror "mirrored")."""
+    return array_summary(sim, configure(sim, array_by_ref(sim, array), mode, lag_seconds, target))
 
 
 def array_summary(sim, array):
@@ -67,7 +84,9 @@ def array_summary(sim, array):
     return {"name": array["name"], "id": array["id"], "url": array["url"],
             "zone": sim.store.get("zone", array["zoneid"])["name"], "files": len(array["files"]),
             "replicates_to": target.get("name"), "mode": array["mode"], "lag_seconds": array["lag_seconds"],
-            "last_sync": array["last_sync"], "down": array_down(sim, array)}
+            "mirror_state": mirror_state(array), "writable": array.get("writable", True),
+            "consistent_at": array.get("consistent_at"), "last_sync": array["last_sync"],
+            "down": array_down(sim, array)}
 
 
 @control.op("add-array")
