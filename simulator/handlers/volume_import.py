@@ -8,7 +8,7 @@ from ..contract import SUCCESS, Job, api
 from ..model.accounts import owner_of
 from ..model.configs import setting
 from ..model.limit_checks import check_import
-from ..model.on_storage import file_on_storage, template_paths, volumes_on_storage
+from ..model.on_storage import check_import_writable, file_on_storage, template_paths, volumes_on_storage
 from ..model.pools import check_pool_available, supports_tags
 from ..model.texts import account_text, offering_text, pool_text
 from ..model.units import GIB
@@ -102,6 +102,7 @@ def import_volume(ctx):
     def run():
         found, chosen = _check_import(ctx, pool, path, offering, owner)
         check_import(ctx, owner, found["size"])  # resource limits (model/limit_checks.py)
+        check_import_writable(ctx.sim, pool, path)  # the agent opens the file: not on a read-only mirror target
         zone = ctx.store.get("zone", pool["zoneid"])
         name = ctx.get("name", "").strip() or path
         vol = new_data_volume(ctx, owner, zone, chosen, 0, name, str(uuid.uuid4()), event=False)

@@ -3,7 +3,7 @@ ask, the hypervisors and pool types that can be asked, each file as the KVM agen
 and the refusals of VolumeImportUnmanageManagerImpl that depend on it."""
 
 from .. import errors
-from .arrays import array_down, array_of, catch_up
+from .arrays import array_down, array_of, catch_up, read_only_reason, writable
 from .pools import pool_reachable
 from .texts import host_text, pool_text
 from .volumes import local_path
@@ -112,6 +112,15 @@ def file_on_storage(sim, pool, path):
     if not found:
         raise errors.internal(f"Cannot find volume on storage pool: {path}")
     return check_on_storage(found[0])
+
+
+def check_import_writable(sim, pool, path):
+    """The KVM agent opens an imported file read-write: a file on a read-only export (a mirror target not yet
+    promoted) fails the import."""
+    array = array_of(sim, pool) if pool.get("_array") else None
+    if array is not None and not writable(array):
+        raise errors.internal(f"Failed to import volume {path}: the file is on a read-only file system "
+                              f"({read_only_reason(sim, array)})")
 
 
 def template_paths(pool):

@@ -16,7 +16,15 @@ from .networks import implement
 from .nics import add_nic, nics_of, remove_nic
 from .texts import network_vo_text, vm_text, volume_text
 from .vm_snapshots import remove_all as remove_vm_snapshots
-from .volumes import drop_file, materialise, new_data_volume, new_root_volume, remove_volume, volumes_of
+from .volumes import (
+    check_disks_writable,
+    drop_file,
+    materialise,
+    new_data_volume,
+    new_root_volume,
+    remove_volume,
+    volumes_of,
+)
 
 GONE = ("Destroyed", "Expunging")
 # DeployVMCmd/StartVMCmd.execute: what an InsufficientServerCapacityException of a VM with affinity groups adds
@@ -166,6 +174,7 @@ def start_vm(ctx, vm, host=None, event=True):
     `deployvm` detail goes at the first start (VirtualMachineManagerImpl.orchestrateStart)."""
     sim = ctx.sim
     host = place(sim, vm, host)
+    check_disks_writable(sim, vm)
     for vol in volumes_of(sim, vm):
         materialise(sim, vol, host)
     for nic in nics_of(sim, vm):

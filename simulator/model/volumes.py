@@ -6,7 +6,7 @@ import uuid
 
 from .. import errors
 from ..store import now
-from .arrays import array_down, array_of, catch_up, new_file
+from .arrays import array_down, array_of, catch_up, new_file, read_only_reason, writable
 from .pools import FILE_POOL_TYPES, OVERPROVISION, pool_reachable, supports_tags, up_hosts
 from .texts import vm_text, volume_text
 from .units import GIB
@@ -150,13 +150,17 @@ def place_file(sim, vol, pool):
     file-based storage `qemu-img create -b` makes a linked clone (a qcow2 whose backing file is that copy); SPARSE
     and FAT convert it into a full copy."""
     path, fmt = str(uuid.uuid4()), "RAW" if pool["type"] in RAW_POOL_TYPES else "QCOW2"
+    array = array_of(sim, pool)
+    if not writable(array):  # the agent's qemu-img create fails: CloudStack does not know the export is read-only
+        raise errors.internal(f"Failed to create volume {vol['name']} on storage pool {pool['name']}: read-only file "
+                              f"system ({read_only_reason(sim, array)})")
     template = sim.store.get("template", vol.get("templateid")) if vol.get("templateid") else None
     backing = None
     if template is not None:
         copy = template_copy(sim, pool, template)
         if pool["type"] in FILE_POOL_TYPES and vol.get("provisioningtype", "thin") == "thin":
             backing = local_path(pool, copy)
-    new_file(sim, array_of(sim, pool), path, vol["size"], fmt, backing, bool(vol.get("_encrypt")))
+    new_file(sim, array, path, vol["size"], fmt, backing, bool(vol.get("_encrypt")))
     vol.update(state="Ready", storageid=pool["id"], path=path, _format=fmt,
                encryptformat="luks" if vol.get("_encrypt") else None)
     sim.store.touch("volume", vol)
@@ -173,6 +177,17 @@ def materialise(sim, volume, host):
             raise errors.internal(f"Unable to find suitable primary storage when creating volume {volume['name']}")
         place_file(sim, volume, pool)
     return volume
+
+
+def check_disks_writable(sim, vm):
+    """A VM starts only if its volumes' files can be opened read-write: the KVM agent's StartCommand fails for a
+    disk on a read-only export (a mirror target not yet promoted)."""
+    for vol in volumes_of(sim, vm):
+        pool = sim.store.get("storagepool", vol.get("storageid") or "")
+        array = array_of(sim, pool) if pool and vol.get("path") and pool.get("_array") else None
+        if array is not None and not writable(array):
+            raise errors.internal(f"Unable to start {vm_text(vm)}: the disk {vol['path']} is on a read-only file "
+                                  f"system ({read_only_reason(sim, array)})")
 
 
 def file_of(sim, vol):
