@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import cs
-from simhost import ROOT, ansible_env, running
+from simhost import ROOT, ansible_env
+
+from simulator.testing import Server  # importable once simhost put the repository on the path
 
 BIN = Path(sys.executable).parent
 OUT = ROOT / "build" / "demo"
 INVENTORY = "inventory/demo.cloudstack.dr.vms.yml"
 WATCHED = "acme-web-1"  # the VM whose data the demo follows through the cycle
+REPLICATION_LAG = 5  # seconds the demo's storage mirrors lag behind their sources (asynchronous replication)
 
 
 def playbook(path, *extra):
@@ -36,8 +40,21 @@ def root_volume(sim):
     return vm, root
 
 
+@contextmanager
+def running():
+    """simhost.running for the demo seed, with the storage mirrors REPLICATION_LAG seconds behind."""
+    server = Server(OUT.resolve(), seed="demo", extra=("--replication-lag", str(REPLICATION_LAG)))
+    server.tmp.mkdir(parents=True, exist_ok=True)
+    server.db.unlink(missing_ok=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def main() -> int:
-    with running(OUT, seed="demo") as sim:
+    with running() as sim:
         env = ansible_env(sim)
         print(f"simulator listening on 127.0.0.1:{sim.port} (credentials: {sim.ini})", flush=True)
         steps = [

@@ -37,7 +37,7 @@ def write_credentials(sim, path, endpoint):
 def serve(args):
     sim = Simulator(db=args.db, job_latency=args.job_latency, api_latency=args.api_latency,
                     job_workers=args.job_workers, fault_rate=args.fault_rate, random_seed=args.random_seed)
-    seed(sim, args.seed)
+    seed(sim, args.seed, replication_lag=args.replication_lag)
     server = ApiServer(sim, args.host, args.port)
 
     def ready(port):
@@ -54,6 +54,11 @@ CTL_ARGS = {
     "fail-zone": ["zone"], "recover-zone": ["zone"], "replicate": ["array?"],
     "write-marker": ["volume", "text"], "read-marker": ["volume"], "seed-tenants": [],
     "faults": [], "fault-counts": [], "joblog": [], "status": [], "bmc": ["host", "reachable?"], "power": ["zone?"],
+    "read-file": ["array", "path"], "write-file": ["array", "path", "text"], "mirror-status": ["array"],
+    "mirror-list": [], "mirror-sync": ["array"],
+    "mirror-promote": ["array"], "mirror-demote": ["array"], "mirror-reverse": ["array", "target?"],
+    "mirror-pause": ["array"], "mirror-resume": ["array"], "mirror-break": ["array"],
+    "mirror-clone": ["array", "name", "url"], "mirror-clone-delete": ["name"], "advance-clock": ["seconds"],
 }
 
 
@@ -110,6 +115,8 @@ def main(argv=None):
                    help="async job worker pool size (CloudStack's: db.cloud.maxActive 250 / 2)")
     s.add_argument("--fault-rate", type=float, default=0.0, help="fraction of API calls answered 530")
     s.add_argument("--random-seed", type=int)
+    s.add_argument("--replication-lag", type=float, default=0.0,
+                   help="seconds the demo seed's storage mirrors lag behind their sources (0: synchronous)")
     s.add_argument("--credentials-out", help="write a cloudstack.ini for the seeded accounts")
     c = sub.add_parser("ctl", help="drive a running simulator through its control surface")
     c.add_argument("--ini", required=True, help="the file serve --credentials-out wrote")

@@ -10,7 +10,8 @@ from ..model.accounts import add_account, add_domain
 from .demo import TENANTS, seed_demo
 
 
-def seed(sim, name):
+def seed(sim, name, replication_lag=0.0):
+    """replication_lag: the demo's storage mirrors' lag in seconds."""
     with sim.lock:
         if sim.store.all("account"):
             return
@@ -21,5 +22,5 @@ def seed(sim, name):
             add_account(sim.store, "customers-admin", customers, accounttype=2)
             for tenant in TENANTS:
                 add_account(sim.store, tenant, customers)
-            seed_demo(sim, Context(sim, sim.root_caller(), sim.spec.get("listZones"), {}))
+            seed_demo(sim, Context(sim, sim.root_caller(), sim.spec.get("listZones"), {}), replication_lag)
         sim.store.flush()

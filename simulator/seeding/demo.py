@@ -1,4 +1,5 @@
-"""The demo topology: two zones with replicated storage, offerings, networks, and the tenants' VMs.
+"""The demo topology: two zones with storage mirrored one way (source -> read-only replica), offerings,
+networks, and the tenants' VMs.
 
 Built part by part in dependency order (VMs need networks need zones), through the API as the
 root admin or as a tenant. The tenants' accounts exist before it runs (``seeding.seed``).
@@ -13,6 +14,7 @@ for their never-started recovery VMs and the replicas a failover imports, so thi
 from ..model.accounts import caller_of
 from ..model.arrays import add_array
 from ..model.keypairs import generated_public_key
+from ..model.mirrors import configure
 from ..model.public_ips import add_public_range
 from ..model.templates import add_template, os_type_named
 from .common import add_hosts, id_of, write_markers
@@ -56,10 +58,10 @@ DEMO_VMS = (  # name, account, service offering, network, data disk offering
 )
 
 
-def seed_demo(sim, ctx):
-    """`ctx.caller` is the root admin."""
+def seed_demo(sim, ctx, replication_lag=0.0):
+    """`ctx.caller` is the root admin; replication_lag: seconds the storage mirrors lag (0: synchronous)."""
     _zones(sim, ctx)
-    _storage(sim, ctx)
+    _storage(sim, ctx, replication_lag)
     _offerings(sim, ctx)
     _networks(sim, ctx)
     _vms(sim)
@@ -84,10 +86,11 @@ def _zones(sim, ctx):
         add_hosts(sim, ctx.caller, cluster, DEMO_HOSTS_PER_CLUSTER)
 
 
-def _storage(sim, ctx):
-    """Two pools per zone on arrays that replicate continuously to replica arrays in the other zone;
-    the replicas are not pools until a failover introduces them with createStoragePool. Each replica
-    also replicates to a failback array in the original zone, introduced by a failback."""
+def _storage(sim, ctx, lag):
+    """Two pools per zone on arrays that mirror continuously (lag seconds behind) to read-only replica arrays in
+    the other zone; the replicas are not pools until a failover promotes them and introduces them with
+    createStoragePool. Each pool also has a writable failback array in its zone, not replicating: where the data
+    comes home once the promoted replica is mirrored back to it (model/mirrors.reverse)."""
     for zone_name, letter, net, other_name, other_net in DEMO_STORAGE:
         zone, other = (sim.store.first("zone", name=n) for n in (zone_name, other_name))
         cluster = sim.store.first("cluster", zoneid=zone["id"])
@@ -95,13 +98,8 @@ def _storage(sim, ctx):
             source = add_array(sim, f"array-{letter}{i}", zone, f"nfs://{net}.0.1{i}/export/pool-{letter}{i}")
             replica = add_array(sim, f"replica-{letter}{i}", other,
                                 f"nfs://{other_net}.0.2{i}/export/replica-{letter}{i}")
-            # Where the replica's data comes home for failback: a second array in the original zone,
-            # replicating both ways with the replica (newer write wins), as a reversed SnapMirror would.
-            failback = add_array(sim, f"failback-{letter}{i}", zone,
-                                 f"nfs://{net}.0.3{i}/export/failback-{letter}{i}")
-            source.update(replicates_to=replica["id"], mode="continuous", lag_seconds=0)
-            replica.update(replicates_to=failback["id"], mode="continuous", lag_seconds=0)
-            failback.update(replicates_to=replica["id"], mode="continuous", lag_seconds=0)
+            add_array(sim, f"failback-{letter}{i}", zone, f"nfs://{net}.0.3{i}/export/failback-{letter}{i}")
+            configure(sim, source, mode="continuous", lag_seconds=lag, target=replica["id"])
             sim.run_now(ctx.caller, "createStoragePool", {
                 "zoneid": zone["id"], "podid": cluster["podid"], "clusterid": cluster["id"], "scope": "cluster",
                 "name": f"pool-{letter}{i}", "url": source["url"], "tags": DEMO_DR_TAG if i == 1 else None})
