@@ -44,6 +44,13 @@ options:
         changed since the last preparation). By default such VMs are refused, with the drift named.
     type: bool
     default: false
+  accept_data_loss:
+    description:
+      - An unplanned move refuses, before any change, a VM whose replica is further behind than its DR offering's
+        RPO (or cannot tell how far it is). V(true) moves it regardless, losing what the replica has not received;
+        the VM's notes say how much.
+    type: bool
+    default: false
   allow_any_state:
     description:
       - Move VMs whose DR state does not allow it (for example V(PrepareFailed)). Use only after reading
@@ -134,8 +141,9 @@ vms:
       sample: "2026-11-29T23:40:12Z"
     rpo_seconds:
       description:
-        - The data the move may have lost, at most, in seconds - from C(data_as_of) to the start of the VM's
-          move; 0 for a planned move (synchronised after the stop). Null without C(data_as_of).
+        - The data the move may have lost, at most, in seconds - how far behind its replica was, by the storage's
+          clock, when it was made writable (a re-run measures again); about 0 for a planned move (synchronised
+          after the stop). Null without C(data_as_of).
       type: float
       returned: always
     notes:
@@ -167,6 +175,13 @@ replication:
             "promoted": "forced", "reversed": true, "error": null, "notes": [], "data_as_of": "2026-11-29T23:40:12Z",
             "before": {"role": "target", "writable": false, "lag_seconds": 4.2},
             "after": {"role": "source", "peer": "failback-a1", "writable": true}}]
+replication_text:
+  description: A line per replicated device - promoted or not, the data's point in time, whether it replicates back.
+  returned: unless O(validate_only)
+  type: list
+  elements: str
+  sample: ["storage replica-a1: promoted (forced), data as of 2026-11-29T23:40:12Z; replication back to failback-a1
+            waits until it is reachable: run again"]
 tier_text:
   description: A line per tier, in the order moved (VMs done and failed, or why the tier did not start).
   returned: unless O(validate_only)

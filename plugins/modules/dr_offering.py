@@ -12,7 +12,7 @@ description:
   - Marks the service offering O(offering) as DR-enabled. The VMs that use it get a recovery VM in the recovery
     zone of their zone (see M(cloudstack.dr.zone_link)) and are failed over tier by tier, O(tier=1) first.
   - Stored as details of the service offering, as the collection's C(docs/metadata.md) describes.
-    C(dr.enabled), C(dr.tier) and C(dr.rto) are visible to whoever sees the offering;
+    C(dr.enabled), C(dr.tier), C(dr.rto) and C(dr.rpo) are visible to whoever sees the offering;
     C(dr.storage_tags) and C(dr.recovery_offering) are hidden. Only the keys that differ are written,
     and other C(dr.) keys of the offering are left alone.
   - Refuses, before any change, an unknown offering or recovery offering, a malformed O(rto), and a recovery
@@ -45,6 +45,14 @@ options:
         for example V(15m), V(1h), V(24h) or V(1h30m). Failover reports say whether it was met.
       - Required with O(state=present).
     type: str
+  rpo:
+    description:
+      - Recovery point objective of the offering's VMs, the most data (as a duration) a disaster failover may
+        lose, with the same units as O(rto), for example V(5m) or V(15m). An unplanned failover refuses, before any
+        change, a VM whose replica is further behind unless told to accept the data loss; every failover reports
+        the point in time each VM's data is from.
+      - When omitted, no target is kept and the loss is only reported.
+    type: str
   storage_tags:
     description:
       - The storage tags the volumes of DR VMs must carry, so they land on replicated primary storage.
@@ -71,6 +79,7 @@ EXAMPLES = r"""
     offering: dr-small
     tier: 1
     rto: 1h
+    rpo: 15m
     storage_tags: [dr]
 
 - name: Batch VMs come back second, on a smaller offering in the recovery zone
@@ -110,6 +119,11 @@ dr_offering:
       type: str
       returned: when O(state=present)
       sample: 1h
+    rpo:
+      description: The recovery point objective; null when none.
+      type: str
+      returned: when O(state=present)
+      sample: 15m
     storage_tags:
       description: The storage tags of DR volumes.
       type: list
@@ -151,12 +165,14 @@ class DrOfferingModule(ConfigModule):
         "offering": {"type": "str", "required": True, "aliases": ["service_offering"]},
         "tier": {"type": "int"},
         "rto": {"type": "str"},
+        "rpo": {"type": "str"},
         "storage_tags": {"type": "list", "elements": "str"},
         "recovery_offering": {"type": "str"},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
     module_kwargs: ClassVar[dict] = {"required_if": [("state", "present", ["tier", "rto"])]}
-    plan_options: ClassVar[tuple] = ("offering", "tier", "rto", "storage_tags", "recovery_offering", "state")
+    plan_options: ClassVar[tuple] = ("offering", "tier", "rto", "storage_tags", "recovery_offering", "state",
+                                     "rpo")
 
 
 def main() -> None:

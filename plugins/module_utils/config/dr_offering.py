@@ -21,16 +21,17 @@ from ..vocabulary.keys import (
     ENABLED,
     OFFERING_ENABLED,
     OFFERING_RECOVERY,
+    OFFERING_RPO,
     OFFERING_RTO,
     OFFERING_STORAGE_TAGS,
     OFFERING_TIER,
 )
-from ..vocabulary.tiers import rto_problem, tier_problem
+from ..vocabulary.tiers import rpo_problem, rto_problem, tier_problem
 from .outcome import Outcome
 from .resources import by_id, check_caller, check_tags, find, owner, ref, split_tags, zone_links
 
 RESOURCETYPE = "ServiceOffering"
-OWNED = owner(OFFERING_ENABLED, OFFERING_TIER, OFFERING_RTO, OFFERING_STORAGE_TAGS, OFFERING_RECOVERY)
+OWNED = owner(OFFERING_ENABLED, OFFERING_TIER, OFFERING_RTO, OFFERING_RPO, OFFERING_STORAGE_TAGS, OFFERING_RECOVERY)
 
 
 class DrOfferings:
@@ -44,7 +45,7 @@ class DrOfferings:
 
     def plan(self, offering: str, tier: int | None = None, rto: str | None = None,
              storage_tags: list[Any] | None = None, recovery_offering: str | None = None,
-             state: str = "present") -> Outcome:
+             state: str = "present", rpo: str | None = None) -> Outcome:
         offerings = self.client.list("listServiceOfferings", listall=True)
         chosen = find(offerings, offering, "offering", "service offering")
         current = details.read(self.client, RESOURCETYPE, chosen["id"], _label(chosen))
@@ -54,6 +55,9 @@ class DrOfferings:
             return outcome
         _check_tier(tier)
         _check_rto(rto)
+        problem = rpo_problem(rpo)
+        if problem:
+            raise InputError("rpo", problem, "Give a number with a unit s, m, h or d, e.g. 5m, 15m or 1h")
         assert rto is not None  # _check_rto refused a missing one
         tags = split_tags(chosen.get("storagetags")) if storage_tags is None else check_tags(
             "storage_tags", storage_tags)
@@ -66,12 +70,14 @@ class DrOfferings:
             OFFERING_TIER.key(): Detail(str(tier), OFFERING_TIER.visible),
             OFFERING_RTO.key(): Detail(rto, OFFERING_RTO.visible),
         }
+        if rpo is not None:
+            desired[OFFERING_RPO.key()] = Detail(rpo, OFFERING_RPO.visible)
         if tags:
             desired[OFFERING_STORAGE_TAGS.key()] = Detail(",".join(tags), OFFERING_STORAGE_TAGS.visible)
         if recovery["id"] != chosen["id"]:
             desired[OFFERING_RECOVERY.key()] = Detail(recovery["id"], OFFERING_RECOVERY.visible)
         outcome = Outcome({
-            "offering": ref(chosen), "tier": tier, "rto": rto, "storage_tags": tags,
+            "offering": ref(chosen), "tier": tier, "rto": rto, "rpo": rpo, "storage_tags": tags,
             "recovery_offering": ref(recovery), "recovery_zones": [ref(z) for z in zones], "state": "present",
         })
         outcome.compare(RESOURCETYPE, chosen, _label(chosen), current, desired, OWNED)

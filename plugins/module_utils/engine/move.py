@@ -55,6 +55,7 @@ class Move:
     direction: Direction
     tier: int | None = 1
     rto: str = ""
+    rpo: str = ""  # the offering's recovery point objective
     journal: Journal | None = None
     error: str | None = None
     done_before: bool = False  # found already moved: nothing to do
@@ -62,6 +63,7 @@ class Move:
     timings: dict[str, list[float]] = field(default_factory=dict)  # step -> [start, end] epoch seconds
     notes: list[str] = field(default_factory=list)
     data_as_of: float | None = None  # the replica's consistent point its volumes were imported from
+    rpo_seconds: float | None = None  # how far behind that replica was when it was made writable
 
     @property
     def source(self) -> dict:
@@ -90,7 +92,7 @@ def move_result(m: Move, snap: Snapshot) -> dict:
     running_at = m.timings.get("start", [None, None])[1]
     return {
         "name": m.name, "id": m.journal.user_id if m.journal else snap.user_id(m.original),
-        "account": m.original.get("account"), "tier": m.tier, "rto": m.rto, "op": m.direction.op,
+        "account": m.original.get("account"), "tier": m.tier, "rto": m.rto, "rpo": m.rpo, "op": m.direction.op,
         "failed": m.error is not None, "error": m.error, "changed": m.wrote, "refused": False, "held": False,
         "state": m.direction.done if m.error is None else m.direction.moving,
         "step_seconds": {s: round(e - b, 3) for s, (b, e) in m.timings.items()},
@@ -99,8 +101,7 @@ def move_result(m: Move, snap: Snapshot) -> dict:
         "seconds": round(last - first, 3) if first is not None and last is not None else 0.0,
         "rto_met": None if target is None or running_at is None or first is None else running_at - first <= target,
         "data_as_of": replication.iso(m.data_as_of),
-        # At most this much data is missing: what was written between the replica's point and the move's start.
-        "rpo_seconds": None if m.data_as_of is None or first is None else round(max(0.0, first - m.data_as_of), 3),
+        "rpo_seconds": None if m.rpo_seconds is None else round(m.rpo_seconds, 3),
         "notes": m.notes,
     }
 
@@ -263,7 +264,7 @@ class MoveRun:
             failed = sorted(errors[p] for p in needs[id(m)] if p in errors)
             if failed:
                 m.error = f"making the replica writable: {failed[0]}"
-            m.data_as_of = self.storage.data_as_of(needs[id(m)])
+            m.data_as_of, m.rpo_seconds = self.storage.recovery_point(needs[id(m)])
 
     def _step_import(self, moves: list[Move]) -> None:
         volumes.import_replicas(self, moves)

@@ -24,22 +24,23 @@ from ..model.snapshot import Snapshot
 from ..vocabulary import states
 from ..vocabulary.journal import SwapJournal
 from ..vocabulary.keys import ALERT, shown
-from ..vocabulary.tiers import tier_of
+from ..vocabulary.tiers import rto_seconds, tier_of
 from . import swap
 from .introduce import StorageIntroducer
 from .move import STEPS, Move, MoveRun, WallClock, move_result
-from .replication import Replication
+from .replication import Replication, behind, iso
 from .validate import MoveChecks
 
 
 class Orchestrator:
     def __init__(self, api: Client, op: str, mode: str, allow_drift: bool = False, allow_any_state: bool = False,
-                 progress_log: str | None = None, clock: WallClock = time) -> None:
+                 progress_log: str | None = None, clock: WallClock = time, accept_data_loss: bool = False) -> None:
         self.api = api
         self.direction = states.direction(op)
         self.mode = mode
         self.allow_drift = allow_drift
         self.allow_any_state = allow_any_state
+        self.accept_data_loss = accept_data_loss
         self.progress_log = progress_log
         self.clock = clock
         self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
@@ -57,7 +58,8 @@ class Orchestrator:
             vm_tier = self.snap.tier(vm)
             if tiers and vm_tier not in tiers:
                 continue
-            move = Move(vm, self.snap.peer(vm) or {}, self.direction, tier=vm_tier, rto=self.snap.rto(vm))
+            move = Move(vm, self.snap.peer(vm) or {}, self.direction, tier=vm_tier, rto=self.snap.rto(vm),
+                        rpo=self.snap.rpo(vm))
             reason = self._refusal(move)
             if reason:
                 refused.append(self.refuse(move, reason))
@@ -138,8 +140,29 @@ class Orchestrator:
             else:
                 keep.append(m)
         reasons = MoveChecks(self.api, self.direction, maps).refusals(keep, volumes)
+        if self.mode == "unplanned":
+            reasons.update(self.rpo_refusals([m for m in keep if id(m) not in reasons], maps, volumes))
         return ([m for m in keep if id(m) not in reasons],
                 refused + [self.refuse(m, reasons[id(m)]) for m in keep if id(m) in reasons])
+
+    def rpo_refusals(self, moves: list[Move], maps: dict[str, dict[str, str]],
+                     volumes: dict[str, list[dict]]) -> dict[int, str]:
+        """An unplanned move loses what the replicas have not received: {id(move): why} for the VMs whose replica
+        is further behind than their offering's RPO (or cannot say how far), unless the loss is accepted, in
+        which case the VM's notes say what it loses."""
+        lags = behind(self.api, self.direction.op, maps)
+        reasons: dict[int, str] = {}
+        for m in moves:
+            if m.done_before or m.journal is not None:
+                continue
+            replicas = {lags[v["storageid"]] for v in volumes.get(m.source["id"], []) if v["storageid"] in lags}
+            problem = _rpo_problem(replicas, m.rpo)
+            if problem and self.accept_data_loss:
+                m.notes.append(f"data loss accepted: {problem}")
+            elif problem:
+                reasons[id(m)] = (f"{problem}; fail it over anyway with accept_data_loss (the role's "
+                                  "move_accept_data_loss), or wait for the storage to catch up")
+        return reasons
 
     # -- the run -----------------------------------------------------------------------------------
     def storage(self, zone_ids: list[str]) -> tuple[dict[str, str], Replication]:
@@ -205,11 +228,13 @@ class Orchestrator:
 def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | None = None,
              account: str | None = None, domain: str | None = None, tiers: list[int] | None = None,
              mode: str | None = None, allow_drift: bool = False, allow_any_state: bool = False,
-             progress_log: str | None = None, validate_only: bool = False, tier_gate: bool = True) -> dict:
+             progress_log: str | None = None, validate_only: bool = False, tier_gate: bool = True,
+             accept_data_loss: bool = False) -> dict:
     """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
     without it, every tier of the selection, lowest first."""
     check_caller(api, "the DR details of VMs")
-    orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log)
+    orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log,
+                        accept_data_loss=accept_data_loss)
     moves, refused = orch.select(names, zone, account, domain, tiers)
     moves, drifted = orch.check_drift(moves)
     home = orch.snap.zone_id(zone) if zone else None
@@ -235,7 +260,23 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     replication = storage.report()
     return {"changed": any(r["changed"] for r in results) or any(p["promoted"] or p["reversed"] for p in replication),
             "vms": results + refused, "summary": _summary(results, refused), "tier_text": _tier_text(results, order),
-            "replication": replication}
+            "replication": replication, "replication_text": storage.text()}
+
+
+def _rpo_problem(replicas: set, rpo: str) -> str | None:
+    """Why the replicas of a VM (statuses, or why none could be read) miss its RPO target, or None."""
+    target = rto_seconds(rpo)
+    if target is None or not replicas:
+        return None
+    for status in sorted(replicas, key=str):
+        if isinstance(status, str):
+            return f"how far behind its replica is cannot be told ({status})"
+        if status.lag_seconds is None:
+            return f"its replica {status.device} has never received data"
+        if status.lag_seconds > target:
+            return (f"its replica {status.device} is {status.lag_seconds:.0f} s behind (consistent to "
+                    f"{iso(status.consistent_at)}), more than its RPO of {rpo}")
+    return None
 
 
 def _tier_rank(tier: int | None) -> tuple[bool, int]:
@@ -293,6 +334,7 @@ def move_options() -> dict:
         "allow_any_state": {"type": "bool", "default": False},
         "progress_log": {"type": "path"},
         "validate_only": {"type": "bool", "default": False},
+        "accept_data_loss": {"type": "bool", "default": False},
     }
 
 

@@ -50,6 +50,37 @@ class Replicated:
         return self.after.consistent_at if self.after else None
 
 
+def devices(api: Client, direction: str, maps: dict[str, dict[str, str]]) -> dict[str, tuple[ReplicationAdapter, str]]:
+    """{pool the volumes are on: (its adapter, the device promoted for `direction`)}, for the pools whose storage
+    map names an adapter (the others' storage is the operator's to promote)."""
+    ahead = REPLICA if direction == "failover" else FAILBACK
+    adapters: dict[tuple[str, str], ReplicationAdapter] = {}
+    out = {}
+    for on, found in sorted(maps.items()):
+        name, device = found.get(REPLICATION["adapter"].key()), found.get(ahead["device"].key())
+        if not name or not device:
+            continue
+        options = found.get(REPLICATION["options"].key()) or "{}"
+        if (name, options) not in adapters:
+            adapters[(name, options)] = registry.build(name, json.loads(options), api)
+        out[on] = (adapters[(name, options)], device)
+    return out
+
+
+def behind(api: Client, direction: str, maps: dict[str, dict[str, str]]) -> dict[str, Status | str]:
+    """{pool the volumes are on: the status of its replica (how far behind it is), or why it cannot be read}."""
+    out: dict[str, Status | str] = {}
+    asked: dict[tuple[int, str], Status | str] = {}
+    for on, (adapter, device) in devices(api, direction, maps).items():
+        if (id(adapter), device) not in asked:
+            try:
+                asked[(id(adapter), device)] = adapter.status(device)
+            except AdapterError as exc:
+                asked[(id(adapter), device)] = str(exc)
+        out[on] = asked[(id(adapter), device)]
+    return out
+
+
 def iso(epoch: float | None) -> str | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -69,20 +100,14 @@ class Replication:
     def of(cls, api: Client, direction: str, mode: str, maps: dict[str, dict[str, str]],
            pool_map: dict[str, str]) -> Replication:
         """From the storage maps ({pool the volumes are on: its map}) and the introduced pools (pool_map)."""
-        ahead, back = (REPLICA, FAILBACK) if direction == "failover" else (FAILBACK, REPLICA)
+        back = FAILBACK if direction == "failover" else REPLICA
         pools: dict[str, Replicated] = {}
-        adapters: dict[tuple[str, str], ReplicationAdapter] = {}
-        for on, found in sorted(maps.items()):
-            name = found.get(REPLICATION["adapter"].key())
+        for on, (adapter, device) in devices(api, direction, maps).items():
             introduced = pool_map.get(on)
-            if not name or introduced is None or not found.get(ahead["device"].key()):
-                continue  # not replicated through an adapter: the storage is the operator's to promote
-            options = found.get(REPLICATION["options"].key()) or "{}"
-            if (name, options) not in adapters:
-                adapters[(name, options)] = registry.build(name, json.loads(options), api)
-            entry = pools.setdefault(introduced, Replicated(introduced, [], adapters[(name, options)],
-                                                            found[ahead["device"].key()],
-                                                            found.get(back["device"].key())))
+            if introduced is None:
+                continue
+            entry = pools.setdefault(introduced, Replicated(introduced, [], adapter, device,
+                                                            maps[on].get(back["device"].key())))
             entry.sources.append(on)
         return cls(api, pools, planned=mode == "planned", failback=direction == "failback")
 
@@ -184,10 +209,24 @@ class Replication:
             except AdapterError as exc:
                 entry.notes.append(f"replication back to {entry.back} not set up: {exc}")
 
-    def data_as_of(self, pools: set[str]) -> float | None:
-        """The oldest consistent point among `pools` (None when none is replicated through an adapter)."""
-        points = [e.data_as_of for p, e in self.pools.items() if p in pools and e.data_as_of is not None]
-        return min(points) if points else None
+    def recovery_point(self, pools: set[str]) -> tuple[float | None, float | None]:
+        """(the oldest consistent point among `pools`, the most any of them was behind when made writable: the
+        data a VM on them may have lost, at most); (None, None) when none is replicated through an adapter."""
+        promoted = [e.after for p, e in self.pools.items() if p in pools and e.after and e.after.consistent_at]
+        if not promoted:
+            return None, None
+        return (min(s.consistent_at for s in promoted if s.consistent_at is not None),
+                max(s.lag_seconds or 0.0 for s in promoted))
+
+    def text(self) -> list[str]:
+        """A line per device: what the storage did, and what waits."""
+        lines = []
+        for e in sorted(self.pools.values(), key=lambda e: e.device):
+            did = f"promoted ({e.promoted})" if e.promoted else "already writable" if e.after else "not promoted"
+            back = f", replicates back to {e.back}" if e.after and e.after.role == "source" else ""
+            lines.append(f"storage {e.device}: {did}, data as of {iso(e.data_as_of) or 'unknown'}{back}"
+                         + "".join(f"; {n}" for n in e.notes) + (f"; ERROR: {e.error}" if e.error else ""))
+        return lines
 
     def report(self) -> list[dict]:
         return [{"pool": e.pool, "device": e.device, "back": e.back, "adapter": e.adapter.name,

@@ -19,6 +19,7 @@ from ..vocabulary.keys import (
     NETWORK_MAP,
     OFFERING_ENABLED,
     OFFERING_RECOVERY,
+    OFFERING_RPO,
     OFFERING_RTO,
     OFFERING_TIER,
     RECOVERY_ZONE,
@@ -80,6 +81,10 @@ class Snapshot(Pairs, NetworkModel, Selection):
     def rto(self, vm: dict) -> str:
         offering = self.dr_offering(vm["serviceofferingid"]) or {}
         return offering.get(OFFERING_RTO.key()) or shown(self.visible(vm).get(RTO.key()))
+
+    def rpo(self, vm: dict) -> str:
+        """The RPO target of the VM's DR offering ('' when none)."""
+        return (self.dr_offering(vm["serviceofferingid"]) or {}).get(OFFERING_RPO.key()) or ""
 
     def recovery_offering(self, vm: dict) -> str:
         offering = self.dr_offering(vm["serviceofferingid"]) or {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..vocabulary import details
 from ..vocabulary.journal import dump
-from ..vocabulary.keys import ALERT, NONE, RECOVERY_PUBLIC_IPS, RTO, STATE, TIER, VM_RECOVERY_ZONE
+from ..vocabulary.keys import ALERT, NONE, RECOVERY_PUBLIC_IPS, RPO, RTO, STATE, TIER, VM_RECOVERY_ZONE
 from .snapshot import Snapshot
 
 
@@ -24,6 +24,7 @@ def copy(snap: Snapshot, original: dict, state: str, alert: str = "") -> dict:
         STATE.key(): state,
         TIER.key(): NONE if tier is None else str(tier),
         RTO.key(): snap.rto(original) or NONE,
+        RPO.key(): snap.rpo(original) or NONE,
         VM_RECOVERY_ZONE.key(): zone.get("name") or NONE,
         RECOVERY_PUBLIC_IPS.key(): dump(snap.known_public_ips(original)),
         ALERT.key(): alert or NONE,

@@ -45,6 +45,7 @@ PROTECTS = KeySpec("dr.protects.", visible=False, family=True)
 OFFERING_ENABLED = KeySpec("dr.enabled", visible=True)
 OFFERING_TIER = KeySpec("dr.tier", visible=True)
 OFFERING_RTO = KeySpec("dr.rto", visible=True)
+OFFERING_RPO = KeySpec("dr.rpo", visible=True)
 OFFERING_STORAGE_TAGS = KeySpec("dr.storage_tags", visible=False)
 OFFERING_RECOVERY = KeySpec("dr.recovery_offering", visible=False)
 ENABLED = "true"
@@ -91,10 +92,11 @@ def shown(stored: str | None) -> str:
 STATE = KeySpec("dr.state", visible=True)
 TIER = KeySpec("dr.tier", visible=True)
 RTO = KeySpec("dr.rto", visible=True)
+RPO = KeySpec("dr.rpo", visible=True)
 VM_RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
 RECOVERY_PUBLIC_IPS = KeySpec("dr.recovery_public_ips", visible=True)
 ALERT = KeySpec("dr.alert", visible=True)
-TENANT_COPY = (STATE, TIER, RTO, VM_RECOVERY_ZONE, RECOVERY_PUBLIC_IPS, ALERT)
+TENANT_COPY = (STATE, TIER, RTO, RPO, VM_RECOVERY_ZONE, RECOVERY_PUBLIC_IPS, ALERT)
 
 # -- recovery networks (hidden network details, answered inline by listNetworks to root admins) -------
 # The isolated network or VPC tier it mirrors (a recovery VPC is the VPC of its tiers).

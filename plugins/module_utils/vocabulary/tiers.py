@@ -47,6 +47,11 @@ def tier_problem(tier: object) -> str | None:
     return None
 
 
+def rpo_problem(rpo: object) -> str | None:
+    """Why `rpo` cannot be a DR offering's RPO (optional: None is none), or None."""
+    return None if rpo is None else rto_problem(rpo)
+
+
 def rto_problem(rto: object) -> str | None:
     """Why `rto` cannot be a DR offering's RTO, or None."""
     if rto is None:
