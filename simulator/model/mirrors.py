@@ -51,7 +51,8 @@ def mirror_of(sim, array):
 # -- status ----------------------------------------------------------------------------------
 def status(sim, array):
     """What a replication adapter discovers of an array: its role, its peer, the mirror's state and settings, the
-    point its target is consistent to and how far behind that is; continuous mirrors evaluated to now."""
+    point its target is consistent to and how far behind that is at `asked_at` (both by the storage clock);
+    continuous mirrors evaluated to now."""
     source, target = source_of(sim, array), target_of(sim, array)
     if source is not None:
         role, peer, mirror = "target", source, source
@@ -61,6 +62,7 @@ def status(sim, array):
         role, peer, mirror = "none", None, None
     if mirror is not None:
         catch_up(sim, target_of(sim, mirror))
+    asked = clock(sim)
     consistent = (array if role == "target" else target or {}).get("consistent_at") if mirror else None
     return {"array": array["name"], "id": array["id"], "zone": sim.store.get("zone", array["zoneid"])["name"],
             "url": array["url"], "role": role, "peer": peer["name"] if peer else None,
@@ -68,8 +70,8 @@ def status(sim, array):
             "mode": mirror["mode"] if mirror else None,
             "configured_lag": float(mirror.get("lag_seconds") or 0) if mirror else None,
             "consistent_at": consistent,
-            "lag_seconds": None if consistent is None else round(max(clock(sim) - consistent, 0.0), 3),
-            "reachable": not array_down(sim, array),
+            "lag_seconds": None if consistent is None else round(max(asked - consistent, 0.0), 3),
+            "asked_at": asked, "reachable": not array_down(sim, array),
             "peer_reachable": None if peer is None else not array_down(sim, peer)}
 
 
