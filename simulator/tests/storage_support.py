@@ -83,6 +83,21 @@ def replica_pool(admin, name, source_pool="pool-a1", tags="dr"):
     return create_pool(admin, "zone-b", name, f"nfs://10.2.0.2{suffix[1]}/export/replica-{suffix}", tags=tags)
 
 
+def resync(server, source="array-a1"):
+    """The read-only replica of `source` gets what the source holds now: a broken mirror (a promoted replica) is
+    resynchronised (resume), then a transfer ships everything."""
+    server.ctl("mirror-resume", array=source)
+    return server.ctl("mirror-sync", array=source)
+
+
+def promote_replica(server, replica="replica-a1", source="array-a1"):
+    """Make the replica importable as a failover does, with what the source holds now: resynchronise, then promote
+    with force, which leaves the source writable so a test module goes on writing in zone-a (a split brain, on
+    purpose: these tests check CloudStack's import rules, not the storage's; test_replication.py checks that)."""
+    resync(server, source)
+    return server.ctl("mirror-promote", array=replica, force=True)
+
+
 # ResourceType ordinals: user_vm, volume, cpu, memory, primary_storage
 ROOMY_TYPES = (0, 2, 8, 9, 10)
 

@@ -1,5 +1,5 @@
 """Zones, hosts, primary storage and volumes through the real `cs` client: the storage import path a
-failover takes (replicate, introduce the replica as a pool, list for import, import, read the content),
+failover takes (replicate, introduce the replica as a pool, list for import, promote, import, read the content),
 CloudStack's refusals, zone failure and recovery, and restart persistence."""
 
 import cs
@@ -88,35 +88,47 @@ def test_tenant_sees_zones_but_not_the_infrastructure(acme):
     assert api_error(acme.createStoragePool, zoneid="x", name="p", url="nfs://1.2.3.4/x")[0] == ADMIN_ONLY
 
 
+def test_replication_lag_holds_back_recent_writes(server, source_volume):
+    """The replica (read-only, not yet a pool) receives a write once it is older than the lag, or at once when
+    replicated now; read-file reads the replica's copy without importing it."""
+    read = {"array": "replica-a1", "path": source_volume["path"]}
+    server.ctl("set-replication", array="array-a1", lag_seconds=3600)  # what was due under lag 0 ships first
+    try:
+        server.ctl("write-marker", volume=source_volume["id"], text="too-recent")
+        assert server.ctl("read-file", **read)["marker"] == "written-in-zone-a"
+        assert server.ctl("replicate", array="array-a1")["array-a1"] >= 1
+        assert server.ctl("read-file", **read)["marker"] == "too-recent"
+    finally:
+        server.ctl("set-replication", array="array-a1", lag_seconds=0)
+
+
 def test_import_path_carries_the_content_across_zones(server, admin, acme, source_volume, replica_pool):
+    """A read-only replica lists its files but refuses an import until it is promoted (a planned failover here:
+    the source, reachable, is demoted)."""
     assert source_volume["storageid"] == admin.listStoragePools(name="pool-a1")["storagepool"][0]["id"]
     listed = admin.listVolumesForImport(storageid=replica_pool["id"])["volumeforimport"]
     found = [f for f in listed if f["path"] == source_volume["path"]]
     assert found and found[0]["storage"] == "replica-of-pool-a1" and found[0]["format"] == "qcow2"
     acme_account = acme.listAccounts()["account"][0]
-    imported = admin.importVolume(storageid=replica_pool["id"], path=source_volume["path"], name="acme-data-dr",
-                                  account="acme", domainid=acme_account["domainid"], fetch_result=True)["volume"]
+    params = {"storageid": replica_pool["id"], "path": source_volume["path"], "name": "acme-data-dr",
+              "account": "acme", "domainid": acme_account["domainid"]}
+    code, text = job_error(admin.importVolume, **params)
+    assert code == 530 and text == (f"Failed to import volume {source_volume['path']}: the file is on a read-only "
+                                    "file system (storage array replica-a1 is a replication target)")
+    promoted = server.ctl("mirror-promote", array="replica-a1")
+    assert (promoted["writable"], promoted["state"], promoted["peer"]) == (True, "broken", "array-a1")
+    assert server.ctl("mirror-status", array="array-a1")["writable"] is False  # planned: the source is demoted
+    imported = admin.importVolume(fetch_result=True, **params)["volume"]
     assert (imported["state"], imported["type"], imported["account"]) == ("Ready", "DATADISK", "acme")
     assert imported["storageid"] == replica_pool["id"] and imported["zonename"] == "zone-b"
-    assert server.ctl("read-marker", volume=imported["id"])["marker"] == "written-in-zone-a"
+    assert server.ctl("read-marker", volume=imported["id"])["marker"] == \
+        server.ctl("read-marker", volume=source_volume["id"])["marker"]  # planned: nothing lost
     again = admin.listVolumesForImport(storageid=replica_pool["id"], path=source_volume["path"])
     assert again == {}  # managed now
     code, text = job_error(admin.importVolume, storageid=replica_pool["id"], path=source_volume["path"])
     assert code == 530 and text == f"Volume is already managed by CloudStack: {source_volume['path']}"
     assert acme.listVolumes(id=imported["id"])["volume"][0]["name"] == "acme-data-dr"
     assert admin.listEvents(type="VOLUME.IMPORT", listall=True)["count"] >= 1
-
-
-def test_replication_lag_holds_back_recent_writes(server, source_volume, replica_pool, admin):
-    server.ctl("set-replication", array="array-a1", lag_seconds=3600)
-    try:
-        server.ctl("write-marker", volume=source_volume["id"], text="too-recent")
-        imported = admin.listVolumes(name="acme-data-dr", listall=True)["volume"][0]
-        assert server.ctl("read-marker", volume=imported["id"])["marker"] == "written-in-zone-a"
-        assert server.ctl("replicate", array="array-a1")["array-a1"] >= 1
-        assert server.ctl("read-marker", volume=imported["id"])["marker"] == "too-recent"
-    finally:
-        server.ctl("set-replication", array="array-a1", lag_seconds=0)
 
 
 def test_unmanage_leaves_the_file_for_a_later_import(server, admin, replica_pool):

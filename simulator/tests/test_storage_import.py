@@ -18,7 +18,9 @@ from .storage_support import (
     disk_offering,
     job_error,
     pool_named,
+    promote_replica,
     replica_pool,
+    resync,
     root_of,
     run,
     service_offering,
@@ -78,12 +80,13 @@ def test_a_thin_root_is_a_linked_clone_of_the_template_copy(admin, acme, thin_vm
     assert (code, text) == (530, "Volume with backing file cannot be imported or unmanaged.")
 
 
-def test_a_sparse_root_is_a_full_copy_that_imports(admin, sparse_vm, replica):
+def test_a_sparse_root_is_a_full_copy_that_imports(server, admin, sparse_vm, replica):
     """createDiskFromTemplate: SPARSE (and FAT) `qemu-img convert` the template: no backing file. The imported
     volume is a Ready DATADISK at device 1 though attached to nothing (VolumeOrchestrator.importVolume)."""
     root = root_of(admin, sparse_vm)
     [entry] = listed(admin, replica, path=root["path"])
     assert "BACKING_FILE" not in entry["details"]
+    promote_replica(server)
     vol = import_as_acme(admin, replica, root["path"], name=" sparse-root-dr ", fetch_result=True)["volume"]
     assert (vol["type"], vol["state"], vol["deviceid"], vol["name"]) == ("DATADISK", "Ready", 1, "sparse-root-dr")
     assert "virtualmachineid" not in vol and vol["size"] == root["size"] and vol["account"] == "acme"
@@ -157,6 +160,7 @@ def test_encrypted_volumes(server, admin, acme, replica):
     vol = acme.createVolume(name=unique("enc"), zoneid=zone(acme, "zone-a")["id"], diskofferingid=offering["id"],
                             fetch_result=True)["volume"]
     placed = server.ctl("materialise", volume=vol["id"])
+    resync(server)
     [entry] = listed(admin, replica, path=placed["path"])
     assert entry["details"]["IS_ENCRYPTED"] == "true" and entry["encryptformat"] == "luks"
     code, text = job_error(admin, admin.importVolume, storageid=replica["id"], path=placed["path"])
@@ -169,11 +173,14 @@ def test_encrypted_volumes(server, admin, acme, replica):
 # -- offering and size checks -------------------------------------------------------------------------
 @pytest.fixture
 def data_file(server, admin, acme):
-    """A fresh 1 GiB data volume of acme on pool-a1 with a file, and its replica's path."""
+    """A fresh 1 GiB data volume of acme on pool-a1 with a file, and its replica's path (the replica read-only,
+    resynchronised)."""
     offering = disk_offering(admin, tags="dr")
     vol = acme.createVolume(name=unique("data"), zoneid=zone(acme, "zone-a")["id"], diskofferingid=offering["id"],
                             fetch_result=True)["volume"]
-    return server.ctl("materialise", volume=vol["id"])["path"]
+    path = server.ctl("materialise", volume=vol["id"])["path"]
+    resync(server)
+    return path
 
 
 def test_offering_checks(admin, replica, data_file):
@@ -194,7 +201,7 @@ def test_offering_checks(admin, replica, data_file):
         f'"uuid":"{gold["id"]}"}}. storage tags are not compatible with selected storage pool: StoragePool {{' in text
 
 
-def test_custom_size_range(admin, replica, data_file):
+def test_custom_size_range(server, admin, replica, data_file):
     """VIUM.importVolume -> VolumeApiServiceImpl.validateCustomDiskOfferingSizeRange for the default (customized)
     import offering: 431 "Volume size: <GiB> GB is out of allowed range. Min: <min>. Max: <max>" from the
     settings custom.diskoffering.size.min/max."""
@@ -204,6 +211,7 @@ def test_custom_size_range(admin, replica, data_file):
         assert (code, text) == (431, "Volume size: 1 GB is out of allowed range. Min: 2. Max: 1024")
     finally:
         admin.updateConfiguration(name="custom.diskoffering.size.min", value="1")
+    promote_replica(server)
     vol = run(admin.importVolume, storageid=replica["id"], path=data_file)["volume"]
     assert vol["diskofferingname"] == "Default Custom Offering for Volume Import" and vol["account"] == "admin"
 
@@ -220,13 +228,14 @@ def test_owner_is_resolved_before_the_job(admin, replica, data_file):
 
 
 # -- unmanage ------------------------------------------------------------------------------------------
-def test_unmanage_checks(admin, acme, thin_vm, replica, data_file):
+def test_unmanage_checks(server, admin, acme, thin_vm, replica, data_file):
     """VIUM.checkIfVolumeCanBeUnmanaged + unmanageVolume (UnmanageVolumeCmd: every failure 530 in the job): an
     attached volume is refused ("... is attached to VM (ID: <vm internal id>)"), so is a volume whose file has a
     backing file (getVolumeOnStorageAndCheck); a removed one is not found ("Volume (ID: <id>) does not exist")."""
     root = root_of(admin, thin_vm)
     code, text = job_error(admin, admin.unmanageVolume, id=root["id"])
     assert code == 530 and text.startswith("Volume Volume {") and " is attached to VM (ID: " in text
+    promote_replica(server)
     vol = run(admin.importVolume, storageid=replica["id"], path=data_file)["volume"]
     assert admin.unmanageVolume(id=vol["id"], fetch_result=True)["success"] in (True, "true")
     code, text = job_error(admin, admin.unmanageVolume, id=vol["id"])

@@ -15,6 +15,7 @@ from .storage_support import (
     deploy,
     job_error,
     pool_named,
+    promote_replica,
     replica_pool,
     root_of,
     run,
@@ -164,7 +165,7 @@ def test_maintenance_stops_the_vms_on_the_pool(admin, acme):
     assert acme.listVirtualMachines(id=vm["id"])["virtualmachine"][0]["state"] == "Running"
 
 
-def test_delete_rules(admin, acme):
+def test_delete_rules(server, admin, acme):
     """SMI.deletePool: only in Maintenance ("... not in Maintenance state, pool: <StoragePool {...}>"); a volume
     row that is not removed blocks it ("Cannot delete pool <StoragePool {...}> as there are non-destroyed volumes
     associated to this pool."), an unmanaged one does not."""
@@ -175,6 +176,7 @@ def test_delete_rules(admin, acme):
                                    f"{pool_id_text(pool, text)}"))
     vm = deploy(acme, service_offering(admin, "sparse"))
     path = root_of(admin, vm)["path"]
+    promote_replica(server)
     vol = run(admin.importVolume, storageid=pool["id"], path=path)["volume"]
     run(admin.enableStorageMaintenance, id=pool["id"])
     status, error = api_error(admin.deleteStoragePool, id=pool["id"])
