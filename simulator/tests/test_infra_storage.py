@@ -240,10 +240,20 @@ def test_fail_and_recover_zone(server, admin, replica_pool):
     assert admin.listStoragePools(id=replica_pool["id"])["storagepool"][0]["state"] == "Up"
 
 
-def test_restart_keeps_pools_volumes_and_content(server, admin):
+def test_restart_keeps_pools_volumes_and_content(server, admin, acme, source_volume, replica_pool):
+    """A restarted simulator keeps its pools, volumes, file contents and mirrors (the import made here when the
+    import test ran elsewhere: pytest-xdist may split this module)."""
+    server.ctl("mirror-promote", array="replica-a1")  # idempotent: a failover promotes before importing
+    found = admin.listVolumes(name="acme-data-dr", listall=True).get("volume")
+    domain = acme.listAccounts()["account"][0]["domainid"]
+    imported = found[0] if found else admin.importVolume(
+        storageid=replica_pool["id"], path=source_volume["path"], name="acme-data-dr", account="acme",
+        domainid=domain, fetch_result=True)["volume"]
+    content = server.ctl("read-marker", volume=imported["id"])["marker"]
     server.restart()
     api = server.client()
     assert api.listStoragePools(name="replica-of-pool-a1")["count"] == 1
-    imported = api.listVolumes(name="acme-data-dr", listall=True)["volume"][0]
-    assert imported["state"] == "Ready"
-    assert server.ctl("read-marker", volume=imported["id"])["marker"] == "too-recent"
+    assert api.listVolumes(id=imported["id"], listall=True)["volume"][0]["state"] == "Ready"
+    assert server.ctl("read-marker", volume=imported["id"])["marker"] == content
+    status = server.ctl("mirror-status", array="replica-a1")
+    assert (status["role"], status["state"], status["writable"]) == ("target", "broken", True)
