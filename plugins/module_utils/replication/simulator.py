@@ -41,12 +41,11 @@ def control_url(api_url: str) -> str:
 
 
 def _as_status(item: Any) -> Any:
-    """A simulator mirror status in the protocol's field names (the array is the device; the lag is by the
+    """A simulator mirror status in the protocol's field names: the array is the device (asked_at is the
     simulator's clock, which tests may move)."""
     if not isinstance(item, dict):
         return item
-    asked_at = None if item.get("lag_seconds") is None else item["consistent_at"] + item["lag_seconds"]
-    return {**item, "device": item.get("array"), "asked_at": asked_at}
+    return {**item, "device": item.get("array")}
 
 
 class SimulatorAdapter(OpAdapter):
