@@ -131,7 +131,8 @@ class Replication:
             if self.failback and not (status.role == "target" and status.peer == entry.back):
                 # The failover could not reverse (the home zone was down): the recovery zone's writes replicate
                 # home now, then the final sync brings the rest.
-                status = entry.adapter.reverse(str(entry.back), entry.device)
+                entry.adapter.reverse(str(entry.back), entry.device)
+                status = entry.adapter.status(entry.device)
                 entry.notes.append(f"replication {entry.back} -> {entry.device} set up before the failback")
             if status.role != "target" or status.writable:
                 entry.error = (f"device {entry.device} is not a replica ({status.role}, "
@@ -189,12 +190,13 @@ class Replication:
             if entry.error or not entry.back:
                 continue
             try:
-                entry.after = entry.after or entry.adapter.status(entry.device)  # a run that moved nothing
+                status = entry.after or entry.adapter.status(entry.device)  # a run that promoted nothing
             except AdapterError as exc:
                 entry.notes.append(f"replication back to {entry.back} not set up: {exc}")
                 continue
-            if not self._promoted(entry, entry.after) or entry.after.role == "source":
+            if not self._promoted(entry, status) or status.role == "source":
                 continue
+            entry.after = status
             running = self._running_on(entry)
             if running:
                 entry.notes.append(f"replication back to {entry.back} waits until these VMs stop: {running}")

@@ -64,10 +64,10 @@ def test_a_disaster_failover_reports_the_replicas_point_and_loses_only_what_came
         as_of = time.mktime(time.strptime(vm["data_as_of"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
         assert synced - 2 <= as_of <= synced + 1, vm["data_as_of"]
         assert vm["rpo_seconds"] >= 0 and vm["rpo_seconds"] < 120, vm
-    assert {p["device"]: p["promoted"] for p in result["replication"]} == \
-        {"replica-a1": "forced", "replica-a2": "forced"}
+    promoted = [p for p in result["replication"] if p["promoted"]]  # the devices the VMs' volumes are on
+    assert {p["device"] for p in promoted} >= {"replica-a1"} and {p["promoted"] for p in promoted} == {"forced"}
     # zone-a is down: the replication home waits for it, and says so
-    assert all(not p["reversed"] and "reachable" in " ".join(p["notes"]) for p in result["replication"])
+    assert all(not p["reversed"] and "reachable" in " ".join(p["notes"]) for p in promoted), promoted
 
 
 def test_a_planned_failover_syncs_after_the_stop_and_demotes_the_source(fresh_cloud):
@@ -81,21 +81,22 @@ def test_a_planned_failover_syncs_after_the_stop_and_demotes_the_source(fresh_cl
     assert [vm["error"] for vm in result["vms"] if vm["name"] in ids] == [None] * len(ids), result["vms"]
     assert markers_of(server, api, ids) == dict.fromkeys(ids, "written just before the move")
     assert all(vm["rpo_seconds"] < 5 for vm in result["vms"] if vm["name"] in ids), result["vms"]
-    assert {p["promoted"] for p in result["replication"]} == {"planned"}
-    for array in ARRAYS:  # the old side is read-only; the replicas replicate home
-        assert server.ctl("mirror-status", array=array)["writable"] is False
-    for p in result["replication"]:
+    promoted = [p for p in result["replication"] if p["promoted"]]
+    assert promoted and {p["promoted"] for p in promoted} == {"planned"}
+    for p in promoted:  # the old side is read-only; the replicas replicate home
+        assert server.ctl("mirror-status", array=p["before"]["peer"])["writable"] is False
         assert p["reversed"] and (p["after"]["role"], p["after"]["peer"]) == ("source", p["back"])
 
     again = move(api, zones, "failover", "planned")  # a re-run promotes, syncs and reverses nothing
     assert not again["changed"]
-    assert [(p["promoted"], p["reversed"]) for p in again["replication"]] == [(None, False)] * 2
+    assert [(p["promoted"], p["reversed"]) for p in again["replication"]] == [(None, False)] * len(result["replication"])
 
 
 def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_finishes(fresh_cloud):
     server, api, zones = fresh_cloud
     volumes = roots(api, zones)
     ids = {name: vol["virtualmachineid"] for name, vol in volumes.items()}
+    write(server, volumes, "written before the pause")  # a paused mirror ships nothing: only a resumed one
     server.ctl("mirror-pause", array="array-a1")
 
     result = move(api, zones, "failover", "planned")
@@ -109,7 +110,7 @@ def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_fin
     server.ctl("mirror-resume", array="array-a1")
     result = move(api, zones, "failover", "planned")
     assert [vm["error"] for vm in result["vms"]] == [None] * len(result["vms"]), result["vms"]
-    assert set(markers_of(server, api, ids)) == set(ids)
+    assert markers_of(server, api, ids) == dict.fromkeys(ids, "written before the pause")
 
 
 def test_two_full_cycles_bring_the_data_home_through_the_reverse_replication(fresh_cloud):
@@ -128,8 +129,9 @@ def test_two_full_cycles_bring_the_data_home_through_the_reverse_replication(fre
         back = move(api, zones, "failback", "planned")
         assert [vm["error"] for vm in back["vms"]] == [None] * len(back["vms"]), back["vms"]
         assert markers_of(server, api, ids) == dict.fromkeys(ids, f"cycle {cycle}: in the recovery zone")
-        assert {p["promoted"] for p in back["replication"]} == {"planned"}
-        for p in back["replication"]:  # reprotected: home replicates to the replica again
+        promoted = [p for p in back["replication"] if p["promoted"]]
+        assert promoted and {p["promoted"] for p in promoted} == {"planned"}
+        for p in promoted:  # reprotected: home replicates to the replica again
             assert p["reversed"] and server.ctl("mirror-status", array=p["back"])["role"] == "target"
         volumes = {name: vm_volumes(api, vm_id)[0] for name, vm_id in ids.items()}
 
