@@ -90,8 +90,12 @@ def test_configure_playbook_applies_the_demo_file(sim, env):
             "pool-a1": "nfs://10.2.0.21/export/replica-a1", "pool-a2": "nfs://10.2.0.22/export/replica-a2",
             "pool-b1": "nfs://10.1.0.21/export/replica-b1", "pool-b2": "nfs://10.1.0.22/export/replica-b2"}
         assert pools["pool-b2"]["dr.failback_url"] == "nfs://10.2.0.32/export/failback-b2"
+        assert {k: pools["pool-a1"][k] for k in ("dr.replication_adapter", "dr.replication_device",
+                                                 "dr.replica_device", "dr.failback_device")} == {
+            "dr.replication_adapter": "simulator", "dr.replication_device": "array-a1",
+            "dr.replica_device": "replica-a1", "dr.failback_device": "failback-a1"}
         offering = resource_details(sim, "ServiceOffering", "listServiceOfferings")["dr-small"]
-        assert offering == {"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h", "dr.storage_tags": "dr"}
+        assert offering == {"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h", "dr.rpo": "15m", "dr.storage_tags": "dr"}
         again = playbook(ROOT / "playbooks/configure.yml", env())
         assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout
     finally:

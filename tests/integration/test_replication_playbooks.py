@@ -1,0 +1,50 @@
+"""playbooks/failover.yml over replicas that lag (issue 13): a replica further behind than its offering's RPO
+stops the failover before any change, unless the operator accepts the loss; the run then says, per VM,
+what the data is as of."""
+
+import re
+
+import pytest
+
+from .. import drapi
+from .engine.conftest import protected_cloud
+from .test_failover_playbooks import run, visible
+
+HOUR = 3600
+
+
+@pytest.fixture(scope="module")
+def lagging(tmp_path_factory):
+    """A protected cloud whose dr-small offering promises an RPO of 15m and whose replicas run an hour behind."""
+    tmp = tmp_path_factory.mktemp("lagging")
+    with protected_cloud(tmp) as (server, api, zones):
+        offering = next(o for o in api.list("listServiceOfferings") if o["name"] == "dr-small")
+        api.run([api.submit("addResourceDetail", resourcetype="ServiceOffering", resourceid=offering["id"],
+                            details=drapi.kv({"dr.rpo": "15m"}))])
+        for array in ("array-a1", "array-a2"):
+            server.ctl("set-replication", array=array, lag_seconds=HOUR)
+        server.ctl("advance-clock", seconds=2 * HOUR)  # the storage's clock: the replicas are now an hour behind
+        yield server, api, zones, tmp
+
+
+def test_a_replica_behind_the_rpo_stops_the_failover_before_any_change(lagging):
+    server, api, zones, tmp = lagging
+    server.ctl("fail-zone", zone="zone-a")
+    before = {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()}
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'refused.html'}")
+    assert proc.returncode != 0 and "nothing was changed" in proc.stdout, proc.stdout[-3000:]
+    assert re.search(r"REFUSED: its replica replica-a1 is 36\d\d s behind \(consistent to [0-9TZ:-]+\), more than "
+                     r"its RPO of 15m", proc.stdout), proc.stdout[-3000:]
+    assert {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()} == before
+
+
+def test_the_accepted_loss_fails_over_and_says_what_the_data_is_as_of(lagging):
+    server, api, zones, tmp = lagging
+    proc = run(server, "failover.yml", tmp, "-e", "move_accept_data_loss=true",
+               "-e", f"move_report={tmp / 'accepted.html'}")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert "storage replica-a1: promoted (forced), data as of" in proc.stdout
+    after = visible(api)
+    assert {after[n]["zoneid"] for n in ("acme-web-1", "acme-app-1", "globex-db-1")} == {zones["zone-b"]["id"]}
+    page = (tmp / "accepted.html").read_text()
+    assert "data as of" in page and "RPO s" in page and re.search(r"<td>36\d\d</td>", page), page
