@@ -92,7 +92,7 @@ options:
     suboptions: *target
   replication:
     description:
-      - How the pool's storage replicates, through a replication adapter (C(docs/adapters.md)): the failover
+      - How the pool's storage replicates, through a replication adapter (see C(docs/adapters.md)); the failover
         and failback promote, synchronise and reverse the replication through it, and measure how far behind
         each replica is.
       - When omitted, the stored replication is kept; a pool without one is introduced as it is, and the

@@ -47,7 +47,8 @@ from .cloud import (
     protected,
 )
 
-STEPS = ("begin", "stop", "record", "hide", "detach", "import", "attach", "swap", "start", "finish")  # the engine's
+STEPS = ("begin", "stop", "record", "hide", "detach", "promote", "import", "attach", "swap", "start",
+         "finish")  # the engine's
 # op, the zone the VMs serve from before it, the DR state and zone after it
 PHASES = (("failover", HOME, "FailedOver", AWAY), ("failback", AWAY, "Prepared", HOME))
 FAULTS = {"rate": 0.04, "drop_rate": 0.02, "slow_rate": 0.02, "slow_seconds": 0.3, "job_fail_rate": 0.02}

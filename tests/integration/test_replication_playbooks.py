@@ -28,7 +28,7 @@ def lagging(tmp_path_factory):
 
 
 def test_a_replica_behind_the_rpo_stops_the_failover_before_any_change(lagging):
-    server, api, zones, tmp = lagging
+    server, api, _, tmp = lagging
     server.ctl("fail-zone", zone="zone-a")
     before = {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()}
     proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'refused.html'}")

@@ -95,7 +95,8 @@ def test_configure_playbook_applies_the_demo_file(sim, env):
             "dr.replication_adapter": "simulator", "dr.replication_device": "array-a1",
             "dr.replica_device": "replica-a1", "dr.failback_device": "failback-a1"}
         offering = resource_details(sim, "ServiceOffering", "listServiceOfferings")["dr-small"]
-        assert offering == {"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h", "dr.rpo": "15m", "dr.storage_tags": "dr"}
+        assert offering == {"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h", "dr.rpo": "15m",
+                            "dr.storage_tags": "dr"}
         again = playbook(ROOT / "playbooks/configure.yml", env())
         assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout
     finally:

@@ -7,7 +7,6 @@ import sys
 import textwrap
 
 import pytest
-
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
 from ansible_collections.cloudstack.dr.plugins.module_utils.replication import registry
 from ansible_collections.cloudstack.dr.plugins.module_utils.replication.adapter import (
