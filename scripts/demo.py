@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import cs
-from simhost import ROOT, ansible_env
-
-from simulator.testing import Server  # importable once simhost put the repository on the path
+from simhost import ROOT, ansible_env, running
 
 BIN = Path(sys.executable).parent
 OUT = ROOT / "build" / "demo"
@@ -40,21 +37,9 @@ def root_volume(sim):
     return vm, root
 
 
-@contextmanager
-def running():
-    """simhost.running for the demo seed, with the storage mirrors REPLICATION_LAG seconds behind."""
-    server = Server(OUT.resolve(), seed="demo", extra=("--replication-lag", str(REPLICATION_LAG)))
-    server.tmp.mkdir(parents=True, exist_ok=True)
-    server.db.unlink(missing_ok=True)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def main() -> int:
-    with running() as sim:
+    # The storage mirrors run REPLICATION_LAG seconds behind, as real asynchronous replication does.
+    with running(OUT, extra=("--replication-lag", str(REPLICATION_LAG))) as sim:
         env = ansible_env(sim)
         print(f"simulator listening on 127.0.0.1:{sim.port} (credentials: {sim.ini})", flush=True)
         steps = [

@@ -23,9 +23,9 @@ from simulator.testing import Server  # noqa: E402 (importable once the path is 
 
 
 @contextmanager
-def running(workdir, seed: str = "demo"):
-    """A started simulator with a fresh database under `workdir`; stopped on exit."""
-    server = Server(Path(workdir).resolve(), seed=seed)
+def running(workdir, seed: str = "demo", extra=()):
+    """A started simulator with a fresh database under `workdir` (`extra`: more `serve` options); stopped on exit."""
+    server = Server(Path(workdir).resolve(), seed=seed, extra=extra)
     server.tmp.mkdir(parents=True, exist_ok=True)
     server.db.unlink(missing_ok=True)
     server.start()

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 from .errors import ApiError
 
@@ -40,6 +41,9 @@ def answer(sim, headers, body):
         fn = OPS[request["op"]]
     except (ValueError, KeyError):
         return 400, {"error": f"unknown control request; known ops: {sorted(OPS)}"}
+    if request["op"] == "mirror-sync" and float(sim.faults["sync_seconds"]):
+        time.sleep(float(sim.faults["sync_seconds"]))  # a slow storage transfer, outside the lock as real ones are
+        sim.fault_counts["slow_sync"] = sim.fault_counts.get("slow_sync", 0) + 1
     with sim.lock:
         try:
             return 200, {"result": fn(sim, **request.get("args", {}))}

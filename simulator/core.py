@@ -67,7 +67,7 @@ class Simulator:
         self.api_latency = api_latency
         self.random = random.Random(random_seed)
         self.faults = {"rate": fault_rate, "commands": {}, "drop_rate": 0.0, "slow_rate": 0.0,
-                       "slow_seconds": 0.0, "job_fail_rate": 0.0}
+                       "slow_seconds": 0.0, "job_fail_rate": 0.0, "sync_seconds": 0.0}
         self.fault_counts = {}  # kind of injected fault -> how many, for `ctl fault-counts`
         self.call_counts = {}  # command -> authenticated API calls answered, for `ctl status` (benchmarks)
         self.current = None  # the Context of the call or job running now (under the lock)

@@ -51,6 +51,12 @@ options:
         the VM's notes say how much.
     type: bool
     default: false
+  sync_timeout:
+    description:
+      - Seconds the final synchronisation of a replicated device may take on a planned move. A sync that fails or
+        takes longer stops the VMs on that device before any import; they stay moving and a re-run resumes them.
+    type: float
+    default: 600
   allow_any_state:
     description:
       - Move VMs whose DR state does not allow it (for example V(PrepareFailed)). Use only after reading

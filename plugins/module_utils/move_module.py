@@ -43,6 +43,6 @@ class MoveModule(DrModule):
         result = move_vms(self.client, self.direction, p["vms"], p["zone"], p["account"], p["domain"], p["tiers"],
                           p["mode"], p["allow_drift"], p["allow_any_state"], p["progress_log"],
                           validate_only=p["validate_only"] or self.module.check_mode, tier_gate=p["tier_gate"],
-                          accept_data_loss=p["accept_data_loss"])
+                          accept_data_loss=p["accept_data_loss"], sync_timeout=p["sync_timeout"])
         return fail_when_all_refused(result, p["vms"], self.direction)
 

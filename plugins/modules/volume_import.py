@@ -16,6 +16,9 @@ description:
     and the data disks keep their original device order.
   - A volume whose file is missing on the introduced pool is an error for that VM, never a silent skip.
     A volume already imported by an earlier run is reused, not imported twice.
+  - Pools replicated through an adapter (M(cloudstack.dr.storage_map) O(cloudstack.dr.storage_map#module:replication))
+    are made writable first, as the move does by default - forced on failover, after a final sync on failback
+    (the VMs on the device must then be stopped).
   - These are the import and attach steps of M(cloudstack.dr.vm_failover) and M(cloudstack.dr.vm_failback),
     which call them themselves. Running them alone starts the move's journal, so a later vm_failover or
     vm_failback continues from here.
@@ -51,7 +54,7 @@ RETURN = r"""
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
 vms:
-  description: Per VM, what was done, as M(cloudstack.dr.vm_failover) reports it (steps begin, record, import, attach).
+  description: Per VM, what was done, as M(cloudstack.dr.vm_failover) reports it (steps begin, record, promote, import, attach).
   returned: always
   type: list
   elements: dict

@@ -6,7 +6,8 @@ from .. import control
 @control.op("faults")
 def set_faults(sim, **changes):
     """Set fault injection: rate, commands {name: rate}, drop_rate, slow_rate, slow_seconds,
-    job_fail_rate, api_latency, job_latency. With no argument, report the current settings."""
+    job_fail_rate, sync_seconds (how long a storage mirror-sync takes: an adapter's timeout), api_latency,
+    job_latency. With no argument, report the current settings."""
     for key, value in changes.items():
         if key == "api_latency":
             sim.api_latency = float(value)

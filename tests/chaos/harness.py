@@ -7,14 +7,19 @@ configured and prepared through the playbooks), fails zone-a, fails over, recove
 fails back. Each phase draws from the run's seed: a SIGKILL of the controller's process group
 (at a random time, or just after a step's progress line: inside the next step; after `attach`
 it lands inside the UUID swaps), API faults (530s, dropped connections, slow answers, failing
-jobs), a restart of the simulator mid-run, and a recovery zone without room for most VMs. The
-phase is re-run until it converges (faults are turned off only for the last re-runs, and the
-table counts it), then every invariant of tests/chaos/cloud.py is checked.
+jobs), a restart of the simulator mid-run, a recovery zone without room for most VMs, replicas
+that lag (seconds or hours: the writes after the last transfer are lost, and an hour is past the
+RPO, so the loss is accepted), a mirror that breaks mid-failback (the operator resumes it before
+the re-run) and a storage sync slower than the move waits for. The phase is re-run until it
+converges (faults are turned off only for the last re-runs, and the table counts it), then every
+invariant of tests/chaos/cloud.py is checked, and that no VM was reported with data as of a moment
+after a write it lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
 import contextlib
 import json
 import os
@@ -54,6 +59,9 @@ PHASES = (("failover", HOME, "FailedOver", AWAY), ("failback", AWAY, "Prepared",
 FAULTS = {"rate": 0.04, "drop_rate": 0.02, "slow_rate": 0.02, "slow_seconds": 0.3, "job_fail_rate": 0.02}
 NO_FAULTS = {"rate": 0.0, "drop_rate": 0.0, "slow_rate": 0.0, "job_fail_rate": 0.0}
 MAX_ATTEMPTS, CALM_AFTER = 8, 5  # faults stay on for the first CALM_AFTER re-runs
+SOURCES, REPLICAS = ("array-a1", "array-a2"), ("replica-a1", "replica-a2")  # the demo's replicated arrays
+RPO = 15 * 60  # the demo's DR offering's (playbooks/vars/demo.yml)
+LAGS = (60.0, 3 * 3600.0)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -66,6 +74,9 @@ class Plan:
     faults: bool = False
     restart: float | None = None  # seconds into the first attempt
     slots: int | None = None  # room left per recovery host
+    lag: float | None = None  # failover: seconds the replicas run behind; the writes since the last transfer are lost
+    broken: float | None = None  # failback: seconds into the first attempt when the mirrors home break
+    slow_sync: bool = False  # failback: the storage's sync takes longer than the move waits
 
     @classmethod
     def draw(cls, rng, op, duration):
@@ -78,6 +89,12 @@ class Plan:
             plan.restart = rng.uniform(0.5, duration)
         if op == "failover" and rng.random() < 0.3:
             plan.slots = rng.randint(0, 3)
+        if op == "failover" and rng.random() < 0.3:
+            plan.lag = rng.choice(LAGS)
+        if op == "failback" and rng.random() < 0.25:
+            plan.broken = rng.uniform(0.2, duration)
+        if op == "failback" and rng.random() < 0.2:
+            plan.slow_sync = True
         return plan
 
 
@@ -89,13 +106,17 @@ class Tally:
     faults: dict = field(default_factory=dict)
     restarts: int = 0
     capacity: int = 0
+    lagged: int = 0  # failovers over lagging replicas
+    mirrors_broken: int = 0
+    slow_syncs: int = 0
     attempts: int = 0
     calmed: int = 0  # phases that converged only once faults were off
     unconverged: int = 0
     violations: list = field(default_factory=list)
 
     def add(self, other):
-        for name in ("kills", "kills_mid_swap", "restarts", "capacity", "attempts", "calmed", "unconverged"):
+        for name in ("kills", "kills_mid_swap", "restarts", "capacity", "attempts", "calmed", "unconverged", "lagged",
+                     "mirrors_broken", "slow_syncs"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for mine, theirs in ((self.landed, other.landed), (self.faults, other.faults)):
             for k, v in theirs.items():
@@ -106,8 +127,9 @@ class Tally:
 class Controller:
     """Runs one attempt of a phase through Ansible, in its own process group, killable at any moment."""
 
-    def __init__(self, server, workdir, driver):
+    def __init__(self, server, workdir, driver, options=()):
         self.server, self.workdir, self.driver = server, workdir, driver
+        self.options = dict(options)  # the move's extra options: accept_data_loss, sync_timeout
         self.proc = None
         self.killed = False
         self.killed_at = None  # the step a kill landed in
@@ -116,11 +138,14 @@ class Controller:
     def commands(self, op, attempt):
         log = str(self.workdir / f"{op}.progress")
         if self.driver == "playbook":
+            extra = [a for k, v in self.options.items() for a in ("-e", f"move_{k}={v}")]
             return [[str(BIN / "ansible-playbook"), f"playbooks/{op}.yml", "-i", INVENTORY, "-e", f"move_zone={HOME}",
-                     "-e", f"move_progress_log={log}", "-e", f"move_report={self.workdir / f'{op}-{attempt}.html'}"]]
+                     "-e", f"move_progress_log={log}", "-e", f"move_report={self.workdir / f'{op}-{attempt}.html'}",
+                     *extra]]
         adhoc = [str(BIN / "ansible"), "localhost", "-m"]
+        extra = "".join(f" {k}={v}" for k, v in self.options.items())
         return [adhoc + ["cloudstack.dr.storage_introduce", "-a", f"zone={HOME} direction={op}"],
-                adhoc + [f"cloudstack.dr.vm_{op}", "-a", f"zone={HOME} progress_log={log}"]]
+                adhoc + [f"cloudstack.dr.vm_{op}", "-a", f"zone={HOME} progress_log={log}{extra}"]]
 
     def attempt(self, op, attempt):
         """(converged, everything printed); stops at the first failing command."""
@@ -196,6 +221,18 @@ def finished(text, driver):
     return summary is None or (summary["failed"] == 0 and summary["refused"] == 0)
 
 
+def reported_points(texts):
+    """{VM name: the epoch second its data was reported as of}, from the module results in `texts` (the last
+    report of each VM wins; a VM found already moved reports none)."""
+    points = {}
+    for text in texts:
+        match = re.search(r"=> (\{.*\})\s*$", text, re.DOTALL)
+        for vm in json.loads(match.group(1)).get("vms", []) if match else []:
+            if vm.get("data_as_of") and not vm.get("failed"):
+                points[vm["name"]] = calendar.timegm(time.strptime(vm["data_as_of"], "%Y-%m-%dT%H:%M:%SZ"))
+    return points
+
+
 def errors(text):
     """The distinct errors of the failed VMs in a module's output, or its last lines."""
     found = sorted(set(re.findall(r'"error": "([^"]+)"', text)) | set(re.findall(r'"msg": "([^"]+)"', text)))
@@ -218,11 +255,13 @@ class Run:
         try:
             cloud = Cloud(self.server)
             for op, source, state, zone in PHASES:
+                plan = Plan.draw(self.rng, op, self.args.duration)
                 if op == "failback":
                     self.write_away(cloud)
                 before = fingerprint(cloud, source)
+                lost = self.lag_replicas(cloud, plan.lag) if plan.lag else {}
                 self.server.ctl("fail-zone" if op == "failover" else "recover-zone", zone=HOME)
-                self.phase(cloud, op, before, state, zone)
+                self.phase(cloud, op, before, state, zone, plan, lost)
         except (Exception, SystemExit) as exc:  # noqa: BLE001  (a harness error is a finding, reported with its run)
             self.tally.violations.append(f"run {self.index}: harness error {type(exc).__name__}: {exc}")
         finally:
@@ -237,8 +276,41 @@ class Run:
         for _vm_id, vm in self.rng.sample(vms, min(3, len(vms))):
             self.server.ctl("write-marker", volume=vm["volumes"][0], text=f"{vm['name']}: written in {AWAY}")
 
-    def phase(self, cloud, op, before, state, zone):
-        plan = Plan.draw(self.rng, op, self.args.duration)
+    def lag_replicas(self, cloud, lag):
+        """The replicas get everything up to now, then run `lag` seconds behind; a few owners write once more,
+        and those writes are lost with the zone. {VM name: the storage's time of its lost write}."""
+        self.tally.lagged += 1
+        for array in SOURCES:
+            self.server.ctl("mirror-sync", array=array)
+            self.server.ctl("set-replication", array=array, lag_seconds=lag)
+        time.sleep(1.1)  # the reports name whole seconds: a write a second after the transfer tells them apart
+        vms = sorted(protected(cloud, HOME, markers=False).values(), key=lambda vm: vm["name"])
+        lost = {}
+        for vm in self.rng.sample(vms, min(3, len(vms))):
+            self.server.ctl("write-marker", volume=vm["volumes"][0], text=f"{vm['name']}: written after the transfer")
+            lost[vm["name"]] = self.server.ctl("mirror-status", array=SOURCES[0])["asked_at"]
+        return lost
+
+    def breaker(self, after):
+        """The mirrors home break mid-failback (only those still replicating: a promoted one is not touched)."""
+        time.sleep(after)
+        for array in REPLICAS:
+            with contextlib.suppress(SystemExit, OSError):
+                status = self.server.ctl("mirror-status", array=array)
+                if status["role"] == "source" and status["state"] == "mirrored":
+                    self.server.ctl("mirror-break", array=array)
+                    self.tally.mirrors_broken += 1
+
+    def mend(self):
+        """The storage admin resumes a broken mirror whose target was never promoted (it is still read-only)."""
+        for array in REPLICAS:
+            status = self.server.ctl("mirror-status", array=array)
+            if status["role"] == "source" and status["state"] == "broken":
+                target = self.server.ctl("mirror-status", array=status["peer"])
+                if not target["writable"]:
+                    self.server.ctl("mirror-resume", array=array)
+
+    def phase(self, cloud, op, before, state, zone, plan, lost):
         fillers = fill_zone(cloud, AWAY, plan.slots) if plan.slots is not None else []
         self.tally.capacity += bool(fillers)
         printed = []
@@ -246,7 +318,15 @@ class Run:
             faults = plan.faults and attempt <= CALM_AFTER
             self.set_faults(faults)
             chaos = plan if attempt == 1 else Plan()
-            done, text = self.attempt(op, attempt, chaos, faults)
+            options = {"accept_data_loss": "true"} if plan.lag and plan.lag > RPO else {}
+            if chaos.slow_sync:  # the storage takes 3 s to sync, the move waits 1 s: its VMs stop before any import
+                self.server.ctl("faults", sync_seconds=3)
+                options["sync_timeout"] = 1
+                self.tally.slow_syncs += 1
+            done, text = self.attempt(op, attempt, chaos, faults, options)
+            self.server.ctl("faults", sync_seconds=0)
+            if plan.broken and not done:
+                self.mend()
             (self.workdir / f"{op}-{attempt}.out").write_text(text)
             printed.append(text)
             if fillers and not done:  # the capacity comes back (the admin frees hosts), then a re-run finishes
@@ -266,15 +346,22 @@ class Run:
         named = "\n".join(printed) + "".join(p.read_text() for p in self.workdir.glob(f"{op}-*.html"))
         for broken in check(cloud, before, zone, state, set(UUID.findall(named))):
             self.tally.violations.append(f"run {self.index} {op} ({plan}): {broken}")
+        points = reported_points(printed)
+        for name, lost_at in lost.items():  # what a VM is reported to hold must not postdate a write it lost
+            if points.get(name) is not None and points[name] > lost_at:
+                self.tally.violations.append(f"run {self.index} {op} ({plan}): {name} is reported with data as of "
+                                             f"{points[name]}, after its write at {lost_at:.0f} that was lost")
 
     def expect_reason(self, text, attempt, chaos):
         """A VM the full zone could not start is reported failed with the reason."""
         if chaos.kill is None and chaos.restart is None and "Unable to create a deployment" not in text:
             self.tally.violations.append(f"run {self.index} attempt {attempt}: no capacity reason in {text[-600:]}")
 
-    def attempt(self, op, attempt, plan, faults):
-        controller = Controller(self.server, self.workdir, self.args.driver)
+    def attempt(self, op, attempt, plan, faults, options):
+        controller = Controller(self.server, self.workdir, self.args.driver, options)
         timers = []
+        if plan.broken is not None:
+            timers.append(threading.Thread(target=self.breaker, args=(plan.broken,), daemon=True))
         if plan.kill:
             timers.append(threading.Thread(target=self.killer, args=(controller, op, plan), daemon=True))
         if plan.restart is not None:
@@ -350,6 +437,8 @@ def table(tally, runs, seconds, args):
         ("  steps killed in", ", ".join(f"{k} {v}" for k, v in sorted(tally.landed.items()))),
         ("faults injected", f"{faults} ({', '.join(f'{k} {v}' for k, v in sorted(tally.faults.items()))})"),
         ("simulator restarts", tally.restarts), ("recovery zone full", tally.capacity),
+        ("lagging replicas (failovers)", tally.lagged), ("mirrors broken mid-failback", tally.mirrors_broken),
+        ("slow storage syncs", tally.slow_syncs),
         ("attempts (runs + re-runs)", tally.attempts), ("converged only with faults off", tally.calmed),
         ("did not converge", tally.unconverged), ("invariant violations", len(tally.violations)),
     ]

@@ -28,19 +28,21 @@ from ..vocabulary.tiers import rto_seconds, tier_of
 from . import swap
 from .introduce import StorageIntroducer
 from .move import STEPS, Move, MoveRun, WallClock, move_result
-from .replication import Replication, behind, iso
+from .replication import SYNC_TIMEOUT, Replication, behind, iso
 from .validate import MoveChecks
 
 
 class Orchestrator:
     def __init__(self, api: Client, op: str, mode: str, allow_drift: bool = False, allow_any_state: bool = False,
-                 progress_log: str | None = None, clock: WallClock = time, accept_data_loss: bool = False) -> None:
+                 progress_log: str | None = None, clock: WallClock = time, accept_data_loss: bool = False,
+                 sync_timeout: float = SYNC_TIMEOUT) -> None:
         self.api = api
         self.direction = states.direction(op)
         self.mode = mode
         self.allow_drift = allow_drift
         self.allow_any_state = allow_any_state
         self.accept_data_loss = accept_data_loss
+        self.sync_timeout = sync_timeout
         self.progress_log = progress_log
         self.clock = clock
         self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
@@ -174,7 +176,7 @@ class Orchestrator:
         for zone_id in zone_ids:
             pool_map.update(intro.pool_map(intro.introduce(zone_id, op), op))
             maps.update(intro.maps(zone_id, op))
-        return pool_map, Replication.of(self.api, op, self.mode, maps, pool_map)
+        return pool_map, Replication.of(self.api, op, self.mode, maps, pool_map, self.sync_timeout)
 
     def run(self, moves: list[Move], pool_map: dict, order: list[int | None], refused: list[dict],
             tier_gate: bool = True, storage: Replication | None = None) -> list[dict]:
@@ -229,12 +231,12 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
              account: str | None = None, domain: str | None = None, tiers: list[int] | None = None,
              mode: str | None = None, allow_drift: bool = False, allow_any_state: bool = False,
              progress_log: str | None = None, validate_only: bool = False, tier_gate: bool = True,
-             accept_data_loss: bool = False) -> dict:
+             accept_data_loss: bool = False, sync_timeout: float = SYNC_TIMEOUT) -> dict:
     """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
     without it, every tier of the selection, lowest first."""
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log,
-                        accept_data_loss=accept_data_loss)
+                        accept_data_loss=accept_data_loss, sync_timeout=sync_timeout)
     moves, refused = orch.select(names, zone, account, domain, tiers)
     moves, drifted = orch.check_drift(moves)
     home = orch.snap.zone_id(zone) if zone else None
@@ -335,18 +337,21 @@ def move_options() -> dict:
         "progress_log": {"type": "path"},
         "validate_only": {"type": "bool", "default": False},
         "accept_data_loss": {"type": "bool", "default": False},
+        "sync_timeout": {"type": "float", "default": SYNC_TIMEOUT},
     }
 
 
 def import_volumes(api: Client, direction: str, names: list[str] | None = None, zone: str | None = None,
                    account: str | None = None, domain: str | None = None, check_mode: bool = False) -> dict:
-    """The volume_import module's work: the record, import and attach steps of a move, alone.
+    """The volume_import module's work: the record, promote, import and attach steps of a move, alone.
 
     It starts the move's journal (the DR state becomes FailingOver/FailingBack), so a later
-    vm_failover/vm_failback continues from the attached volumes instead of importing again.
+    vm_failover/vm_failback continues from the attached volumes instead of importing again. The
+    replicas are made writable as the move of that direction does by default (forced on failover,
+    after a final sync on failback).
     """
     check_caller(api, "the DR details of VMs")
-    orch = Orchestrator(api, direction, mode="planned", allow_drift=True)
+    orch = Orchestrator(api, direction, mode=DEFAULT_MODE[direction], allow_drift=True)
     moves, refused = orch.select(names, zone, account, domain)
     home = orch.snap.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
@@ -354,7 +359,7 @@ def import_volumes(api: Client, direction: str, names: list[str] | None = None, 
         return {"changed": bool(moves), "vms": refused, "plan": [{"name": m.name, "action": "import and attach"}
                                                                   for m in moves]}
     pool_map, storage = orch.storage(sorted(zone_ids))
-    engine = MoveRun(api, orch.snap, direction, pool_map, mode="planned", storage=storage)
+    engine = MoveRun(api, orch.snap, direction, pool_map, mode=orch.mode, storage=storage)
     results = engine.run(moves, steps=("begin", "record", "promote", "import", "attach"))
     return {"changed": any(r["changed"] for r in results), "vms": results + refused,
             "summary": _summary(results, refused)}

@@ -98,7 +98,7 @@ class Replication:
 
     @classmethod
     def of(cls, api: Client, direction: str, mode: str, maps: dict[str, dict[str, str]],
-           pool_map: dict[str, str]) -> Replication:
+           pool_map: dict[str, str], sync_timeout: float = SYNC_TIMEOUT) -> Replication:
         """From the storage maps ({pool the volumes are on: its map}) and the introduced pools (pool_map)."""
         back = FAILBACK if direction == "failover" else REPLICA
         pools: dict[str, Replicated] = {}
@@ -109,7 +109,8 @@ class Replication:
             entry = pools.setdefault(introduced, Replicated(introduced, [], adapter, device,
                                                             maps[on].get(back["device"].key())))
             entry.sources.append(on)
-        return cls(api, pools, planned=mode == "planned", failback=direction == "failback")
+        return cls(api, pools, planned=mode == "planned", failback=direction == "failback",
+                   sync_timeout=sync_timeout)
 
     def promote(self, pools: set[str], stopped_at: float) -> dict[str, str]:
         """Make each of `pools` writable (those without an adapter are left as they are); {pool: error}."""

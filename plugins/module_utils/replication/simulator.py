@@ -59,7 +59,8 @@ class SimulatorAdapter(OpAdapter):
             raise AdapterError(self.name, op, device, "the Python library requests is not installed")
         body = json.dumps({"op": OPS[op], "args": {**({"array": device} if device else {}), **args}}).encode()
         signature = base64.b64encode(hmac.new(self.secret.encode(), body, hashlib.sha1).digest()).decode()
-        timeout = HTTP_TIMEOUT + float(args.get("timeout") or 0)
+        # A sync is bounded by its own timeout (and a few seconds for the answer to travel).
+        timeout = float(args["timeout"]) + 5 if args.get("timeout") else HTTP_TIMEOUT
         try:
             answer = requests.post(self.url, data=body, timeout=timeout, headers={
                 "Content-Type": "application/json", "X-Simulator-Key": self.key,

@@ -113,6 +113,18 @@ def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_fin
     assert markers_of(server, api, ids) == dict.fromkeys(ids, "written before the pause")
 
 
+def test_a_sync_that_times_out_stops_the_move_before_any_import(fresh_cloud):
+    server, api, zones = fresh_cloud
+    server.ctl("faults", sync_seconds=3)  # the storage takes 3 s to transfer; the move waits 1 s at most
+    result = move(api, zones, "failover", "planned", sync_timeout=1)
+    stuck = [vm for vm in result["vms"] if vm["error"]]
+    assert stuck and all("did not answer" in vm["error"] and vm["state"] == "FailingOver" for vm in stuck), stuck
+    assert all(not any(step in vm["step_seconds"] for step in ("import", "attach")) for vm in stuck)
+    server.ctl("faults", sync_seconds=0)
+    result = move(api, zones, "failover", "planned")
+    assert [vm["error"] for vm in result["vms"]] == [None] * len(result["vms"]), result["vms"]
+
+
 def test_two_full_cycles_bring_the_data_home_through_the_reverse_replication(fresh_cloud):
     server, api, zones = fresh_cloud
     volumes = roots(api, zones)

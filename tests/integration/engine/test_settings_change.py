@@ -14,7 +14,7 @@ from ... import drapi
 from .conftest import client_for
 from .test_resume import cut_after
 
-COPY = {"dr.state", "dr.tier", "dr.rto", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert"}
+COPY = {"dr.state", "dr.tier", "dr.rto", "dr.rpo", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert"}
 
 
 def settings_change(server, vm_id: str, values: dict) -> None:
