@@ -54,7 +54,9 @@ RETURN = r"""
 extends_documentation_fragment:
   - cloudstack.dr.cloudstack
 vms:
-  description: Per VM, what was done, as M(cloudstack.dr.vm_failover) reports it (steps begin, record, promote, import, attach).
+  description:
+    - Per VM, what was done, as M(cloudstack.dr.vm_failover) reports it (steps begin, record, promote, import,
+      attach).
   returned: always
   type: list
   elements: dict
