@@ -44,6 +44,14 @@ options:
     type: list
     elements: dict
     required: true
+  replication:
+    description:
+      - The replicated devices of the runs, as returned in RV(cloudstack.dr.vm_failover#module:replication); the
+        report adds a line (and a table on the page) per device - promoted how, the data's point in time, how far
+        behind it was, where it replicates now.
+    type: list
+    elements: dict
+    default: []
   title:
     description: Title of the text report and of the HTML page.
     type: str
@@ -145,6 +153,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.reporting import rep
 class DrReportModule(DrModule):
     argument_spec: ClassVar[dict] = {
         "results": {"type": "list", "elements": "dict", "required": True},
+        "replication": {"type": "list", "elements": "dict", "default": []},
         "title": {"type": "str", "default": "cloudstack.dr report"},
         "html_path": {"type": "path"},
     }
@@ -152,16 +161,18 @@ class DrReportModule(DrModule):
     def run(self) -> dict:
         try:
             entries = report.normalise(self.params["results"])
+            storage = report.storage_rows(self.params["replication"])
         except report.BadResult as error:
             raise InputError(error.field, error.problem,
-                             "Pass the `vms` lists that vm_failover or vm_failback returned") from error
-        result = {"changed": False, "text": report.text(entries, self.params["title"]),
+                             "Pass the `vms` and `replication` lists that vm_failover or vm_failback returned") \
+                from error
+        result = {"changed": False, "text": report.text(entries, self.params["title"]) + report.storage_text(storage),
                   "summary": report.summary(entries)}
         path = self.params["html_path"]
         if path:
             path = os.path.abspath(path)
             result["html_path"] = path
-            page = report.html_page(entries, self.params["title"])
+            page = report.html_page(entries, self.params["title"], storage)
             result["changed"] = _read(path) != page
             if result["changed"] and not self.module.check_mode:
                 try:

@@ -248,7 +248,37 @@ th{background:#f5f5f5}tr.failed td{background:#ffebee}td.missed{color:#c62828;fo
 td.met{color:#2e7d32}.num{text-align:right}"""
 
 
-def html_page(entries: list[dict], title: str = "cloudstack.dr report") -> str:
+STORAGE_COLUMNS = ("device", "adapter", "promoted", "data as of", "behind before (s)", "replicates to", "notes")
+
+
+def _lag(status: object) -> str:
+    lag = status.get("lag_seconds") if isinstance(status, dict) else None
+    return "-" if lag is None else f"{float(lag):.0f}"
+
+
+def storage_rows(replication: list | None) -> list[tuple[str, ...]]:
+    """A row per replicated device of the run (the `replication` list of vm_failover/vm_failback)."""
+    rows: list[tuple[str, ...]] = []
+    for i, item in enumerate(replication or []):
+        if not isinstance(item, dict):
+            raise BadResult(f"replication[{i}]", f"must be a dict (a `replication` entry of vm_failover/vm_failback), "
+                                                 f"not {item!r}")
+        after = item["after"] if isinstance(item.get("after"), dict) else {}
+        back = after.get("peer") if after.get("role") == "source" else None
+        notes = [str(n) for n in item.get("notes") or []] + ([f"ERROR: {item['error']}"] if item.get("error") else [])
+        rows.append((str(item.get("device") or "?"), str(item.get("adapter") or "-"), str(item.get("promoted") or "-"),
+                     str(item.get("data_as_of") or "-"), _lag(item.get("before")), str(back or "-"),
+                     "; ".join(notes) or "-"))
+    return rows
+
+
+def storage_text(rows: list[tuple[str, ...]]) -> list[str]:
+    return [f"storage {r[0]} ({r[1]}): promoted {r[2]}, data as of {r[3]}, {r[4]} s behind before, "
+            f"replicates to {r[5]}" + ("" if r[6] == "-" else f"; {r[6]}") for r in rows]
+
+
+def html_page(entries: list[dict], title: str = "cloudstack.dr report",
+              storage: list[tuple[str, ...]] | None = None) -> str:
     """A self-contained page (no external asset): summary per tier, table per VM, SVG timeline."""
     e = escape
     origin = _origin(entries)
@@ -275,5 +305,10 @@ def html_page(entries: list[dict], title: str = "cloudstack.dr report") -> str:
         notes = "<br>".join(e(n) for n in entry["notes"])
         cls = ' class="failed"' if entry["failed"] else ""
         out.append(f"<tr{cls}>{''.join(cells)}<td>{e(steps)}</td><td>{notes}</td></tr>")
-    out += ["</table>", "</body></html>", ""]
+    out.append("</table>")
+    if storage:
+        out += ["<h2>Storage</h2>", "<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in STORAGE_COLUMNS) + "</tr>"]
+        out += ["<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in storage]
+        out.append("</table>")
+    out += ["</body></html>", ""]
     return "\n".join(out)

@@ -30,7 +30,7 @@ def test_marks_the_offering_then_is_idempotent(client, linked):
     assert first.changed
     assert offering_details(linked) == {"dr.enabled": ("true", True), "dr.tier": ("1", True), "dr.rto": ("1h", True),
                                         "dr.storage_tags": ("dr", False)}  # the offering's own tags by default
-    assert first.value == {"offering": {"id": "o-small", "name": "dr-small"}, "tier": 1, "rto": "1h",
+    assert first.value == {"offering": {"id": "o-small", "name": "dr-small"}, "tier": 1, "rto": "1h", "rpo": None,
                            "storage_tags": ["dr"], "recovery_offering": {"id": "o-small", "name": "dr-small"},
                            "recovery_zones": [{"id": "z-b", "name": "zone-b"}], "state": "present"}
     assert first.before == {"dr-small": {}}
@@ -129,3 +129,12 @@ def test_a_tenant_key_is_refused_before_anything_is_read(client, linked):
         offer(client)
     assert info.value.field == "api_key" and "service offering details" in str(info.value)
     assert [c for c, _ in linked.calls] == ["listApis"]
+
+
+def test_an_rpo_is_kept_visible_beside_the_rto_and_a_malformed_one_is_refused(client, linked):
+    offerings = DrOfferings(client)
+    outcome = offerings.plan("dr-small", 1, "1h", None, None, "present", "15m")
+    offerings.apply(outcome)
+    assert outcome.value["rpo"] == "15m" and offering_details(linked)["dr.rpo"] == ("15m", True)
+    with pytest.raises(InputError, match="rpo: '15 minutes' is not a duration. Give a number with a unit"):
+        offerings.plan("dr-small", 1, "1h", None, None, "present", "15 minutes")

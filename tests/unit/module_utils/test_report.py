@@ -135,3 +135,28 @@ def test_unreadable_results_name_the_entry(entry, field):
     with pytest.raises(report.BadResult) as info:
         report.normalise([{"name": "ok"}, entry])
     assert info.value.field == field
+
+
+REPLICATION = [{"pool": "p1", "device": "replica-a1", "back": "failback-a1", "adapter": "simulator",
+                "promoted": "forced", "reversed": False, "error": None,
+                "notes": ["replication back to failback-a1 waits until it is reachable: run again"],
+                "data_as_of": "2026-11-29T23:40:12Z", "before": {"role": "target", "lag_seconds": 4.2},
+                "after": {"role": "target", "peer": "array-a1"}},
+               {"pool": "p2", "device": "replica-a2", "adapter": "simulator", "promoted": None, "error": "paused",
+                "notes": [], "data_as_of": None, "before": None, "after": None}]
+
+
+def test_the_storage_lines_say_what_each_device_did_and_what_waits():
+    lines = report.storage_text(report.storage_rows(REPLICATION))
+    assert lines == [
+        ("storage replica-a1 (simulator): promoted forced, data as of 2026-11-29T23:40:12Z, 4 s behind before, "
+        "replicates to -; replication back to failback-a1 waits until it is reachable: run again"),
+        "storage replica-a2 (simulator): promoted -, data as of -, - s behind before, replicates to -; ERROR: paused"]
+    page = report.html_page(report.normalise(RESULTS), "t", report.storage_rows(REPLICATION))
+    assert "<h2>Storage</h2>" in page and "<td>2026-11-29T23:40:12Z</td>" in page and "ERROR: paused" in page
+
+
+def test_a_storage_entry_that_is_not_a_dict_is_named():
+    with pytest.raises(report.BadResult) as info:
+        report.storage_rows([REPLICATION[0], "replica-a2"])
+    assert info.value.field == "replication[1]"
