@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import contextlib
+import html
 import json
 import os
 import random
@@ -221,16 +222,20 @@ def finished(text, driver):
     return summary is None or (summary["failed"] == 0 and summary["refused"] == 0)
 
 
-def reported_points(texts):
-    """{VM name: the epoch second its data was reported as of}, from the module results in `texts` (the last
-    report of each VM wins; a VM found already moved reports none)."""
-    points = {}
-    for text in texts:
-        match = re.search(r"=> (\{.*\})\s*$", text, re.DOTALL)
-        for vm in json.loads(match.group(1)).get("vms", []) if match else []:
-            if vm.get("data_as_of") and not vm.get("failed"):
-                points[vm["name"]] = calendar.timegm(time.strptime(vm["data_as_of"], "%Y-%m-%dT%H:%M:%SZ"))
-    return points
+def reported_points(texts, pages):
+    """{VM name: the epoch second its data was reported as of}, from the module results in `texts` (driver
+    module) and the HTML reports `pages` (driver playbook); a VM found already moved reports none."""
+    found = []
+    for text in texts:  # each module's answer: `host | STATUS => {` ... a `}` at the start of a line
+        for match in re.finditer(r"=> (\{\n.*?\n\})", text, re.DOTALL):
+            found += [(vm["name"], vm.get("data_as_of")) for vm in json.loads(match.group(1)).get("vms", [])
+                      if not vm.get("failed")]
+    for page in pages:  # the VM table: its name first, its data's point in time in the ninth column
+        for row in re.findall(r"<tr>(<td>.*?)</tr>", page):
+            cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            found += [(cells[0], cells[8])] if len(cells) > 8 else []
+    return {name: calendar.timegm(time.strptime(point, "%Y-%m-%dT%H:%M:%SZ")) for name, point in found
+            if point and point != "-"}
 
 
 def errors(text):
@@ -346,7 +351,7 @@ class Run:
         named = "\n".join(printed) + "".join(p.read_text() for p in self.workdir.glob(f"{op}-*.html"))
         for broken in check(cloud, before, zone, state, set(UUID.findall(named))):
             self.tally.violations.append(f"run {self.index} {op} ({plan}): {broken}")
-        points = reported_points(printed)
+        points = reported_points(printed, [p.read_text() for p in sorted(self.workdir.glob(f"{op}-*.html"))])
         for name, lost_at in lost.items():  # what a VM is reported to hold must not postdate a write it lost
             if points.get(name) is not None and points[name] > lost_at:
                 self.tally.violations.append(f"run {self.index} {op} ({plan}): {name} is reported with data as of "
