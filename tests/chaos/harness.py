@@ -324,8 +324,8 @@ class Run:
             self.set_faults(faults)
             chaos = plan if attempt == 1 else Plan()
             options = {"accept_data_loss": "true"} if plan.lag and plan.lag > RPO else {}
-            if chaos.slow_sync:  # the storage takes 3 s to sync, the move waits 1 s: its VMs stop before any import
-                self.server.ctl("faults", sync_seconds=3)
+            if chaos.slow_sync:  # the storage takes 5 s to sync, the move 1 s (+2 s): its VMs stop before any import
+                self.server.ctl("faults", sync_seconds=5)
                 options["sync_timeout"] = 1
                 self.tally.slow_syncs += 1
             done, text = self.attempt(op, attempt, chaos, faults, options)

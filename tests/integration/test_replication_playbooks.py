@@ -43,7 +43,7 @@ def test_the_accepted_loss_fails_over_and_says_what_the_data_is_as_of(lagging):
     proc = run(server, "failover.yml", tmp, "-e", "move_accept_data_loss=true",
                "-e", f"move_report={tmp / 'accepted.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
-    assert "storage replica-a1: promoted (forced), data as of" in proc.stdout
+    assert "storage replica-a1 (simulator): promoted forced, data as of" in proc.stdout
     after = visible(api)
     assert {after[n]["zoneid"] for n in ("acme-web-1", "acme-app-1", "globex-db-1")} == {zones["zone-b"]["id"]}
     page = (tmp / "accepted.html").read_text()

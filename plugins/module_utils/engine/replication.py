@@ -221,10 +221,15 @@ class Replication:
         return (min(s.consistent_at for s in promoted if s.consistent_at is not None),
                 max(s.lag_seconds or 0.0 for s in promoted))
 
+    def asked(self) -> list[Replicated]:
+        """The devices this run dealt with (those of the pools no moved VM uses are left out)."""
+        return sorted((e for e in self.pools.values() if e.before or e.after or e.error or e.notes),
+                      key=lambda e: e.device)
+
     def text(self) -> list[str]:
         """A line per device: what the storage did, and what waits."""
         lines = []
-        for e in sorted(self.pools.values(), key=lambda e: e.device):
+        for e in self.asked():
             did = f"promoted ({e.promoted})" if e.promoted else "already writable" if e.after else "not promoted"
             back = f", replicates back to {e.back}" if e.after and e.after.role == "source" else ""
             lines.append(f"storage {e.device}: {did}, data as of {iso(e.data_as_of) or 'unknown'}{back}"
@@ -236,4 +241,4 @@ class Replication:
                  "promoted": e.promoted, "reversed": e.reversed, "error": e.error, "notes": e.notes,
                  "data_as_of": iso(e.data_as_of),
                  "before": e.before.as_dict() if e.before else None, "after": e.after.as_dict() if e.after else None}
-                for e in sorted(self.pools.values(), key=lambda e: e.device)]
+                for e in self.asked()]

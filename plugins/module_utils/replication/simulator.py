@@ -32,6 +32,7 @@ OPS = {"discover": "mirror-list", "status": "mirror-status", "sync": "mirror-syn
        "demote": "mirror-demote", "reverse": "mirror-reverse", "snapshot_clone": "mirror-clone",
        "delete_clone": "mirror-clone-delete"}
 HTTP_TIMEOUT = 30.0
+ANSWER_MARGIN = 2.0
 
 
 def control_url(api_url: str) -> str:
@@ -59,8 +60,8 @@ class SimulatorAdapter(OpAdapter):
             raise AdapterError(self.name, op, device, "the Python library requests is not installed")
         body = json.dumps({"op": OPS[op], "args": {**({"array": device} if device else {}), **args}}).encode()
         signature = base64.b64encode(hmac.new(self.secret.encode(), body, hashlib.sha1).digest()).decode()
-        # A sync is bounded by its own timeout (and a few seconds for the answer to travel).
-        timeout = float(args["timeout"]) + 5 if args.get("timeout") else HTTP_TIMEOUT
+        # A sync is bounded by its own timeout (and a moment for the answer to travel).
+        timeout = float(args["timeout"]) + ANSWER_MARGIN if args.get("timeout") else HTTP_TIMEOUT
         try:
             answer = requests.post(self.url, data=body, timeout=timeout, headers={
                 "Content-Type": "application/json", "X-Simulator-Key": self.key,

@@ -89,7 +89,7 @@ def test_a_planned_failover_syncs_after_the_stop_and_demotes_the_source(fresh_cl
 
     again = move(api, zones, "failover", "planned")  # a re-run promotes, syncs and reverses nothing
     assert not again["changed"]
-    assert {(p["promoted"], p["reversed"]) for p in again["replication"]} == {(None, False)}
+    assert not any(p["promoted"] or p["reversed"] for p in again["replication"]), again["replication"]
 
 
 def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_finishes(fresh_cloud):
@@ -103,7 +103,7 @@ def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_fin
     stuck = [vm for vm in result["vms"] if vm["error"]]
     assert stuck and all("paused" in vm["error"] and vm["state"] == "FailingOver" for vm in stuck), result["vms"]
     on_a1 = {p["device"]: p["error"] for p in result["replication"]}
-    assert on_a1["replica-a1"] and on_a1["replica-a2"] is None
+    assert on_a1["replica-a1"] and on_a1.get("replica-a2") is None
     replica_pool = next(p for p in api.list("listStoragePools") if p["name"] == "pool-a1-replica")
     assert list_both(api, "listVolumes", storageid=replica_pool["id"]) == []  # nothing was imported from it
 
@@ -115,7 +115,7 @@ def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_fin
 
 def test_a_sync_that_times_out_stops_the_move_before_any_import(fresh_cloud):
     server, api, zones = fresh_cloud
-    server.ctl("faults", sync_seconds=3)  # the storage takes 3 s to transfer; the move waits 1 s at most
+    server.ctl("faults", sync_seconds=4)  # the storage takes 4 s to transfer; the move waits 1 s (and 2 s margin)
     result = move(api, zones, "failover", "planned", sync_timeout=1)
     stuck = [vm for vm in result["vms"] if vm["error"]]
     assert stuck and all("did not answer" in vm["error"] and vm["state"] == "FailingOver" for vm in stuck), stuck
