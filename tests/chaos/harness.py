@@ -90,11 +90,11 @@ class Plan:
             plan.restart = rng.uniform(0.5, duration)
         if op == "failover" and rng.random() < 0.3:
             plan.slots = rng.randint(0, 3)
-        if op == "failover" and rng.random() < 0.3:
+        if op == "failover" and rng.random() < 0.4:
             plan.lag = rng.choice(LAGS)
-        if op == "failback" and rng.random() < 0.25:
-            plan.broken = rng.uniform(0.2, duration)
-        if op == "failback" and rng.random() < 0.2:
+        if op == "failback" and rng.random() < 0.4:
+            plan.broken = rng.uniform(0.2, duration / 2)
+        if op == "failback" and rng.random() < 0.4:
             plan.slow_sync = True
         return plan
 
@@ -266,6 +266,8 @@ class Run:
                 before = fingerprint(cloud, source)
                 lost = self.lag_replicas(cloud, plan.lag) if plan.lag else {}
                 self.server.ctl("fail-zone" if op == "failover" else "recover-zone", zone=HOME)
+                if plan.broken is not None:
+                    self.replicate_home()
                 self.phase(cloud, op, before, state, zone, plan, lost)
         except (Exception, SystemExit) as exc:  # noqa: BLE001  (a harness error is a finding, reported with its run)
             self.tally.violations.append(f"run {self.index}: harness error {type(exc).__name__}: {exc}")
@@ -295,6 +297,14 @@ class Run:
             self.server.ctl("write-marker", volume=vm["volumes"][0], text=f"{vm['name']}: written after the transfer")
             lost[vm["name"]] = self.server.ctl("mirror-status", array=SOURCES[0])["asked_at"]
         return lost
+
+    def replicate_home(self):
+        """The operator runs the failover again once zone-a is back: the replicas now replicate home, and the mirror
+        the failback's final sync needs is there for the breaker to break."""
+        accept = {"accept_data_loss": "true"}  # the replicas may lag past the RPO: that loss was accepted before
+        done, text = Controller(self.server, self.workdir, self.args.driver, accept).attempt("failover", 0)
+        if not done:
+            self.tally.violations.append(f"run {self.index}: the failover run again did not finish: {errors(text)}")
 
     def breaker(self, after):
         """The mirrors home break mid-failback (only those still replicating: a promoted one is not touched)."""
