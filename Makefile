@@ -42,7 +42,7 @@ test: lint sanity unit integration molecule
 
 # mypy reads mypy.ini; it checks the collection as Ansible imports it (build/collections, made by venv).
 lint: venv
-	$(BIN)/ruff check plugins scripts tests simulator bench
+	$(BIN)/ruff check plugins scripts tests simulator bench docs/adapters
 	$(BIN)/mypy -p ansible_collections.cloudstack.dr.plugins
 	$(BIN)/ansible-lint --profile production
 
