@@ -21,6 +21,7 @@ from ..model import mirror
 from ..model.listing import volumes_by_vm
 from ..model.mirror import MirrorError
 from ..model.snapshot import Snapshot
+from ..replication.adapter import Status
 from ..vocabulary import states
 from ..vocabulary.journal import SwapJournal
 from ..vocabulary.keys import ALERT, shown
@@ -28,7 +29,7 @@ from ..vocabulary.tiers import rto_seconds, tier_of
 from . import swap
 from .introduce import StorageIntroducer
 from .move import STEPS, Move, MoveRun, WallClock, move_result
-from .replication import SYNC_TIMEOUT, Replication, behind, iso
+from .replication import SYNC_TIMEOUT, Replication, back_of, behind, iso, unready
 from .validate import MoveChecks
 
 
@@ -142,29 +143,41 @@ class Orchestrator:
             else:
                 keep.append(m)
         reasons = MoveChecks(self.api, self.direction, maps).refusals(keep, volumes)
-        if self.mode == "unplanned":
-            reasons.update(self.rpo_refusals([m for m in keep if id(m) not in reasons], maps, volumes))
+        reasons.update(self.replica_refusals([m for m in keep if id(m) not in reasons], maps, volumes))
         return ([m for m in keep if id(m) not in reasons],
                 refused + [self.refuse(m, reasons[id(m)]) for m in keep if id(m) in reasons])
 
-    def rpo_refusals(self, moves: list[Move], maps: dict[str, dict[str, str]],
-                     volumes: dict[str, list[dict]]) -> dict[int, str]:
-        """An unplanned move loses what the replicas have not received: {id(move): why} for the VMs whose replica
-        is further behind than their offering's RPO (or cannot say how far), unless the loss is accepted, in
-        which case the VM's notes say what it loses."""
+    def replica_refusals(self, moves: list[Move], maps: dict[str, dict[str, str]],
+                         volumes: dict[str, list[dict]]) -> dict[int, str]:
+        """{id(move): why} for the VMs whose replicas cannot be made writable for this move (replication lost, a
+        planned move with its source unreachable, an adapter that does not answer) and, on an unplanned move
+        (which loses what the replicas have not received), whose replica is further behind than their
+        offering's RPO unless the loss is accepted (the VM's notes then say what it loses)."""
         lags = behind(self.api, self.direction.op, maps)
+        planned, failback = self.mode == "planned", self.direction.op == "failback"
         reasons: dict[int, str] = {}
         for m in moves:
             if m.done_before or m.journal is not None:
                 continue
-            replicas = {lags[v["storageid"]] for v in volumes.get(m.source["id"], []) if v["storageid"] in lags}
-            problem = _rpo_problem(replicas, m.rpo)
+            on = sorted({v["storageid"] for v in volumes.get(m.source["id"], []) if v["storageid"] in lags})
+            blocking = next((p for p in (self._replica_problem(lags[o], maps[o], planned, failback) for o in on)
+                             if p), None)
+            if blocking:
+                reasons[id(m)] = blocking
+                continue
+            problem = None if planned else _rpo_problem({lags[o] for o in on}, m.rpo)
             if problem and self.accept_data_loss:
                 m.notes.append(f"data loss accepted: {problem}")
             elif problem:
                 reasons[id(m)] = (f"{problem}; fail it over anyway with accept_data_loss (the role's "
                                   "move_accept_data_loss), or wait for the storage to catch up")
         return reasons
+
+    def _replica_problem(self, status: Status | str, found: dict[str, str], planned: bool,
+                         failback: bool) -> str | None:
+        if isinstance(status, str):
+            return f"the storage of its replica does not answer: {status}"
+        return unready(status, failback, back_of(self.direction.op, found), planned)
 
     # -- the run -----------------------------------------------------------------------------------
     def storage(self, zone_ids: list[str]) -> tuple[dict[str, str], Replication]:
@@ -266,13 +279,11 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
 
 
 def _rpo_problem(replicas: set, rpo: str) -> str | None:
-    """Why the replicas of a VM (statuses, or why none could be read) miss its RPO target, or None."""
+    """Why the replicas of a VM (their statuses) miss its RPO target, or None."""
     target = rto_seconds(rpo)
-    if target is None or not replicas:
+    if target is None:
         return None
-    for status in sorted(replicas, key=str):
-        if isinstance(status, str):
-            return f"how far behind its replica is cannot be told ({status})"
+    for status in sorted(replicas, key=lambda s: s.device):
         if status.lag_seconds is None:
             return f"its replica {status.device} has never received data"
         if status.lag_seconds > target:

@@ -67,6 +67,12 @@ def devices(api: Client, direction: str, maps: dict[str, dict[str, str]]) -> dic
     return out
 
 
+def back_of(direction: str, found: dict[str, str]) -> str | None:
+    """The device a promoted one replicates back to: the failback target after a failover, the replica after
+    a failback (from the pool's storage map)."""
+    return found.get((FAILBACK if direction == "failover" else REPLICA)["device"].key())
+
+
 def behind(api: Client, direction: str, maps: dict[str, dict[str, str]]) -> dict[str, Status | str]:
     """{pool the volumes are on: the status of its replica (how far behind it is), or why it cannot be read}."""
     out: dict[str, Status | str] = {}
@@ -79,6 +85,37 @@ def behind(api: Client, direction: str, maps: dict[str, dict[str, str]]) -> dict
                 asked[(id(adapter), device)] = str(exc)
         out[on] = asked[(id(adapter), device)]
     return out
+
+
+def promoted(status: Status, failback: bool, back: str | None) -> bool:
+    """Promoted for this move by an earlier run: writable, and either still the broken mirror's target or
+    already replicating back to the map's other side (whose copy is then a read-only replica). A writable
+    device that replicates nowhere, or whose mirror to the other side is broken, is not: its data may be
+    older than the other side's."""
+    if not status.writable:
+        return False
+    if status.role == "target":
+        return status.state == "broken" and (not failback or status.peer == back)
+    return status.role == "source" and status.peer == back and status.state == "mirrored"
+
+
+def unready(status: Status, failback: bool, back: str | None, planned: bool) -> str | None:
+    """Why `status`'s device cannot be made writable for the move, or None (validation asks before any change,
+    the promote step again). A failback device that does not replicate from `back` yet is set up first."""
+    if promoted(status, failback, back) or failback and not (status.role == "target" and status.peer == back):
+        return None
+    if status.role != "target" or status.writable:
+        return (f"device {status.device} is not a replica ({status.role}, "
+                f"{'writable' if status.writable else 'read-only'}, {status.state}): the storage lost its "
+                "replication; check its data, promote it by hand, then run again")
+    if planned and not status.peer_reachable:
+        return (f"device {status.peer}, which {status.device} replicates from, is unreachable: a planned move "
+                "cannot synchronise it; run it with mode unplanned (the data is then as of the replica's last "
+                "consistent point)")
+    if planned and status.state != "mirrored":
+        return (f"the mirror from {status.peer} to {status.device} is {status.state}: a planned move cannot "
+                "synchronise it; resume it on the storage, then run again")
+    return None
 
 
 def iso(epoch: float | None) -> str | None:
@@ -100,14 +137,13 @@ class Replication:
     def of(cls, api: Client, direction: str, mode: str, maps: dict[str, dict[str, str]],
            pool_map: dict[str, str], sync_timeout: float = SYNC_TIMEOUT) -> Replication:
         """From the storage maps ({pool the volumes are on: its map}) and the introduced pools (pool_map)."""
-        back = FAILBACK if direction == "failover" else REPLICA
         pools: dict[str, Replicated] = {}
         for on, (adapter, device) in devices(api, direction, maps).items():
             introduced = pool_map.get(on)
             if introduced is None:
                 continue
             entry = pools.setdefault(introduced, Replicated(introduced, [], adapter, device,
-                                                            maps[on].get(back["device"].key())))
+                                                            back_of(direction, maps[on])))
             entry.sources.append(on)
         return cls(api, pools, planned=mode == "planned", failback=direction == "failback",
                    sync_timeout=sync_timeout)
@@ -126,7 +162,7 @@ class Replication:
     def _promote(self, entry: Replicated, stopped_at: float) -> None:
         try:
             status = entry.before = entry.adapter.status(entry.device)
-            if self._promoted(entry, status):
+            if promoted(status, self.failback, entry.back):
                 entry.after = status
                 return
             if self.failback and not (status.role == "target" and status.peer == entry.back):
@@ -135,13 +171,11 @@ class Replication:
                 entry.adapter.reverse(str(entry.back), entry.device)
                 status = entry.adapter.status(entry.device)
                 entry.notes.append(f"replication {entry.back} -> {entry.device} set up before the failback")
-            if status.role != "target" or status.writable:
-                entry.error = (f"device {entry.device} is not a replica ({status.role}, "
-                               f"{'writable' if status.writable else 'read-only'}, {status.state}): the storage "
-                               "lost its replication; check its data, promote it by hand, then run again")
+            entry.error = unready(status, False, None, self.planned)
+            if entry.error:
                 return
             if self.planned:
-                entry.error = self._final_sync(entry, status, stopped_at)
+                entry.error = self._final_sync(entry, stopped_at)
                 if entry.error:
                     return
             entry.after = entry.adapter.promote(entry.device, force=not self.planned)
@@ -149,24 +183,9 @@ class Replication:
         except AdapterError as exc:
             entry.error = str(exc)
 
-    def _promoted(self, entry: Replicated, status: Status) -> bool:
-        """Promoted for this move by an earlier run: writable, and either still the broken mirror's target or
-        already replicating back to the map's other side (whose copy is then a read-only replica).
-        A writable device that replicates nowhere, or whose mirror to the other side is broken, is not:
-        its data may be older than the other side's."""
-        if not status.writable:
-            return False
-        if status.role == "target":
-            return status.state == "broken" and (not self.failback or status.peer == entry.back)
-        return status.role == "source" and status.peer == entry.back and status.state == "mirrored"
-
-    def _final_sync(self, entry: Replicated, status: Status, stopped_at: float) -> str | None:
-        """A planned promotion's conditions: the source reachable, no VM running on it, the replica synced to
-        after the stop. Why not, or None."""
-        if not status.peer_reachable:
-            return (f"device {status.peer}, which {entry.device} replicates from, is unreachable: a planned move "
-                    "cannot synchronise it; run the failover with mode unplanned (the data is then as of the "
-                    "replica's last consistent point)")
+    def _final_sync(self, entry: Replicated, stopped_at: float) -> str | None:
+        """A planned promotion's conditions (the source's reachability checked by `unready`): no VM running on
+        it, the replica synced to after the stop. Why not, or None."""
         running = self._running_on(entry)
         if running:
             return (f"VMs still run on the storage that promoting {entry.device} makes read-only: {running}; move "
@@ -195,7 +214,7 @@ class Replication:
             except AdapterError as exc:
                 entry.notes.append(f"replication back to {entry.back} not set up: {exc}")
                 continue
-            if not self._promoted(entry, status) or status.role == "source":
+            if not promoted(status, self.failback, entry.back) or status.role == "source":
                 continue
             entry.after = status
             running = self._running_on(entry)

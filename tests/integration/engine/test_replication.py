@@ -6,7 +6,6 @@ import time
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
-from ansible_collections.cloudstack.dr.plugins.module_utils.model.listing import list_both
 
 from .test_failover import vm_volumes
 
@@ -92,25 +91,35 @@ def test_a_planned_failover_syncs_after_the_stop_and_demotes_the_source(fresh_cl
     assert not any(p["promoted"] or p["reversed"] for p in again["replication"]), again["replication"]
 
 
-def test_a_sync_that_cannot_run_stops_the_move_before_any_import_and_a_rerun_finishes(fresh_cloud):
+def test_a_paused_mirror_refuses_a_planned_move_before_any_change_and_a_rerun_finishes(fresh_cloud):
     server, api, zones = fresh_cloud
     volumes = roots(api, zones)
     ids = {name: vol["virtualmachineid"] for name, vol in volumes.items()}
     write(server, volumes, "written before the pause")  # a paused mirror ships nothing: only a resumed one
     server.ctl("mirror-pause", array="array-a1")
+    before = {vm["id"]: vm["state"] for vm in api.list("listVirtualMachines", listall=True)}
 
     result = move(api, zones, "failover", "planned")
-    stuck = [vm for vm in result["vms"] if vm["error"]]
-    assert stuck and all("paused" in vm["error"] and vm["state"] == "FailingOver" for vm in stuck), result["vms"]
-    on_a1 = {p["device"]: p["error"] for p in result["replication"]}
-    assert on_a1["replica-a1"] and on_a1.get("replica-a2") is None
-    replica_pool = next(p for p in api.list("listStoragePools") if p["name"] == "pool-a1-replica")
-    assert list_both(api, "listVolumes", storageid=replica_pool["id"]) == []  # nothing was imported from it
+    refused = [vm for vm in result["vms"] if vm["error"]]
+    assert refused and all(vm["refused"] and "is paused: a planned move cannot synchronise it" in vm["error"]
+                           for vm in refused), result["vms"]
+    assert {vm["id"]: vm["state"] for vm in api.list("listVirtualMachines", listall=True)} == before
 
     server.ctl("mirror-resume", array="array-a1")
     result = move(api, zones, "failover", "planned")
     assert [vm["error"] for vm in result["vms"]] == [None] * len(result["vms"]), result["vms"]
     assert markers_of(server, api, ids) == dict.fromkeys(ids, "written before the pause")
+
+
+def test_a_replica_that_lost_its_replication_is_refused_before_any_change(fresh_cloud):
+    server, api, zones = fresh_cloud
+    server.ctl("set-replication", array="array-a1", target="")  # the storage forgot the mirror
+    server.ctl("fail-zone", zone="zone-a")
+    result = move(api, zones, "failover", "unplanned")
+    refused = [vm for vm in result["vms"] if vm["error"]]
+    assert refused and all(vm["refused"] and "device replica-a1 is not a replica (none, read-only" in vm["error"]
+                           for vm in refused), result["vms"]
+    assert not result["changed"]
 
 
 def test_a_sync_that_times_out_stops_the_move_before_any_import(fresh_cloud):
