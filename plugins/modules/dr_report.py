@@ -163,9 +163,9 @@ class DrReportModule(DrModule):
             entries = report.normalise(self.params["results"])
             storage = report.storage_rows(self.params["replication"])
         except report.BadResult as error:
+            which = "`replication` list" if error.field.startswith("replication") else "`vms` lists"
             raise InputError(error.field, error.problem,
-                             "Pass the `vms` and `replication` lists that vm_failover or vm_failback returned") \
-                from error
+                             f"Pass the {which} that vm_failover or vm_failback returned") from error
         result = {"changed": False, "text": report.text(entries, self.params["title"]) + report.storage_text(storage),
                   "summary": report.summary(entries)}
         path = self.params["html_path"]
