@@ -158,7 +158,9 @@ vms:
       elements: str
       returned: always
 plan:
-  description: With O(validate_only) or in check mode, what would happen to each accepted VM.
+  description:
+    - With O(validate_only) or in check mode, what would happen to each accepted VM - C(name), C(id), C(tier),
+      C(rto), C(action) and C(notes) (for example the data an accepted loss gives up).
   returned: when O(validate_only) or check mode
   type: list
   elements: dict

@@ -44,6 +44,8 @@ def test_the_accepted_loss_fails_over_and_says_what_the_data_is_as_of(lagging):
                "-e", f"move_report={tmp / 'accepted.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "storage replica-a1 (simulator): promoted forced, data as of" in proc.stdout
+    assert re.search(r"acme-web-1 \(tier 1, RTO 1h\): failover; data loss accepted: its replica replica-a1 is "
+                     r"36\d\d s behind", proc.stdout), proc.stdout[-3000:]  # said in the plan, before any change
     after = visible(api)
     assert {after[n]["zoneid"] for n in ("acme-web-1", "acme-app-1", "globex-db-1")} == {zones["zone-b"]["id"]}
     page = (tmp / "accepted.html").read_text()

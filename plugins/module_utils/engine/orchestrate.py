@@ -265,9 +265,10 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     mapped.sort(key=lambda m: order.index(m.tier))
     if validate_only:
         plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
-                 "action": "nothing: already done" if m.done_before else ("resume" if m.journal else op)}
-                for m in mapped]
-        text = [f"{p['name']} (tier {p['tier']}, RTO {p['rto'] or '-'}): {p['action']}" for p in plan]
+                 "action": "nothing: already done" if m.done_before else ("resume" if m.journal else op),
+                 "notes": m.notes} for m in mapped]
+        text = [f"{p['name']} (tier {p['tier']}, RTO {p['rto'] or '-'}): {p['action']}"
+                + "".join(f"; {n}" for n in p["notes"]) for p in plan]
         text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
         return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
     pool_map, storage = orch.storage(sorted(zone_ids))

@@ -199,7 +199,8 @@ def test_planned_failover_of_an_unreachable_original_moves_nothing(cloud):
         StorageIntroducer(api).introduce(vm_named(api, "acme-app-1")["zoneid"], "failover")
         result = move_vms(api, "failover", names=["acme-app-1"], mode="planned")
         [vm] = result["vms"]
-        assert vm["failed"] and "could not be stopped cleanly" in vm["error"]
+        # refused before any change: the storage of a lost zone cannot be synchronised (it would next fail to stop)
+        assert vm["refused"] and "is unreachable: a planned move cannot synchronise it" in vm["error"], vm
         app = vm_named(api, "acme-app-1")
         assert app["state"] == "Running" and app["zonename"] == "zone-a"
         details = drapi.details(api, "UserVm", app["id"])
