@@ -7,7 +7,7 @@ with incremental `zfs send | zfs receive`, written only with the documented `zfs
 A device is `HOST:POOL/DATASET` (run through `ssh HOST zfs ...`) or `POOL/DATASET` (this host). The
 relationship lives in ZFS user properties, so it survives reboots and is visible with `zfs get`:
 `dr:target` on the source, `dr:source` on the replica, `dr:state` (mirrored, paused, broken) on the
-source. The consistent point of a replica is the creation time of the newest `dr-<epoch>` snapshot
+source. The consistent point of a replica is the creation time of the newest `dr-<epoch ns>` snapshot
 both sides have. Use it as it is for a lab, or as the skeleton of your own adapter: each operation
 below says what it refuses and what "forced" means.
 
@@ -111,7 +111,7 @@ def pair(device: str) -> tuple[str, str]:
 def transfer(source: str, target: str) -> None:
     """One snapshot now, sent incrementally from the newest common one (in full the first time); `receive -F`
     rolls the target back to that common snapshot first, as a resynchronisation must."""
-    snap = f"{SNAPSHOT_PREFIX}{int(time.time())}"
+    snap = f"{SNAPSHOT_PREFIX}{time.time_ns()}"  # unique: two transfers may fall in the same second
     run(source, "snapshot", f"{split(source)[1]}@{snap}")
     base = common(source, target)
     send_args = ["send", *(["-i", f"@{base}"] if base else []), f"{split(source)[1]}@{snap}"]

@@ -41,6 +41,8 @@ def main(args):
     elif cmd == "snapshot":
         name, snap = rest[0].split("@")
         data = find(name)
+        if any(s["name"] == snap for s in data["snapshots"]):
+            sys.exit(f"cannot create snapshot '{rest[0]}': dataset already exists")
         data["snapshots"].append({"name": snap, "creation": time.time(), "data": data["data"]})
     elif cmd == "send":
         base = rest[rest.index("-i") + 1].lstrip("@") if "-i" in rest else None
