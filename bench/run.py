@@ -302,6 +302,10 @@ def run_naive(n, args, workdir):
         ini.write_text(server.ini.read_text().replace("timeout = 60", "timeout = 60\npoll_interval = 0.25"))
         server.ctl("faults", job_latency=args.latency)
         server.ctl("fail-zone", zone="zone-a")
+        # The storage admin makes the replicas writable by hand first (untimed): the naive way has no adapter.
+        for pool in naive_pools:
+            if pool_rows[pool["source"]].get("dr.replica_device"):
+                server.ctl("mirror-promote", array=pool_rows[pool["source"]]["dr.replica_device"], force=True)
         naive_env = dict(env, CLOUDSTACK_CONFIG=str(ini), ANSIBLE_FORKS="5")
         cmd = [str(BIN / "ansible-playbook"), "-i", str(inv_path), str(ROOT / "bench" / "naive" / "failover.yml")]
         result = run_phase(server, "failover", cmd, naive_env, log, args.latency, args.workers, CHAIN["failover"])
