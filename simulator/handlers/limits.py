@@ -23,6 +23,7 @@ from ..model.limits import (
 from ..model.texts import account_text, domain_text
 from ..model.units import GIB
 from ..views.limits import count_view, limit_view
+from .accounts import check_account_access, check_domain_access
 
 USER_ERROR = "Internal error executing command, please contact your system administrator"  # BaseCmd.USER_ERROR_MESSAGE
 NPE_LIMIT_ID = 'Cannot invoke "com.cloud.configuration.ResourceLimitVO.getAccountId()" because "vo" is null'
@@ -45,22 +46,6 @@ def finalize_account(ctx, enabled_only):
         raise errors.denied(f"Can't add resources to the account {account_text(account)} in state={account['state']} "
                             "as it's no longer active")
     return account
-
-
-def check_domain_access(ctx, domain):
-    """DomainChecker.checkAccess(caller, domain): the caller's domain or one below it (root: any)."""
-    if not ctx.caller.is_root and not ctx.sim.in_domain(domain["id"], ctx.caller.domain["id"]):
-        raise errors.denied(f"Account {account_text(ctx.caller.account)} does not have permission to operate within "
-                            f"domain id={domain['id']}")
-
-
-def check_account_access(ctx, account):
-    """DomainChecker.validateCallerHasAccessToEntityOwner for an account: its own, or a domain admin's below it."""
-    if ctx.caller.is_root or account["id"] == ctx.caller.account["id"]:
-        return
-    if ctx.caller.role == "DomainAdmin" and ctx.sim.in_domain(account["domainid"], ctx.caller.domain["id"]):
-        return
-    raise errors.denied("Caller does not have permission to operate with provided resource.")
 
 
 def _type_by_ordinal(ctx, text):
