@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 .PHONY: help venv demo test lint sanity unit integration molecule chaos bench bench-simulator clean
 
 help:
-	@echo "make demo   start the simulator, link the demo zones, show the links"
+	@echo "make demo   the whole DR cycle on the simulator (configure, prepare, failover, failback, clean-up); reports in build/demo"
 	@echo "make test   lint, sanity, unit, integration, molecule"
 	@echo "make chaos  failover/failback under kills, API faults, restarts (RUNS=20 SEED=random VMS=50)"
 	@echo "make bench  the DR cycle of N VMs phase by phase, against the cloud's bound (N=1000 LATENCY=1 WORKERS=125 BIG=1)"

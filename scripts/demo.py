@@ -1,7 +1,8 @@
 """`make demo`: the whole DR cycle on a fresh simulator, then the report.
 
 configure -> prepare -> status -> zone-a fails -> failover -> the owner writes data in zone-b ->
-zone-a recovers -> failback -> status, with the data written in zone-b read back at home.
+zone-a recovers -> failback -> status, with the data written in zone-b read back at home -> clean-up of what
+the cycle left behind.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def main() -> int:
                                             "-e", f"move_progress_log={OUT / 'failback-progress.log'}")),
             ("DR status", playbook("playbooks/status.yml")),
             (f"{WATCHED}'s data came home", lambda: show_data(sim)),
+            ("clean up what the cycle left behind", playbook("playbooks/cleanup.yml", "-e", "cleanup_zone=zone-a",
+                                                            "-e", "cleanup_confirm=zone-a")),
         ]
         for title, step in steps:
             banner(title)

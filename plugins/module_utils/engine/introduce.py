@@ -6,8 +6,8 @@ The storage map on each primary pool (hidden details written by storage_map) say
 replica appears: for failover, a URL in the recovery zone; for failback, a URL back in the active
 zone. Introducing creates the CloudStack pool for that URL (or finds the one an earlier run made)
 and records its id on the source pool, so the volume import knows where each volume's file is.
-After a failback, the pool the volumes came home on is mapped to the same replica, so the next
-failover finds them again. Pool details are read pool by pool (CloudStack lists details only by
+After a failback, the pool the volumes came home on is mapped to the same replica (its id and URL),
+so the next failover finds them again. Pool details are read pool by pool (CloudStack lists details only by
 resource, or by key and value).
 """
 
@@ -104,7 +104,7 @@ class StorageIntroducer:
         if direction == "failover" and found.get(REPLICA_POOL.key()) in self.pools:
             return Introduced(source, self.pools[found[REPLICA_POOL.key()]])
         side = _side(direction)
-        result = Introduced(source, self._find(found[side["url"].key()], found.get(side["zone"].key())))
+        result = Introduced(source, self.find_pool(found[side["url"].key()], found.get(side["zone"].key())))
         if self.check_mode:
             return result
         try:
@@ -115,7 +115,7 @@ class StorageIntroducer:
             result.error = error.errortext
         return result
 
-    def _find(self, url: str, zone_id: str | None) -> dict | None:
+    def find_pool(self, url: str, zone_id: str | None) -> dict | None:
         key = _pool_key(url)
         for pool in self.pools.values():
             if (pool.get("ipaddress"), (pool.get("path") or "").rstrip("/") or "/") == key and \
@@ -141,8 +141,10 @@ class StorageIntroducer:
         if direction == "failover" and found.get(REPLICA_POOL.key()) != pool["id"]:
             writes.append((source["id"], {REPLICA_POOL.key(): pool["id"]}))
         if direction == "failback":
+            # The pool the volumes come home on replicates to the same replica: its own failover map, so the
+            # next failover re-introduces the replica pool from the URL if clean-up removed it.
             home = {REPLICA_POOL.key(): found[REPLICA_POOL.key()],
-                    REPLICA["zone"].key(): found.get(REPLICA["zone"].key(), "")}
+                    **{spec.key(): found.get(spec.key(), "") for f, spec in REPLICA.items() if f != "device"}}
             if found.get(FAILBACK_POOL.key()) != pool["id"]:
                 writes.append((source["id"], {FAILBACK_POOL.key(): pool["id"]}))
             if any(self.details(pool["id"]).get(k) != v for k, v in home.items()):
@@ -169,7 +171,7 @@ def introduce_storage(api: Client, zone: str, direction: str, check_mode: bool =
     """The storage_introduce module's work: introduce every mapped pool of `zone`; its result."""
     check_caller(api, "the DR details of storage pools")
     intro = StorageIntroducer(api, check_mode=check_mode)
-    zone_id = _zone_id(api, zone)
+    zone_id = zone_id_of(api, zone)
     results = intro.introduce(zone_id, direction)
     if not results:
         raise InputError("zone", f"no primary storage pool of zone {zone} has a {direction} storage map",
@@ -183,7 +185,7 @@ def introduce_storage(api: Client, zone: str, direction: str, check_mode: bool =
     }
 
 
-def _zone_id(api: Client, ref: str) -> str:
+def zone_id_of(api: Client, ref: str) -> str:
     zones = api.list("listZones")
     for zone in zones:
         if ref in (zone["id"], zone["name"]):
