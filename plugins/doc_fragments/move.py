@@ -190,6 +190,49 @@ replication_text:
   elements: str
   sample: ["storage replica-a1: promoted (forced), data as of 2026-11-29T23:40:12Z; replication back to failback-a1
             waits until it is reachable: run again"]
+run:
+  description: The run, for the report's header (RV(cloudstack.dr.dr_report#module:text)).
+  returned: unless O(validate_only)
+  type: dict
+  contains:
+    op:
+      description: C(failover) or C(failback).
+      type: str
+      returned: always
+    mode:
+      description: C(planned) or C(unplanned).
+      type: str
+      returned: always
+    from_zones:
+      description: The zones the VMs moved from.
+      type: list
+      elements: str
+      returned: always
+    to_zones:
+      description: The zones they moved to.
+      type: list
+      elements: str
+      returned: always
+    started:
+      description: When the run started (ISO 8601, UTC).
+      type: str
+      returned: always
+    ended:
+      description: When it ended (ISO 8601, UTC).
+      type: str
+      returned: always
+    pools:
+      description: Each pool the volumes were on, and the pool they were imported from (C(on -> introduced)).
+      type: list
+      elements: str
+      returned: always
+    accept_data_loss:
+      description: Whether the run accepted a replica further behind than the RPO.
+      type: bool
+      returned: always
+  sample: {"op": "failover", "mode": "unplanned", "from_zones": ["zone-a"], "to_zones": ["zone-b"],
+           "started": "2026-11-29T23:41:00Z", "ended": "2026-11-29T23:42:10Z", "accept_data_loss": false,
+           "pools": ["pool-a1 -> pool-a1-replica"]}
 tier_text:
   description: A line per tier, in the order moved (VMs done and failed, or why the tier did not start).
   returned: unless O(validate_only)

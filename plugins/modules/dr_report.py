@@ -38,7 +38,8 @@ options:
       - Per-VM results, as returned in RV(cloudstack.dr.vm_failover#module:vms) by M(cloudstack.dr.vm_failover)
         and M(cloudstack.dr.vm_failback). Several runs (for example one per tier) can be concatenated.
       - Used keys are C(name), C(id), C(account), C(tier), C(op), C(state), C(failed), C(error),
-        C(step_seconds), C(started), C(ended), C(seconds), C(rto), C(rto_met) and C(notes); missing keys are
+        C(step_seconds), C(started), C(ended), C(seconds), C(rto), C(rto_met), C(data_as_of), C(rpo_seconds), C(rpo)
+        and C(notes); missing keys are
         shown as V(-). When C(rto_met) is missing it is computed from C(seconds) and C(rto)
         (V(90s), V(30m), V(1h), V(1d), V(1h30m)).
     type: list
@@ -52,6 +53,12 @@ options:
     type: list
     elements: dict
     default: []
+  run:
+    description:
+      - The run, as returned in RV(cloudstack.dr.vm_failover#module:run) (C(op), C(mode), C(from_zones),
+        C(to_zones), C(started), C(ended), C(pools), C(accept_data_loss)); the report opens with it in one line.
+    type: dict
+    default: {}
   title:
     description: Title of the text report and of the HTML page.
     type: str
@@ -154,6 +161,7 @@ class DrReportModule(DrModule):
     argument_spec: ClassVar[dict] = {
         "results": {"type": "list", "elements": "dict", "required": True},
         "replication": {"type": "list", "elements": "dict", "default": []},
+        "run": {"type": "dict", "default": {}},
         "title": {"type": "str", "default": "cloudstack.dr report"},
         "html_path": {"type": "path"},
     }
@@ -166,13 +174,15 @@ class DrReportModule(DrModule):
             which = "`replication` list" if error.field.startswith("replication") else "`vms` lists"
             raise InputError(error.field, error.problem,
                              f"Pass the {which} that vm_failover or vm_failback returned") from error
-        result = {"changed": False, "text": report.text(entries, self.params["title"]) + report.storage_text(storage),
+        run = self.params["run"]
+        result = {"changed": False,
+                  "text": report.text(entries, self.params["title"], run) + report.storage_text(storage),
                   "summary": report.summary(entries)}
         path = self.params["html_path"]
         if path:
             path = os.path.abspath(path)
             result["html_path"] = path
-            page = report.html_page(entries, self.params["title"], storage)
+            page = report.html_page(entries, self.params["title"], storage, run)
             result["changed"] = _read(path) != page
             if result["changed"] and not self.module.check_mode:
                 try:

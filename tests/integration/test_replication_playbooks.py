@@ -43,10 +43,17 @@ def test_the_accepted_loss_fails_over_and_says_what_the_data_is_as_of(lagging):
     proc = run(server, "failover.yml", tmp, "-e", "move_accept_data_loss=true",
                "-e", f"move_report={tmp / 'accepted.html'}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
-    assert "storage replica-a1 (simulator): promoted forced, data as of" in proc.stdout
+    assert "storage replica-a1 (simulator): was target of array-a1, mirrored, read-only; promoted forced, data as of" \
+        in proc.stdout
     assert re.search(r"acme-web-1 \(tier 1, RTO 1h\): failover; data loss accepted: its replica replica-a1 is "
                      r"36\d\d s behind", proc.stdout), proc.stdout[-3000:]  # said in the plan, before any change
     after = visible(api)
     assert {after[n]["zoneid"] for n in ("acme-web-1", "acme-app-1", "globex-db-1")} == {zones["zone-b"]["id"]}
     page = (tmp / "accepted.html").read_text()
     assert "data as of" in page and "RPO s" in page and re.search(r"<td>36\d\d</td>", page), page
+    # The report opens with the run, and says per VM and per tier that the RPO was missed (the loss was accepted).
+    assert re.search(r"failover \(unplanned\) from zone-a to zone-b, [0-9TZ:-]+ to [0-9TZ:-]+; pools pool-a1 -&gt; "
+                     r"pool-a1-replica.*; data loss accepted", page), page
+    assert '<td>15m</td><td class="missed">missed</td>' in page and "3 their RPO" in page
+    assert re.search(r"tier 1: 3 VMs, 3 done, 0 failed, RTO met 3, missed 0; RPO met 0, missed 3, at most 36\d\d s "
+                     r"of data lost \(target 15m\)", proc.stdout), proc.stdout[-3000:]

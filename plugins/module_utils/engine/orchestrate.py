@@ -219,6 +219,17 @@ class Orchestrator:
             storage.reverse()
         return results
 
+    def run_header(self, zone_ids: list[str], pool_map: dict[str, str], started: float) -> dict:
+        """What the report's header says of the run: what, how, between which zones, when, over which pools."""
+        home = [self.snap.zones[z]["name"] for z in zone_ids]
+        away = [self.snap.zones.get(self.snap.recovery_zone_of(z) or "", {}).get("name", "?") for z in zone_ids]
+        names = {p["id"]: p["name"] for p in self.api.list("listStoragePools")}
+        return {"op": self.direction.op, "mode": self.mode, "started": iso(started), "ended": iso(self.clock.time()),
+                "from_zones": home if self.direction.op == "failover" else away,
+                "to_zones": away if self.direction.op == "failover" else home,
+                "accept_data_loss": self.accept_data_loss,
+                "pools": sorted(f"{names.get(on, on)} -> {names.get(to, to)}" for on, to in pool_map.items())}
+
     def hold(self, move: Move, behind: list[dict]) -> dict:
         """The entry of a VM whose tier did not start because VMs of an earlier tier did not finish."""
         waiting_for = sorted(r["name"] for r in behind)
@@ -250,6 +261,7 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log,
                         accept_data_loss=accept_data_loss, sync_timeout=sync_timeout)
+    started = orch.clock.time()
     moves, refused = orch.select(names, zone, account, domain, tiers)
     moves, drifted = orch.check_drift(moves)
     home = orch.snap.zone_id(zone) if zone else None
@@ -276,7 +288,8 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     replication = storage.report()
     return {"changed": any(r["changed"] for r in results) or any(p["promoted"] or p["reversed"] for p in replication),
             "vms": results + refused, "summary": _summary(results, refused), "tier_text": _tier_text(results, order),
-            "replication": replication, "replication_text": storage.text()}
+            "replication": replication, "replication_text": storage.text(),
+            "run": orch.run_header(sorted(zone_ids), pool_map, started)}
 
 
 def _rpo_problem(replicas: set, rpo: str) -> str | None:

@@ -23,8 +23,8 @@ STEP_COLOURS = {
     "finish": "#00897b",
 }
 EXTRA_COLOURS = ("#f4511e", "#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#00acc1")
-COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "data as of", "RPO s", "failed step",
-           "error")
+COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "data as of", "RPO s", "RPO",
+           "RPO met", "failed step", "error")
 
 
 class BadResult(TypeError):
@@ -90,9 +90,16 @@ def normalise(results: list | None) -> list[dict]:
             "failed_step": (list(steps)[-1] if steps else "") if failed else "",
             # The replica's consistent point the volumes came from, and the data lost at most (replication/).
             "data_as_of": str(raw.get("data_as_of") or ""), "rpo_seconds": _number(raw.get("rpo_seconds")),
+            "rpo": "" if raw.get("rpo") is None else str(raw.get("rpo")),
+            "rpo_met": _rpo_met(_number(raw.get("rpo_seconds")), rto_seconds(raw.get("rpo"))),
             "notes": _notes(raw.get("notes") or [], index),
         })
     return sorted(out, key=lambda e: (_tier_key(e["tier"]), e["started"] or 0.0, e["name"]))
+
+
+def _rpo_met(achieved: float | None, target: float | None) -> bool | None:
+    """Whether the data a VM may have lost (its replica's lag when made writable) is within its RPO target."""
+    return None if achieved is None or target is None else achieved <= target
 
 
 def _tier_key(tier: int | None) -> tuple[int, int]:
@@ -103,10 +110,10 @@ def _tier_label(tier: int | None) -> str:
     return "tier ?" if tier is None else f"tier {tier}"
 
 
-def _met_label(entry: dict) -> str:
-    if entry["failed"]:
+def _met_label(entry: dict, key: str = "rto_met") -> str:
+    if entry["failed"] and key == "rto_met":
         return "failed"
-    return {True: "met", False: "missed", None: "-"}[entry["rto_met"]]
+    return {True: "met", False: "missed", None: "-"}[entry[key]]
 
 
 def tiers(entries: list[dict]) -> list[dict]:
@@ -114,11 +121,18 @@ def tiers(entries: list[dict]) -> list[dict]:
     out: dict[int | None, dict] = {}
     for e in entries:
         t = out.setdefault(e["tier"], {"tier": e["tier"], "vms": 0, "done": 0, "failed": 0, "rto_met": 0,
-                                       "rto_missed": 0, "started": None, "ended": None})
+                                       "rto_missed": 0, "rpo_met": 0, "rpo_missed": 0, "rpo_worst": None,
+                                       "rpo_targets": [], "started": None, "ended": None})
         t["vms"] += 1
         t["failed" if e["failed"] else "done"] += 1
         t["rto_met"] += e["rto_met"] is True
         t["rto_missed"] += e["rto_met"] is False
+        t["rpo_met"] += e["rpo_met"] is True
+        t["rpo_missed"] += e["rpo_met"] is False
+        if e["rpo_seconds"] is not None:
+            t["rpo_worst"] = max(t["rpo_worst"] or 0.0, e["rpo_seconds"])
+        if e["rpo"] and e["rpo"] not in t["rpo_targets"]:
+            t["rpo_targets"].append(e["rpo"])
         if e["started"] is not None:
             t["started"] = e["started"] if t["started"] is None else min(t["started"], e["started"])
         if e["ended"] is not None:
@@ -130,6 +144,7 @@ def summary(entries: list[dict]) -> dict:
     return {"selected": len(entries), "done": sum(not e["failed"] for e in entries),
             "failed": sum(e["failed"] for e in entries),
             "rto_missed": sum(e["rto_met"] is False for e in entries),
+            "rpo_missed": sum(e["rpo_met"] is False for e in entries),
             "tiers": tiers(entries)}
 
 
@@ -142,16 +157,16 @@ def _rows(entries: list[dict]) -> Iterator[tuple[str, ...]]:
     for e in entries:
         yield (e["name"], e["account"], "-" if e["tier"] is None else str(e["tier"]), e["op"], e["state"],
                f"{e['seconds']:.1f}", e["rto"] or "-", _met_label(e), e["data_as_of"] or "-",
-               "-" if e["rpo_seconds"] is None else f"{e['rpo_seconds']:.0f}", e["failed_step"] or "-",
-               e["error"] or "-")
+               "-" if e["rpo_seconds"] is None else f"{e['rpo_seconds']:.0f}", e["rpo"] or "-",
+               _met_label(e, "rpo_met"), e["failed_step"] or "-", e["error"] or "-")
 
 
-def text(entries: list[dict], title: str = "") -> list[str]:
-    """The console report: an aligned table, one line per VM, then one summary line per tier."""
+def text(entries: list[dict], title: str = "", run: dict | None = None) -> list[str]:
+    """The console report: the run's header, an aligned table, one line per VM, then one summary line per tier."""
     rows = [COLUMNS, *(tuple(r) for r in _rows(entries))]
     # The error column is last and not padded: it may be long and should not widen the table.
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS) - 1)]
-    lines = [title] if title else []
+    lines = [line for line in (title, header(run)) if line]
     for n, row in enumerate(rows):
         cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
@@ -164,10 +179,28 @@ def text(entries: list[dict], title: str = "") -> list[str]:
             span = (f", from +{t['started'] - origin:.1f}s to +{t['ended'] - origin:.1f}s"
                     f" ({t['ended'] - t['started']:.1f}s)")
         lines.append(f"{_tier_label(t['tier'])}: {t['vms']} VMs, {t['done']} done, {t['failed']} failed, "
-                     f"RTO met {t['rto_met']}, missed {t['rto_missed']}{span}")
+                     f"RTO met {t['rto_met']}, missed {t['rto_missed']}; {_rpo_text(t)}{span}")
     if not entries:
         lines.append("no VM results")
     return lines
+
+
+def _rpo_text(t: dict) -> str:
+    """A tier's RPO in words: the most data any of its VMs may have lost, against its targets."""
+    worst = "-" if t["rpo_worst"] is None else f"{t['rpo_worst']:.0f} s"
+    return (f"RPO met {t['rpo_met']}, missed {t['rpo_missed']}, at most {worst} of data lost "
+            f"(target {', '.join(t['rpo_targets']) or '-'})")
+
+
+def header(run: dict | None) -> str:
+    """The run in one line: what, how, between which zones, when, over which pools ('' without `run`)."""
+    if not run:
+        return ""
+    pools = ", ".join(str(p) for p in run.get("pools") or []) or "-"
+    loss = "; data loss accepted" if run.get("accept_data_loss") else ""
+    return (f"{run.get('op', '?')} ({run.get('mode', '?')}) from {', '.join(run.get('from_zones') or ['?'])} to "
+            f"{', '.join(run.get('to_zones') or ['?'])}, {run.get('started', '?')} to {run.get('ended', '?')}; "
+            f"pools {pools}{loss}")
 
 
 def _colour(step: str, unknown: dict[str, str]) -> str:
@@ -248,7 +281,18 @@ th{background:#f5f5f5}tr.failed td{background:#ffebee}td.missed{color:#c62828;fo
 td.met{color:#2e7d32}.num{text-align:right}"""
 
 
-STORAGE_COLUMNS = ("device", "adapter", "promoted", "data as of", "behind before (s)", "replicates to", "notes")
+STORAGE_COLUMNS = ("device", "adapter", "before", "promoted", "data as of", "behind before (s)", "after",
+                   "replicates to", "notes")
+
+
+def _state(status: object) -> str:
+    """A device's replication as the adapter answered it: 'target of array-a1, mirrored, read-only'."""
+    if not isinstance(status, dict):
+        return "-"
+    role = status.get("role") or "none"
+    peer = f" {'of' if role == 'target' else 'to'} {status['peer']}" if status.get("peer") else ""
+    access = "writable" if status.get("writable") else "read-only"
+    return f"{role}{peer}, {status.get('state') or 'no mirror'}, {access}"
 
 
 def _lag(status: object) -> str:
@@ -266,40 +310,44 @@ def storage_rows(replication: list | None) -> list[tuple[str, ...]]:
         after = item["after"] if isinstance(item.get("after"), dict) else {}
         back = after.get("peer") if after.get("role") == "source" else None
         notes = [str(n) for n in item.get("notes") or []] + ([f"ERROR: {item['error']}"] if item.get("error") else [])
-        rows.append((str(item.get("device") or "?"), str(item.get("adapter") or "-"), str(item.get("promoted") or "-"),
-                     str(item.get("data_as_of") or "-"), _lag(item.get("before")), str(back or "-"),
-                     "; ".join(notes) or "-"))
+        rows.append((str(item.get("device") or "?"), str(item.get("adapter") or "-"), _state(item.get("before")),
+                     str(item.get("promoted") or "-"), str(item.get("data_as_of") or "-"), _lag(item.get("before")),
+                     _state(item.get("after")), str(back or "-"), "; ".join(notes) or "-"))
     return rows
 
 
 def storage_text(rows: list[tuple[str, ...]]) -> list[str]:
-    return [f"storage {r[0]} ({r[1]}): promoted {r[2]}, data as of {r[3]}, {r[4]} s behind before, "
-            f"replicates to {r[5]}" + ("" if r[6] == "-" else f"; {r[6]}") for r in rows]
+    return [f"storage {r[0]} ({r[1]}): was {r[2]}; promoted {r[3]}, data as of {r[4]}, {r[5]} s behind before; "
+            f"now {r[6]}, replicates to {r[7]}" + ("" if r[8] == "-" else f"; {r[8]}") for r in rows]
 
 
 def html_page(entries: list[dict], title: str = "cloudstack.dr report",
-              storage: list[tuple[str, ...]] | None = None) -> str:
+              storage: list[tuple[str, ...]] | None = None, run: dict | None = None) -> str:
     """A self-contained page (no external asset): summary per tier, table per VM, SVG timeline."""
     e = escape
     origin = _origin(entries)
     s = summary(entries)
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{e(title)}</title>",
            f"<style>{STYLE}</style></head><body>", f"<h1>{e(title)}</h1>",
-           f"<p>{s['selected']} VMs: {s['done']} done, {s['failed']} failed, {s['rto_missed']} missed their RTO.</p>",
+           *([f"<p class=run>{e(header(run))}</p>"] if run else []),
+           (f"<p>{s['selected']} VMs: {s['done']} done, {s['failed']} failed, {s['rto_missed']} missed their RTO, "
+            f"{s['rpo_missed']} their RPO.</p>"),
            "<h2>Tiers</h2>", ("<table><tr><th>tier</th><th>VMs</th><th>done</th><th>failed</th><th>RTO met</th>"
-                              "<th>RTO missed</th><th>start (s)</th><th>end (s)</th></tr>")]
+                              "<th>RTO missed</th><th>RPO</th><th>start (s)</th><th>end (s)</th></tr>")]
     for t in s["tiers"]:
         start = "-" if t["started"] is None else f"+{t['started'] - origin:.1f}"
         stop = "-" if t["ended"] is None else f"+{t['ended'] - origin:.1f}"
         out.append(f"<tr><td>{e(_tier_label(t['tier']))}</td><td class=num>{t['vms']}</td>"
                    f"<td class=num>{t['done']}</td><td class=num>{t['failed']}</td><td class=num>{t['rto_met']}</td>"
-                   f"<td class=num>{t['rto_missed']}</td><td class=num>{start}</td><td class=num>{stop}</td></tr>")
+                   f"<td class=num>{t['rto_missed']}</td><td>{e(_rpo_text(t))}</td><td class=num>{start}</td>"
+                   f"<td class=num>{stop}</td></tr>")
     out += ["</table>", "<h2>Timeline</h2>", svg_timeline(entries), "<h2>VMs</h2>",
             "<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "<th>steps (s)</th><th>notes</th></tr>"]
     for entry, row in zip(entries, _rows(entries), strict=True):
         cells = []
         for column, value in zip(COLUMNS, row, strict=True):
-            cls = f' class="{e(_met_label(entry))}"' if column == "RTO met" else ""
+            met = {"RTO met": "rto_met", "RPO met": "rpo_met"}.get(column)
+            cls = f' class="{e(_met_label(entry, met))}"' if met else ""
             cells.append(f"<td{cls}>{e(value)}</td>")
         steps = ", ".join(f"{k} {v:.2f}" for k, v in entry["steps"].items())
         notes = "<br>".join(e(n) for n in entry["notes"])

@@ -22,8 +22,8 @@ def vm(name, tier, started, steps, account="acme", rto="1h", failed=False, error
 
 STEPS = {"begin": 0.1, "stop": 0.5, "detach": 0.4, "import": 1.0, "attach": 0.5, "swap": 0.2, "start": 0.8}
 RESULTS = [
-    vm("web-2", 2, 4.0, STEPS, rto_met=True),
-    vm("db-1", 1, 0.0, STEPS, rto="30m", rto_met=True),
+    vm("web-2", 2, 4.0, STEPS, rto_met=True, rpo="15m", rpo_seconds=1200.4, data_as_of="2026-11-29T23:20:00Z"),
+    vm("db-1", 1, 0.0, STEPS, rto="30m", rto_met=True, rpo="15m", rpo_seconds=4.2, data_as_of="2026-11-29T23:40:12Z"),
     vm("app-1", 1, 0.0, {"begin": 0.1, "stop": 0.3}, failed=True, error="stopVirtualMachine: host <gone> & down",
        rto_met=None),
 ]
@@ -64,7 +64,7 @@ def test_text_table_is_aligned_and_summarises_each_tier():
     assert lines[0] == "Failover of zone-a"
     header, rule, *rows = lines[1:5]
     assert header.split() == ["VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO", "met", "data", "as",
-                              "of", "RPO", "s", "failed", "step", "error"]
+                              "of", "RPO", "s", "RPO", "RPO", "met", "failed", "step", "error"]
     # every column starts at the same offset on every line
     starts = [m.start() for m in re.finditer(r"-+", rule)]
     for row in rows[:3]:
@@ -72,14 +72,31 @@ def test_text_table_is_aligned_and_summarises_each_tier():
             assert row[offset - 2:offset] == "  ", (row, offset)
     assert rows[0].split()[:8] == ["app-1", "acme", "1", "failover", "FailingOver", "0.4", "1h", "failed"]
     assert rows[0].endswith("stop         stopVirtualMachine: host <gone> & down")
-    assert rows[1].split()[5:8] == ["3.5", "30m", "met"]
-    assert lines[-2] == "tier 1: 2 VMs, 1 done, 1 failed, RTO met 1, missed 0, from +0.0s to +3.5s (3.5s)"
-    assert lines[-1] == "tier 2: 1 VMs, 1 done, 0 failed, RTO met 1, missed 0, from +4.0s to +7.5s (3.5s)"
+    assert rows[1].split()[5:12] == ["3.5", "30m", "met", "2026-11-29T23:40:12Z", "4", "15m", "met"]
+    assert lines[5].split()[9:12] == ["1200", "15m", "missed"]  # web-2, tier 2
+    assert lines[-2] == ("tier 1: 2 VMs, 1 done, 1 failed, RTO met 1, missed 0; RPO met 1, missed 0, at most 4 s of "
+                         "data lost (target 15m), from +0.0s to +3.5s (3.5s)")
+    assert lines[-1] == ("tier 2: 1 VMs, 1 done, 0 failed, RTO met 1, missed 0; RPO met 0, missed 1, at most 1200 s "
+                         "of data lost (target 15m), from +4.0s to +7.5s (3.5s)")
+
+
+RUN = {"op": "failover", "mode": "unplanned", "from_zones": ["zone-a"], "to_zones": ["zone-b"],
+       "started": "2026-11-29T23:41:00Z", "ended": "2026-11-29T23:42:10Z", "accept_data_loss": True,
+       "pools": ["pool-a1 -> pool-a1-replica", "pool-a2 -> pool-a2-replica"]}
+
+
+def test_the_header_says_what_ran_how_between_which_zones_when_and_over_which_pools():
+    lines = report.text(report.normalise(RESULTS), "Failover of zone-a", RUN)
+    assert lines[1] == ("failover (unplanned) from zone-a to zone-b, 2026-11-29T23:41:00Z to 2026-11-29T23:42:10Z; "
+                        "pools pool-a1 -> pool-a1-replica, pool-a2 -> pool-a2-replica; data loss accepted")
+    page = report.html_page(report.normalise(RESULTS), "t", run=RUN)
+    assert "<p class=run>failover (unplanned) from zone-a to zone-b" in page and "pool-a1 -&gt; pool-a1-replica" in page
+    assert "1 their RPO" in page and '<td class="missed">missed</td>' in page
 
 
 def test_summary_counts():
     s = report.summary(report.normalise(RESULTS))
-    assert (s["selected"], s["done"], s["failed"], s["rto_missed"]) == (3, 2, 1, 0)
+    assert (s["selected"], s["done"], s["failed"], s["rto_missed"], s["rpo_missed"]) == (3, 2, 1, 0, 1)
     assert [(t["tier"], t["started"], t["ended"]) for t in s["tiers"]] == [(1, T0, T0 + 3.5), (2, T0 + 4.0, T0 + 7.5)]
 
 
@@ -140,8 +157,10 @@ def test_unreadable_results_name_the_entry(entry, field):
 REPLICATION = [{"pool": "p1", "device": "replica-a1", "back": "failback-a1", "adapter": "simulator",
                 "promoted": "forced", "reversed": False, "error": None,
                 "notes": ["replication back to failback-a1 waits until it is reachable: run again"],
-                "data_as_of": "2026-11-29T23:40:12Z", "before": {"role": "target", "lag_seconds": 4.2},
-                "after": {"role": "target", "peer": "array-a1"}},
+                "data_as_of": "2026-11-29T23:40:12Z",
+                "before": {"role": "target", "peer": "array-a1", "state": "mirrored", "writable": False,
+                           "lag_seconds": 4.2},
+                "after": {"role": "target", "peer": "array-a1", "state": "broken", "writable": True}},
                {"pool": "p2", "device": "replica-a2", "adapter": "simulator", "promoted": None, "error": "paused",
                 "notes": [], "data_as_of": None, "before": None, "after": None}]
 
@@ -149,9 +168,11 @@ REPLICATION = [{"pool": "p1", "device": "replica-a1", "back": "failback-a1", "ad
 def test_the_storage_lines_say_what_each_device_did_and_what_waits():
     lines = report.storage_text(report.storage_rows(REPLICATION))
     assert lines == [
-        ("storage replica-a1 (simulator): promoted forced, data as of 2026-11-29T23:40:12Z, 4 s behind before, "
-        "replicates to -; replication back to failback-a1 waits until it is reachable: run again"),
-        "storage replica-a2 (simulator): promoted -, data as of -, - s behind before, replicates to -; ERROR: paused"]
+        ("storage replica-a1 (simulator): was target of array-a1, mirrored, read-only; promoted forced, data as of "
+         "2026-11-29T23:40:12Z, 4 s behind before; now target of array-a1, broken, writable, replicates to -; "
+         "replication back to failback-a1 waits until it is reachable: run again"),
+        ("storage replica-a2 (simulator): was -; promoted -, data as of -, - s behind before; now -, replicates to -; "
+         "ERROR: paused")]
     page = report.html_page(report.normalise(RESULTS), "t", report.storage_rows(REPLICATION))
     assert "<h2>Storage</h2>" in page and "<td>2026-11-29T23:40:12Z</td>" in page and "ERROR: paused" in page
 
