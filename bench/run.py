@@ -5,7 +5,10 @@
 For each size: a fresh simulator (job latency 0 while the cloud is built, then --latency), N VMs
 seeded in zone-a over 20 tenant accounts (1 to 3 volumes, an isolated network each, every 4th VM
 with a public IP and a port-forwarding rule, every 8th also a static-NAT IP with a firewall rule),
-a third of them moved to a second DR offering (tier 2). Then each phase runs as users run it
+a third of them moved to a second DR offering (tier 2), the storage mirrors 5 s behind. The phases:
+configure, prepare, re-prepare (nothing changed), reconcile (a tenth drifted), failover (zone-a lost:
+promoted with force), failback (planned: every VM stopped, one final sync per device, then the move)
+and a planned failover (the same, the other way). Each runs as users run it
 (`ansible-playbook` with the cloudstack.dr.vms inventory) and is measured: wall time, API calls
 and writes (counted by the simulator), async jobs, the controller's peak memory (RSS of
 ansible-playbook and every process under it, sampled from /proc), and the bound the cloud itself
@@ -46,7 +49,10 @@ READ_PREFIXES = ("list", "query", "get")
 # prepare: deploy (the IP's reservation runs beside it) -> its rule -> its DR details;
 # reconcile: the missing rule; a move: stop -> detach -> import -> attach (one per device, in
 # order, in the VM's work queue: up to 3) -> start, and tier 2 starts only once tier 1 runs.
-CHAIN = {"configure": 1, "prepare": 3, "re-prepare": 0, "reconcile": 1, "failover": 7, "failback": 7}
+CHAIN = {"configure": 1, "prepare": 3, "re-prepare": 0, "reconcile": 1, "failover": 7, "failback": 7,
+         "planned failover": 7}
+MOVES = ("failover", "failback", "planned failover")
+REPLICATION_LAG = 5  # seconds the storage mirrors run behind, as in the demo: the sync of a planned move has work
 TIERS = 2
 README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -207,7 +213,8 @@ def fresh_server(workdir, args):
     (workdir / "sim.db").unlink(missing_ok=True)
     log = workdir / "ansible.log"
     log.unlink(missing_ok=True)
-    return Server(workdir, job_latency=0, extra=["--job-workers", str(args.workers)]).start(), log
+    return Server(workdir, job_latency=0, extra=["--job-workers", str(args.workers),
+                                                 "--replication-lag", str(REPLICATION_LAG)]).start(), log
 
 
 def run_size(n, args, workdir, record, save):
@@ -225,9 +232,9 @@ def run_size(n, args, workdir, record, save):
 
         def phase(name, cmd, check=True):
             result = run_phase(server, name, cmd, env, log, args.latency, args.workers, CHAIN[name] *
-                               (TIERS if name in ("failover", "failback") else 1), check)
+                               (TIERS if name in MOVES else 1), check)
             result["calls_per_vm"] = round(result["calls"] / protected, 2)
-            print(f"  {name:<10} {result['wall']:>7.1f} s  {result['calls']:>6} calls  "
+            print(f"  {name:<16} {result['wall']:>7.1f} s  {result['calls']:>6} calls  "
                   f"({result['calls_per_vm']:>5} per VM)  {result['writes']:>6} writes  "
                   f"{result['jobs']:>6} jobs  {result['peak_mb']:>6.0f} MB  bound {result['bound']:>6.1f} s  "
                   f"x{result['ratio'] or '-'}", flush=True)
@@ -252,6 +259,10 @@ def run_size(n, args, workdir, record, save):
         phase("failback", playbook("failback", *inv, "-e", "move_zone=zone-a",
                                    "-e", f"move_report={workdir}/failback.html",
                                    "-e", f"move_progress_log={workdir}/failback.log"))
+        # A planned failover (zone-a up): every VM stopped, one final sync per device, then the move.
+        phase("planned failover", playbook("failover", *inv, "-e", "move_zone=zone-a", "-e", "move_mode=planned",
+                                           "-e", f"move_report={workdir}/planned-failover.html",
+                                           "-e", f"move_progress_log={workdir}/planned-failover.log"))
         return {"n": n, "protected_vms": protected, "drifted": drifted, "tier2": cloud["tier2"], "phases": phases}
     finally:
         server.stop()
