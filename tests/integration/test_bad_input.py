@@ -104,6 +104,7 @@ VALID = {
     "vm_failback": {"vms": ["globex-db-1"], "allow_any_state": True},
     "vm_uuid_swap": {"vm": "globex-db-1", "holder": "recovery"},
     "volume_import": {"vms": ["globex-db-1"]},
+    "dr_cleanup": {"zone": "zone-a", "confirm": True},
 }
 ROOT_KEY = "Use a root admin's key"
 CHECK_KEYS = "Check api_key and api_secret"
@@ -222,6 +223,12 @@ ROWS = [
     # volume_import
     row("volume_import", "unprepared-vm", {"vms": ["acme-web-1"]}, "vms[0]", "run cloudstack.dr.vm_prepare first"),
     row("volume_import", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of: zone-a, zone-b"),
+    # dr_cleanup
+    row("dr_cleanup", "unknown-zone", {"zone": "zone-z", "confirm": True}, "zone", "Use one of: zone-a, zone-b"),
+    row("dr_cleanup", "unmapped-zone", {"zone": "zone-b", "confirm": True}, "zone",
+        "whose pools cloudstack.dr.storage_map mapped"),
+    row("dr_cleanup", "confirm-not-a-bool", {"zone": "zone-a", "confirm": "zone-a"}, "'confirm'",
+        "Valid booleans include"),
     # dr_report (no API call: no access rows)
     row("dr_report", "results-not-dicts", {"results": "acme-web-1"}, "'results'", "unable to convert to dict"),
     row("dr_report", "step-seconds-not-numbers", {"results": [{"name": "a", "step_seconds": {"stop": "slow"}}]},
