@@ -242,7 +242,7 @@ def run_size(n, args, workdir, record, save):
             save()
             return result
 
-        phase("configure", playbook("configure", "-e", f"@{ROOT / 'bench' / 'vars.yml'}"))
+        phase("configure", playbook("configure", "-e", f"dr_config={ROOT / 'bench' / 'vars.yml'}"))
         phase("prepare", playbook("prepare", *inv))
         again = phase("re-prepare", playbook("prepare", *inv))
         if again["writes"]:
@@ -275,7 +275,7 @@ def run_naive(n, args, workdir):
     try:
         cloud = build_cloud(server, n)
         env = ansible_env(server)
-        for name, cmd in (("configure", playbook("configure", "-e", f"@{ROOT / 'bench' / 'vars.yml'}")),
+        for name, cmd in (("configure", playbook("configure", "-e", f"dr_config={ROOT / 'bench' / 'vars.yml'}")),
                           ("prepare", playbook("prepare", "-i", str(INVENTORY)))):
             run_phase(server, name, cmd, env, log, 0, args.workers, 0)
         api = client(server)

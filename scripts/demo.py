@@ -44,7 +44,8 @@ def main() -> int:
         env = ansible_env(sim)
         print(f"simulator listening on 127.0.0.1:{sim.port} (credentials: {sim.ini})", flush=True)
         steps = [
-            ("configure DR: zone links, DR offerings, storage maps", playbook("playbooks/configure.yml")),
+            ("configure DR: zone links, DR offerings, storage maps",
+             playbook("playbooks/configure.yml", "-e", "dr_config=playbooks/vars/demo.yml")),
             ("prepare every DR-protected VM", playbook("playbooks/prepare.yml", "-i", INVENTORY)),
             ("DR status", playbook("playbooks/status.yml")),
             ("zone-a is lost", lambda: sim.ctl("fail-zone", zone="zone-a")),

@@ -51,6 +51,26 @@ options:
         the VM's notes say how much.
     type: bool
     default: false
+  confirm_zone_lost:
+    description:
+      - A disaster (unplanned) failover force-stops the VMs of its zones and makes their replicas writable. It runs
+        only when CloudStack reports each zone lost (none of its hypervisor hosts Up or reconnecting) or when the
+        zone is named here (name or id); otherwise it is refused before any change, pointing to O(mode=planned).
+      - A move already begun is finished whatever this says. Failback ignores it.
+    type: list
+    elements: str
+    default: []
+  break_lock:
+    description:
+      - One DR run per zone at a time - a run holds its zones' lock (an affinity group C(cloudstack-dr-lock-<zone id>)
+        that CloudStack creates atomically) and a second run is refused, before any change, naming the holder.
+      - The id of a lock whose run is dead (killed, its controller lost), as the refusal names it, to take it over
+        before its lease ends.
+    type: str
+  lock_lease:
+    description: Seconds after which a run's lock may be taken over by another run (a killed run's lock expires).
+    type: float
+    default: 7200
   sync_timeout:
     description:
       - Seconds the final synchronisation of a replicated device may take on a planned move. A sync that fails or

@@ -60,7 +60,8 @@ options:
     type: str
     default: local
 notes:
-  - Host variables. C(dr_vm_id), C(dr_zone), C(dr_zone_id), C(dr_account), C(dr_domain) (path),
+  - Host variables. C(dr_vm_id) (the id the owner knows the VM by, which follows a failover's UUID swap),
+    C(dr_zone), C(dr_zone_id), C(dr_account), C(dr_domain) (path),
     C(dr_offering), C(dr_state) (V(Prepared), V(PrepareFailed), V(FailingOver), V(FailedOver), V(FailingBack),
     or V(Unprepared)), C(dr_tier) (integer or null), C(dr_rto), C(dr_recovery_zone),
     C(dr_recovery_public_ips) (original IP -> recovery IP), C(dr_alert) (empty when all is well).

@@ -43,6 +43,8 @@ class MoveModule(DrModule):
         result = move_vms(self.client, self.direction, p["vms"], p["zone"], p["account"], p["domain"], p["tiers"],
                           p["mode"], p["allow_drift"], p["allow_any_state"], p["progress_log"],
                           validate_only=p["validate_only"] or self.module.check_mode, tier_gate=p["tier_gate"],
-                          accept_data_loss=p["accept_data_loss"], sync_timeout=p["sync_timeout"])
+                          accept_data_loss=p["accept_data_loss"], sync_timeout=p["sync_timeout"],
+                          confirm_zone_lost=p["confirm_zone_lost"], break_lock=p["break_lock"],
+                          lock_lease=p["lock_lease"])
         return fail_when_all_refused(result, p["vms"], self.direction)
 

@@ -151,7 +151,11 @@ vms:
       type: str
       returned: always
     id:
-      description: Id of the VM.
+      description: The id the VM's owner knows it by (after a failover, the recovery VM carries it).
+      type: str
+      returned: always
+    original_id:
+      description: The original VM's own id now (after a failover's UUID swap, no longer the owner's).
       type: str
       returned: always
     zone:

@@ -42,6 +42,14 @@ options:
     type: str
     choices: [failover, failback]
     default: failover
+  confirm_zone_lost:
+    description:
+      - On failover the replicas are made writable with force, so CloudStack must report each zone of the VMs lost
+        (none of its hypervisor hosts Up or reconnecting), or the zone must be named here (name or id); otherwise
+        the call is refused before any change.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -78,12 +86,13 @@ class VolumeImportModule(DrModule):
     argument_spec: ClassVar[dict] = {
         "direction": {"type": "str", "choices": ["failover", "failback"], "default": "failover"},
         **selection_options(),
+        "confirm_zone_lost": {"type": "list", "elements": "str", "default": []},
     }
 
     def run(self) -> dict:
         p = self.params
         result = import_volumes(self.client, p["direction"], p["vms"], p["zone"], p["account"], p["domain"],
-                                check_mode=self.module.check_mode)
+                                check_mode=self.module.check_mode, confirm_zone_lost=p["confirm_zone_lost"])
         return fail_when_all_refused(result, p["vms"], f"have its volumes imported for {p['direction']}")
 
 

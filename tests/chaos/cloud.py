@@ -45,7 +45,8 @@ def build_golden(workdir: Path, vms: int, job_latency: float) -> Path:
         server.stop()
         server.start()  # the credentials file now names the tenants too
         env = ansible_env(server)
-        for args in (["playbooks/configure.yml"], ["playbooks/prepare.yml", "-i", INVENTORY]):
+        for args in (["playbooks/configure.yml", "-e", "dr_config=playbooks/vars/demo.yml"],
+                     ["playbooks/prepare.yml", "-i", INVENTORY]):
             proc = subprocess.run([str(BIN / "ansible-playbook"), *args], env=env, cwd=ROOT, capture_output=True,
                                   text=True, check=False)
             if proc.returncode:

@@ -12,6 +12,7 @@ import cs
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = ROOT / "playbooks" / "vars" / "demo.yml"  # playbooks/configure.yml -e dr_config=...
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from csread import both, details

@@ -58,7 +58,7 @@ def cloud(tmp_path_factory):
     with running(tmp / "sim", seed="demo") as server:
         env = ansible_env(server)
         (tmp / "config.json").write_text(json.dumps(CONFIG))
-        proc = playbook(ROOT / "playbooks" / "configure.yml", env, "-e", f"@{tmp / 'config.json'}")
+        proc = playbook(ROOT / "playbooks" / "configure.yml", env, "-e", f"dr_config={tmp / 'config.json'}")
         assert proc.returncode == 0, proc.stdout + proc.stderr
         rc, result, _ = module("vm_prepare", env, {"vms": ["globex-db-1"]})
         assert rc == 0 and result["summary"]["prepared"] == 1, result
@@ -202,7 +202,7 @@ ROWS = [
     row("vm_failover", "unprepared-vms-of-an-account", {"zone": "zone-a", "account": "acme"}, "vms",
         "run cloudstack.dr.vm_prepare first"),
     row("vm_failover", "unknown-vm", {"vms": ["no-such-vm"]}, "vms[0]", "Check the name"),
-    row("vm_failover", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of: zone-a, zone-b"),
+    row("vm_failover", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of the protected zones: zone-a"),
     row("vm_failover", "unknown-account", {"zone": "zone-a", "account": "acmee"}, "account",
         "Check the account's name"),
     row("vm_failover", "tier-zero", {**VALID["vm_failover"], "tiers": [1, 0]}, "tiers[1]", "Give tiers of 1 or more"),
@@ -212,7 +212,7 @@ ROWS = [
         "progress_log", "Choose a file in an existing, writable directory"),
     # vm_failback
     row("vm_failback", "unprepared-vm", {"vms": ["acme-web-1"]}, "vms[0]", "run cloudstack.dr.vm_prepare first"),
-    row("vm_failback", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of: zone-a, zone-b"),
+    row("vm_failback", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of the protected zones: zone-a"),
     row("vm_failback", "unwritable-progress-log", {**VALID["vm_failback"], "progress_log": "/no-such-dir/p.log"},
         "progress_log", "Choose a file in an existing, writable directory"),
     # vm_uuid_swap
@@ -222,7 +222,7 @@ ROWS = [
         "must be one of: original, recovery"),
     # volume_import
     row("volume_import", "unprepared-vm", {"vms": ["acme-web-1"]}, "vms[0]", "run cloudstack.dr.vm_prepare first"),
-    row("volume_import", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of: zone-a, zone-b"),
+    row("volume_import", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of the protected zones: zone-a"),
     # dr_cleanup
     row("dr_cleanup", "unknown-zone", {"zone": "zone-z", "confirm": True}, "zone", "Use one of: zone-a, zone-b"),
     row("dr_cleanup", "unmapped-zone", {"zone": "zone-b", "confirm": True}, "zone",

@@ -6,7 +6,7 @@ import json
 import pytest
 from simhost import ansible_env, running
 
-from .conftest import ROOT, module, playbook
+from .conftest import DEMO_CONFIG, ROOT, module, playbook
 from .engine.conftest import client_for
 
 INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
@@ -17,7 +17,7 @@ PREPARE = ROOT / "playbooks" / "prepare.yml"
 def cloud(tmp_path_factory):
     """A simulator of this module's own, configured by the configure playbook."""
     with running(tmp_path_factory.mktemp("prepare"), seed="demo") as server:
-        proc = playbook(ROOT / "playbooks" / "configure.yml", ansible_env(server))
+        proc = playbook(ROOT / "playbooks" / "configure.yml", ansible_env(server), "-e", f"dr_config={DEMO_CONFIG}")
         assert proc.returncode == 0, proc.stdout + proc.stderr
         yield server
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from simhost import running
 
-from .conftest import ROOT, playbook
+from .conftest import DEMO_CONFIG, ROOT, playbook
 
 INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
 WRONG_SECRET = "wrong-" + "y" * 80
@@ -82,7 +82,7 @@ def test_the_check_finds_a_secret_and_a_mask(cloud):
 
 def test_configure_with_variables(cloud):
     server = cloud[0]
-    proc, log = run(cloud, "configure.yml", variables(server))
+    proc, log = run(cloud, "configure.yml", variables(server), "-e", f"dr_config={DEMO_CONFIG}")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     # -vvvv shows each module's whole result (the secret would be in it, if anywhere): here the details set.
     assert proc.stdout.count('"dr.recovery_zone"') == 2 and log.count('"dr.recovery_zone"') == 2
@@ -149,7 +149,7 @@ def wrong_ini(cloud):
 
 
 def test_a_wrong_secret_in_a_cloudstack_ini_fails_without_showing_it(cloud, wrong_ini):
-    proc, log = run(cloud, "configure.yml", wrong_ini)
+    proc, log = run(cloud, "configure.yml", wrong_ini, "-e", f"dr_config={DEMO_CONFIG}")
     assert proc.returncode != 0 and "Check api_key and api_secret" in proc.stdout
     assert_secret_free(cloud[0], proc, log)
 

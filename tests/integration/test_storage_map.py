@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import ROOT, absent, module, playbook, resource_details, run_target, untouched
+from .conftest import DEMO_CONFIG, ROOT, absent, module, playbook, resource_details, run_target, untouched
 
 POOL_A1 = {"pool": "pool-a1", "replica": {"url": "nfs://10.2.0.21/export/replica-a1", "tags": ["dr"]},
            "failback": {"url": "nfs://10.1.0.31/export/failback-a1"}}
@@ -81,9 +81,9 @@ def test_a_tenant_key_gets_a_clear_error(sim, env, linked):
 
 
 def test_configure_playbook_applies_the_demo_file(sim, env):
-    """playbooks/configure.yml with no extra vars: links, dr-small and the four pools; a rerun changes nothing."""
+    """playbooks/configure.yml with the demo's file: links, dr-small and the four pools; a rerun changes nothing."""
     try:
-        first = playbook(ROOT / "playbooks/configure.yml", env())
+        first = playbook(ROOT / "playbooks/configure.yml", env(), "-e", f"dr_config={DEMO_CONFIG}")
         assert first.returncode == 0, first.stdout + first.stderr
         pools = pool_details(sim)
         assert {name: d["dr.replica_url"] for name, d in pools.items()} == {
@@ -97,7 +97,7 @@ def test_configure_playbook_applies_the_demo_file(sim, env):
         offering = resource_details(sim, "ServiceOffering", "listServiceOfferings")["dr-small"]
         assert offering == {"dr.enabled": "true", "dr.tier": "1", "dr.rto": "1h", "dr.rpo": "15m",
                             "dr.storage_tags": "dr"}
-        again = playbook(ROOT / "playbooks/configure.yml", env())
+        again = playbook(ROOT / "playbooks/configure.yml", env(), "-e", f"dr_config={DEMO_CONFIG}")
         assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout
     finally:
         absent(env(), "dr_offering", "offering", ["dr-small"])

@@ -158,6 +158,8 @@ class Client:
     first_poll: float = 0.05  # the first pause of a wait; pauses double up to poll_interval
     job_timeout: float = 600.0
     list_margin: float = 10.0  # seconds of clock skew allowed between us and CloudStack in job listings
+    # Told (finished, total) on every tick of a wait: a long step's progress (engine/progress.py).
+    watch: Callable[[int, int], None] | None = None
 
     def call(self, command: str, target: str | None = None, **params: Any) -> Any:
         """One synchronous API call; the answer under `<command>response`."""
@@ -190,6 +192,8 @@ class Client:
                 pending = self._poll_listed(pending)
             else:
                 pending = [job for job in pending if not self._poll(job)]
+            if self.watch:
+                self.watch(len(jobs) - len(pending), len(jobs))
             if not pending:
                 return jobs
         for job in pending:

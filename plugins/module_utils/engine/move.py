@@ -131,6 +131,7 @@ class MoveRun:
         for step in steps:
             live = [m for m in moves if m.error is None and not m.done_before]
             if not live:
+                self.progress(steps[-1], live)  # nothing left to move: the tier's final counts
                 break
             started = self.clock.time()
             getattr(self, f"_step_{step}")(live)

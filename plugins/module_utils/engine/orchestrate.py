@@ -12,7 +12,6 @@ resumed where it stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from ..client.api import Client
 from ..config.resources import check_caller
@@ -28,9 +27,12 @@ from ..vocabulary.keys import ALERT, shown
 from ..vocabulary.tiers import rto_seconds, tier_of
 from . import swap
 from .introduce import StorageIntroducer
+from .lock import LEASE, ZoneLock
 from .move import STEPS, Move, MoveRun, WallClock, move_result
+from .progress import Progress
 from .replication import SYNC_TIMEOUT, Replication, back_of, behind, iso, unready
 from .validate import MoveChecks
+from .zone_loss import check_lost
 
 
 class Orchestrator:
@@ -49,6 +51,27 @@ class Orchestrator:
         self.snap = Snapshot(api, network=(op == "failover" and not allow_drift))
 
     # -- selection and validation ------------------------------------------------------------------
+    def zone_id(self, ref: str) -> str:
+        """The id of the zone a run names, or an InputError saying what the zone means and which are protected."""
+        try:
+            return self.snap.zone_id(ref)
+        except InputError as error:
+            linked = sorted(f"{z['name']} (recovers in {self.snap.zones[r]['name']})" for z in self.snap.zones.values()
+                            if (r := self.snap.recovery_zone_of(z["id"])) in self.snap.zones)
+            protected = ", ".join(linked) or "none (link one first)"
+            raise InputError("zone", f"{error.problem}. The zone of a run is the protected zone whose VMs move: the "
+                             "lost zone on failover, their home zone on failback",
+                             f"Use one of the protected zones: {protected}") from error
+
+    def check_lost(self, zone_ids: set[str], moves: list[Move], confirmed: list[str] | None) -> None:
+        """A disaster failover force-stops the VMs of their zones: each must be lost, or confirmed (zone_loss)."""
+        if self.direction.op != "failover" or self.mode != "unplanned":
+            return
+        # A move already begun (resumed) goes on: refusing it would leave its VM half moved.
+        fresh = [m for m in moves if not m.done_before and self.snap.state(m.original) != self.direction.moving]
+        busy = {z for z in zone_ids if any(m.original["zoneid"] == z for m in fresh)}
+        check_lost(self.api, {z: self.snap.zones[z]["name"] for z in busy}, confirmed)
+
     def select(self, names: list[str] | None = None, zone: str | None = None, account: str | None = None,
                domain: str | None = None, tiers: list[int] | None = None) -> tuple[list[Move], list[dict]]:
         """(moves, refusals): refusals are result entries saying why a VM may not move."""
@@ -200,23 +223,35 @@ class Orchestrator:
         devices, synchronised once after the last stop; afterwards each promoted device replicates back."""
         results: list[dict] = []
         steps: tuple[str, ...] = STEPS
-        if storage and storage.planned and storage.pools:
-            MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                    progress=self._progress(None, len(moves))).run(moves, steps=STEPS[:2])
+        planned = bool(storage and storage.planned and storage.pools)
+        if planned:
             steps = STEPS[2:]
-        for tier in order:
-            batch = [m for m in moves if m.tier == tier]
-            if not batch:
-                continue
-            behind = [r for r in results + refused if r["failed"] and r["tier"] in order[:order.index(tier)]]
-            if tier_gate and behind:
-                results += [self.hold(m, behind) for m in batch]
-                continue
-            engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                             progress=self._progress(tier, len(batch)), storage=storage)
-            results += engine.run(batch, steps)
-        if storage:
-            storage.reverse()
+        progress = Progress(self.progress_log, self.direction.op,
+                            [(t, sum(m.tier == t for m in moves)) for t in order], len(steps), self.clock)
+        self.api.watch = progress.jobs
+        try:
+            if planned:
+                MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
+                        progress=progress.stopping(moves)).run(moves, steps=STEPS[:2])
+            for tier in order:
+                batch = [m for m in moves if m.tier == tier]
+                if not batch:
+                    continue
+                behind = [r for r in results + refused if r["failed"] and r["tier"] in order[:order.index(tier)]]
+                if tier_gate and behind:
+                    results += [self.hold(m, behind) for m in batch]
+                    progress.write(f"tier {tier}: not started, {len(batch)} VMs wait for the tiers before it")
+                    continue
+                engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
+                                 progress=progress.tier(tier, batch, steps), storage=storage)
+                results += engine.run(batch, steps)
+            if storage:
+                storage.reverse()
+        finally:
+            self.api.watch = None
+        done = sum(not r["failed"] for r in results)
+        progress.write(f"finished: {done} done, {len(results) - done} failed or held of {len(results)} VMs"
+                       f"{f', {len(refused)} refused before any change' if refused else ''}; {progress.left()}")
         return results
 
     def run_header(self, zone_ids: list[str], pool_map: dict[str, str], started: float) -> dict:
@@ -239,33 +274,26 @@ class Orchestrator:
         result.update(refused=False, held=True, waiting_for=waiting_for)
         return result
 
-    def _progress(self, tier: int | None, total: int) -> Callable[[str, list[Move]], None]:
-        def log(step: str, live: list[Move]) -> None:
-            if not self.progress_log:
-                return
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            failed = total - sum(m.error is None for m in live)
-            with open(self.progress_log, "a", encoding="utf-8") as fh:
-                fh.write(f"{stamp} {self.direction.op} tier {tier}: {step:<7} done for {len(live)} of {total} VMs"
-                         f"{f', {failed} failed' if failed else ''}\n")
-        return log
-
 
 def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | None = None,
              account: str | None = None, domain: str | None = None, tiers: list[int] | None = None,
              mode: str | None = None, allow_drift: bool = False, allow_any_state: bool = False,
              progress_log: str | None = None, validate_only: bool = False, tier_gate: bool = True,
-             accept_data_loss: bool = False, sync_timeout: float = SYNC_TIMEOUT) -> dict:
+             accept_data_loss: bool = False, sync_timeout: float = SYNC_TIMEOUT,
+             confirm_zone_lost: list[str] | None = None, break_lock: str | None = None,
+             lock_lease: float = LEASE) -> dict:
     """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
-    without it, every tier of the selection, lowest first."""
+    without it, every tier of the selection, lowest first. An unplanned failover needs each source zone lost
+    (CloudStack's evidence) or named in `confirm_zone_lost`."""
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log,
                         accept_data_loss=accept_data_loss, sync_timeout=sync_timeout)
     started = orch.clock.time()
     moves, refused = orch.select(names, zone, account, domain, tiers)
     moves, drifted = orch.check_drift(moves)
-    home = orch.snap.zone_id(zone) if zone else None
+    home = orch.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
+    orch.check_lost(zone_ids, moves, confirm_zone_lost)
     volumes = volumes_by_vm(api, [m.source for m in moves if not m.done_before and m.journal is None])
     mapped, unmapped = [], []
     for zone_id in sorted(zone_ids):
@@ -275,7 +303,10 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     refused += drifted + unmapped
     order: list[int | None] = list(dict.fromkeys(tiers)) if tiers else sorted({m.tier for m in mapped}, key=_tier_rank)
     mapped.sort(key=lambda m: order.index(m.tier))
+    locks = [ZoneLock(api, z, orch.snap.zones[z]["name"], op, lock_lease, orch.clock) for z in sorted(zone_ids)]
     if validate_only:
+        for lock in locks:
+            lock.check(break_lock)
         plan = [{"name": m.name, "id": m.source["id"], "tier": m.tier, "rto": m.rto,
                  "action": "nothing: already done" if m.done_before else ("resume" if m.journal else op),
                  "notes": m.notes} for m in mapped]
@@ -284,7 +315,13 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
         text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
         return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
     pool_map, storage = orch.storage(sorted(zone_ids))
-    results = orch.run(mapped, pool_map, order, refused, tier_gate, storage)
+    try:
+        for lock in locks:
+            lock.acquire(break_lock)
+        results = orch.run(mapped, pool_map, order, refused, tier_gate, storage)
+    finally:
+        for lock in locks:
+            lock.release()
     replication = storage.report()
     return {"changed": any(r["changed"] for r in results) or any(p["promoted"] or p["reversed"] for p in replication),
             "vms": results + refused, "summary": _summary(results, refused), "tier_text": _tier_text(results, order),
@@ -363,11 +400,15 @@ def move_options() -> dict:
         "validate_only": {"type": "bool", "default": False},
         "accept_data_loss": {"type": "bool", "default": False},
         "sync_timeout": {"type": "float", "default": SYNC_TIMEOUT},
+        "confirm_zone_lost": {"type": "list", "elements": "str", "default": []},
+        "break_lock": {"type": "str"},
+        "lock_lease": {"type": "float", "default": LEASE},
     }
 
 
 def import_volumes(api: Client, direction: str, names: list[str] | None = None, zone: str | None = None,
-                   account: str | None = None, domain: str | None = None, check_mode: bool = False) -> dict:
+                   account: str | None = None, domain: str | None = None, check_mode: bool = False,
+                   confirm_zone_lost: list[str] | None = None) -> dict:
     """The volume_import module's work: the record, promote, import and attach steps of a move, alone.
 
     It starts the move's journal (the DR state becomes FailingOver/FailingBack), so a later
@@ -378,8 +419,9 @@ def import_volumes(api: Client, direction: str, names: list[str] | None = None, 
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, direction, mode=DEFAULT_MODE[direction], allow_drift=True)
     moves, refused = orch.select(names, zone, account, domain)
-    home = orch.snap.zone_id(zone) if zone else None
+    home = orch.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
+    orch.check_lost(zone_ids, moves, confirm_zone_lost)
     if check_mode:
         return {"changed": bool(moves), "vms": refused, "plan": [{"name": m.name, "action": "import and attach"}
                                                                   for m in moves]}

@@ -46,7 +46,10 @@ def vm_record(snap: Snapshot, vm: dict) -> dict:
     linked = snap.zones.get(snap.recovery_zone_of(vm["zoneid"]) or "", {}).get("name")
     recovery = snap.peer(vm)
     return {
-        "name": vm["name"], "id": vm["id"], "zone": vm.get("zonename"), "zone_id": vm["zoneid"],
+        # The id its owner knows it by, which a failover's UUID swap moves to the recovery VM; original_id is the
+        # original VM's own id now.
+        "name": vm["name"], "id": snap.user_id(vm), "original_id": vm["id"], "zone": vm.get("zonename"),
+        "zone_id": vm["zoneid"],
         "account": vm.get("account"), "domain": vm.get("domainpath") or vm.get("domain"),
         "offering": vm.get("serviceofferingname"),
         "state": snap.state(vm),
@@ -135,7 +138,7 @@ def add_drift(snap: Snapshot, records: list[dict]) -> None:
         if record["state"] in states.MOVED:
             continue
         try:
-            record["drift"] = mirror.drift(snap, snap.vms[record["id"]])
+            record["drift"] = mirror.drift(snap, snap.vms[record["original_id"]])
         except MirrorError as exc:
             record.update(drift=[], drift_error=str(exc))
 
