@@ -67,7 +67,8 @@ def test_records_of_originals_only_with_prepared_values_or_the_offering_and_link
         ("zone-a", "acme", "app"), ("zone-a", "acme", "web"), ("zone-a", "globex", "db"), ("zone-a", "globex", "web")]
     vms = by_name(records)
     assert vms["acme", "web"] == {
-        "name": "web", "id": "web-acme-1", "zone": "zone-a", "zone_id": "z-a", "account": "acme",
+        "name": "web", "id": "web-acme-1", "original_id": "web-acme-1", "zone": "zone-a", "zone_id": "z-a",
+        "account": "acme",
         "domain": "ROOT/customers", "offering": "dr-gold", "state": "Prepared", "tier": 1, "rto": "1h",
         "recovery_zone": "zone-b", "recovery_public_ips": {"198.51.100.7": "203.0.113.7"},
         "recovery_vm": RECOVERY_OF_ACME_WEB, "alert": ""}
