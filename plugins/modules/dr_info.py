@@ -115,6 +115,10 @@ offerings:
       description: Recovery time objective, such as V(1h).
       type: str
       returned: always
+    rpo:
+      description: Recovery point objective, such as V(15m); null when not set.
+      type: str
+      returned: always
     storage_tags:
       description: Storage tags of DR volumes; null when not set or not visible to the key.
       type: str
@@ -125,13 +129,17 @@ offerings:
       type: dict
       returned: always
   sample:
-    - {"id": "017e...", "name": "dr-small", "tier": 1, "rto": "1h", "storage_tags": "dr", "recovery_offering": null}
+    - {"id": "017e...", "name": "dr-small", "tier": 1, "rto": "1h", "rpo": "15m", "storage_tags": "dr",
+       "recovery_offering": null}
 storage_maps:
   description:
     - Primary storage pools with a storage map. Empty for keys that are not root admin.
     - C(replica) holds the failover settings and C(failback) the way back, by detail name without its
       C(dr.replica_) or C(dr.failback_) prefix. C(url), C(zone), C(scope), C(pod), C(cluster), C(tags),
       and C(pool), the id of the pool introduced from it by a failover or failback, once there was one.
+    - C(replication) is null without a replication adapter; else its C(adapter), an C(error) when the adapter
+      cannot be built, and C(devices), the status each device's adapter answers now (C(pool), C(replica),
+      C(failback)) - C(role), C(peer), C(state), C(writable), C(consistent_at), C(lag_seconds) - or its C(error).
   returned: always
   type: list
   elements: dict
@@ -139,9 +147,68 @@ storage_maps:
     - {"pool": {"id": "018c...", "name": "pool-a1"}, "zone": "zone-a",
        "replica": {"url": "nfs://10.2.0.11/export/replica-a1", "zone": "0d3f...", "scope": "cluster",
                    "pool": "77aa..."},
-       "failback": {"url": "nfs://10.1.0.21/export/failback-a1", "zone": "6a7c..."}}
+       "failback": {"url": "nfs://10.1.0.21/export/failback-a1", "zone": "6a7c..."},
+       "replication": {"adapter": "simulator", "error": null, "devices": {"replica": {"device": "replica-a1",
+                       "role": "target", "peer": "array-a1", "state": "mirrored", "writable": false,
+                       "lag_seconds": 4.2}}}}
+zones:
+  description: Every zone with its health as CloudStack reports it and who holds its DR lock. Empty for keys that
+    are not root admin.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the zone.
+      type: str
+      returned: always
+    id:
+      description: Id of the zone.
+      type: str
+      returned: always
+    allocation:
+      description: Its allocation state (V(Enabled), V(Disabled)).
+      type: str
+      returned: always
+    hosts:
+      description: How many hypervisor hosts it has.
+      type: int
+      returned: always
+    hosts_up:
+      description: How many of them are Up (or reconnecting).
+      type: int
+      returned: always
+    lost:
+      description: Whether CloudStack reports it lost (no hypervisor host up) - what a disaster failover needs.
+      type: bool
+      returned: always
+    health:
+      description: The hosts in one sentence.
+      type: str
+      returned: always
+    recovery_zone:
+      description: The zone that recovers it; null when it is not protected.
+      type: str
+      returned: always
+    lock:
+      description: Who holds its DR lock (a failover or failback running), since when and the lease; null when free.
+      type: str
+      returned: always
+    lock_id:
+      description: The lock's id, to break it when its run is dead; null when free.
+      type: str
+      returned: always
+  sample: [{"name": "zone-a", "id": "6a7c...", "allocation": "Enabled", "hosts": 2, "hosts_up": 0, "lost": true,
+            "health": "0 of 2 hypervisor hosts up (host-a1 Down, host-a2 Down)", "recovery_zone": "zone-b",
+            "lock": null, "lock_id": null}]
+overview:
+  description: Zones, DR offerings, storage maps with their replication now, and the VMs in trouble, as text lines.
+  returned: always
+  type: list
+  elements: str
 vms:
-  description: The selected DR-protected VMs (originals, never recovery VMs), by zone, account and name.
+  description: The selected DR-protected VMs (originals, never recovery VMs), those in trouble first, then by zone,
+    account and name.
   returned: always
   type: list
   elements: dict
@@ -221,6 +288,11 @@ vms:
       sample: ["nics: [...] -> [...]"]
     drift_error:
       description: Why preparation would fail for this VM (so no drift could be computed); null otherwise.
+      type: str
+      returned: always
+    trouble:
+      description: What is wrong with the VM now (a failed preparation, a move in flight, an alert, drift), or null.
+        The VMs in trouble come first in the list.
       type: str
       returned: always
 summary:

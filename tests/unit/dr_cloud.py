@@ -119,6 +119,18 @@ class FakeCloud:
                     if v["account"] == self.account and v["displayvm"]]
         return [dict(v, details=self._inline("UserVm", v["id"], False)) for v in VMS if v["displayvm"] == displayvm]
 
+    # What the status reads of each zone: its hosts (one Up each), who holds its DR lock (nobody).
+    def _listHosts(self, zoneid=None, type=None):
+        return [{"id": f"h-{zoneid}", "name": f"host-{zoneid}", "state": "Up", "zoneid": zoneid}]
+
+    def _listDomains(self, listall=None):
+        return [{"id": "d-root", "name": "ROOT", "parentdomainid": None}]
+
+    def _listAccounts(self, listall=None, domainid=None):
+        return [{"id": "a-admin", "name": "admin", "accounttype": 1}]
+
+    _listAffinityGroups = _nothing
+
     def _listApis(self, name):
         if self.account is not None:
             raise api_error(431, f"Api Name {name} is not available for the caller")

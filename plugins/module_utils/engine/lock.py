@@ -53,21 +53,22 @@ def owner() -> str:
     return f"{user}@{socket.gethostname()} pid {os.getpid()}"
 
 
+def lock_account(api: Client) -> dict[str, str]:
+    """The account every controller creates the locks in: the first root admin account of the ROOT domain."""
+    root = next(d for d in api.list("listDomains", listall=True) if not d.get("parentdomainid"))
+    admins = sorted((a for a in api.list("listAccounts", listall=True, domainid=root["id"])
+                     if int(a.get("accounttype", 0)) == 1), key=lambda a: a["name"])
+    return {"account": admins[0]["name"], "domainid": root["id"]}
+
+
 class ZoneLock:
     def __init__(self, api: Client, zone_id: str, zone_name: str, run: str, lease: float = LEASE,
-                 clock: WallClock = time) -> None:
+                 clock: WallClock = time, account: dict[str, str] | None = None) -> None:
         self.api, self.zone_id, self.zone_name, self.run, self.lease = api, zone_id, zone_name, run, lease
         self.clock = clock
         self.name = PREFIX + zone_id
-        self.account = self._account()
+        self.account = account or lock_account(api)
         self.held: Holder | None = None  # ours, once acquired
-
-    def _account(self) -> dict[str, str]:
-        """The account every controller creates the lock in: the first root admin account of the ROOT domain."""
-        root = next(d for d in self.api.list("listDomains", listall=True) if not d.get("parentdomainid"))
-        admins = sorted((a for a in self.api.list("listAccounts", listall=True, domainid=root["id"])
-                         if int(a.get("accounttype", 0)) == 1), key=lambda a: a["name"])
-        return {"account": admins[0]["name"], "domainid": root["id"]}
 
     def holder(self) -> Holder | None:
         """Who holds the zone's lock now, or None."""

@@ -20,7 +20,7 @@ from ..vocabulary.journal import SwapJournal
 from . import swap
 from .admission import Admission
 from .introduce import StorageIntroducer
-from .lock import LEASE, ZoneLock
+from .lock import LEASE, ZoneLock, lock_account
 from .move import STEPS, Move, MoveRun, WallClock
 from .progress import Progress
 from .replication import SYNC_TIMEOUT, Replication, iso
@@ -137,7 +137,9 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     refused += drifted + unmapped
     order: list[int | None] = list(dict.fromkeys(tiers)) if tiers else sorted({m.tier for m in mapped}, key=_tier_rank)
     mapped.sort(key=lambda m: order.index(m.tier))
-    locks = [ZoneLock(api, z, orch.snap.zones[z]["name"], op, lock_lease, orch.clock) for z in sorted(zone_ids)]
+    owner = lock_account(api)
+    locks = [ZoneLock(api, z, orch.snap.zones[z]["name"], op, lock_lease, orch.clock, owner)
+             for z in sorted(zone_ids)]
     if validate_only:
         for lock in locks:
             lock.check(break_lock)

@@ -12,6 +12,8 @@ loss CloudStack does not see (the hosts answer, the storage is gone) by naming t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..client.api import Client
 from ..errors import InputError
 
@@ -19,13 +21,28 @@ ALIVE = ("Up", "Connecting", "Rebalancing", "Creating")
 SHOWN = 6  # hosts named in a refusal
 
 
-def evidence(api: Client, zone_id: str) -> tuple[bool, str]:
-    """(lost, what CloudStack reports): lost when none of the zone's hypervisor hosts is up."""
+@dataclass
+class Health:
+    """A zone's hypervisor hosts as CloudStack reports them."""
+
+    hosts: list[dict]
+    alive: list[dict]
+
+    @property
+    def lost(self) -> bool:
+        return not self.alive
+
+    def text(self) -> str:
+        shown = self.alive or self.hosts
+        listed = ", ".join(f"{h.get('name')} {h.get('state')}" for h in shown[:SHOWN])
+        more = " ..." if len(shown) > SHOWN else ""
+        return f"{len(self.alive)} of {len(self.hosts)} hypervisor hosts up ({listed or 'none'}{more})"
+
+
+def evidence(api: Client, zone_id: str) -> Health:
+    """The zone's health: lost when none of its hypervisor hosts is up."""
     hosts = sorted(api.list("listHosts", zoneid=zone_id, type="Routing"), key=lambda h: h.get("name") or "")
-    alive = [h for h in hosts if h.get("state") in ALIVE]
-    listed = ", ".join(f"{h.get('name')} {h.get('state')}" for h in (alive or hosts)[:SHOWN])
-    more = " ..." if len(alive or hosts) > SHOWN else ""
-    return not alive, f"{len(alive)} of {len(hosts)} hypervisor hosts up ({listed or 'none'}{more})"
+    return Health(hosts, [h for h in hosts if h.get("state") in ALIVE])
 
 
 def check_lost(api: Client, zones: dict[str, str], confirmed: list[str] | None) -> None:
@@ -33,13 +50,13 @@ def check_lost(api: Client, zones: dict[str, str], confirmed: list[str] | None) 
     named in `confirmed` (by name or id)."""
     named = set(confirmed or [])
     for zone_id, name in sorted(zones.items(), key=lambda z: z[1]):
-        lost, says = evidence(api, zone_id)
-        if lost or zone_id in named or name in named:
+        health = evidence(api, zone_id)
+        if health.lost or zone_id in named or name in named:
             continue
         raise InputError(
             "confirm_zone_lost",
-            f"zone {name} does not look lost: CloudStack reports {says}. A disaster (unplanned) failover force-stops "
-            "its VMs and makes its replicas writable, so VMs still running there would run twice",
+            f"zone {name} does not look lost: CloudStack reports {health.text()}. A disaster (unplanned) failover "
+            "force-stops its VMs and makes its replicas writable, so VMs still running there would run twice",
             f"If {name} is up, fail over with mode planned (-e move_mode=planned); if it is lost all the same, "
             f"confirm it by name: confirm_zone_lost: [{name}] (-e move_confirm_zone_lost={name}). Nothing was "
             "changed")

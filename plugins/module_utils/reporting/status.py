@@ -9,22 +9,30 @@ yields the tenant's view (its VMs' visible DR details) instead of an error.
 
 from __future__ import annotations
 
+import json
+
 from ..client.api import Client, CloudStackError
 from ..config.zone_link import link_view
+from ..engine.lock import ZoneLock, lock_account
+from ..engine.zone_loss import evidence
 from ..errors import InputError
 from ..model import mirror
 from ..model.mirror import MirrorError
 from ..model.snapshot import Snapshot
+from ..replication import registry
+from ..replication.adapter import AdapterError
 from ..vocabulary import details, states
 from ..vocabulary.details import as_values
 from ..vocabulary.keys import (
     ALERT,
     FAILBACK,
     OFFERING_RECOVERY,
+    OFFERING_RPO,
     OFFERING_RTO,
     OFFERING_STORAGE_TAGS,
     OFFERING_TIER,
     REPLICA,
+    REPLICATION,
     VM_RECOVERY_ZONE,
     shown,
 )
@@ -97,6 +105,7 @@ def offerings(snap: Snapshot) -> list[dict]:
         out.append({
             "id": offering_id, "name": snap.offerings[offering_id]["name"],
             "tier": tier_of(found.get(OFFERING_TIER.key())), "rto": found.get(OFFERING_RTO.key()),
+            "rpo": found.get(OFFERING_RPO.key()),
             "storage_tags": found.get(OFFERING_STORAGE_TAGS.key()),
             "recovery_offering": _ref(snap.offerings, found.get(OFFERING_RECOVERY.key())),
         })
@@ -109,13 +118,40 @@ def storage_maps(client: Client, pools: dict[str, dict]) -> list[dict]:
     `pool` in a side is the pool introduced from it by a failover or failback, once there was one.
     """
     out = []
+    adapters: dict = {}
     for pool_id, pool in pools.items():
         found = as_values(details.read(client, "Storage", pool_id, f"pool {pool.get('name')}"))
         sides = {side: {key[len("dr." + side + "_"):]: value for key, value in found.items()
                         if key.startswith("dr." + side + "_")} for side in POOL_SIDES}
         if any(sides.values()):
-            out.append({"pool": _ref(pools, pool_id), "zone": pool.get("zonename"), **sides})
+            out.append({"pool": _ref(pools, pool_id), "zone": pool.get("zonename"), **sides,
+                        "replication": replication_state(client, found, adapters)})
     return sorted(out, key=lambda m: (m["zone"] or "", m["pool"]["name"] or ""))
+
+
+def replication_state(client: Client, found: dict[str, str], adapters: dict) -> dict | None:
+    """A storage map's replication as its adapter answers now: each device's status (or why it cannot say)."""
+    name = found.get(REPLICATION["adapter"].key())
+    if not name:
+        return None
+    options = found.get(REPLICATION["options"].key()) or "{}"
+    devices = {"pool": found.get(REPLICATION["device"].key()), "replica": found.get(REPLICA["device"].key()),
+               "failback": found.get(FAILBACK["device"].key())}
+    states_now: dict[str, dict] = {}
+    try:
+        if (name, options) not in adapters:
+            adapters[(name, options)] = registry.build(name, json.loads(options), client)
+        adapter = adapters[(name, options)]
+    except (AdapterError, ValueError, KeyError) as exc:
+        return {"adapter": name, "error": f"cannot build the adapter: {exc}", "devices": {}}
+    for side, device in devices.items():
+        if not device:
+            continue
+        try:
+            states_now[side] = adapter.status(device).as_dict()
+        except AdapterError as exc:
+            states_now[side] = {"device": device, "error": str(exc)}
+    return {"adapter": name, "error": None, "devices": states_now}
 
 
 def read_pools(client: Client) -> dict[str, dict] | None:
@@ -141,6 +177,34 @@ def add_drift(snap: Snapshot, records: list[dict]) -> None:
             record["drift"] = mirror.drift(snap, snap.vms[record["original_id"]])
         except MirrorError as exc:
             record.update(drift=[], drift_error=str(exc))
+
+
+def zones(client: Client, snap: Snapshot) -> list[dict]:
+    """Each zone's health as CloudStack reports it (hosts up, allocation), its link, and who holds its DR lock."""
+    account = lock_account(client)
+    out = []
+    for zone_id, zone in sorted(snap.zones.items(), key=lambda item: item[1]["name"]):
+        health = evidence(client, zone_id)
+        holder = ZoneLock(client, zone_id, zone["name"], "status", account=account).holder()
+        recovery = snap.zones.get(snap.recovery_zone_of(zone_id) or "", {}).get("name")
+        out.append({"name": zone["name"], "id": zone_id, "allocation": zone.get("allocationstate"),
+                    "hosts": len(health.hosts), "hosts_up": len(health.alive), "lost": health.lost,
+                    "health": health.text(), "recovery_zone": recovery,
+                    "lock": holder.text() if holder else None, "lock_id": holder.id if holder else None})
+    return out
+
+
+TROUBLED_STATES = {states.PREPARE_FAILED: "preparation failed", states.FAILING_OVER: "in a failover",
+                   states.FAILING_BACK: "in a failback"}
+
+
+def trouble(record: dict) -> str | None:
+    """What is wrong with a protected VM now, in a few words, or None."""
+    said = [TROUBLED_STATES[record["state"]]] if record["state"] in TROUBLED_STATES else []
+    said += [record["alert"]] if record.get("alert") else []
+    said += [f"drifted: {'; '.join(record['drift'])}"] if record.get("drift") else []
+    said += [f"drift unknown: {record['drift_error']}"] if record.get("drift_error") else []
+    return "; ".join(said) or None
 
 
 def summary(records: list[dict]) -> list[dict]:
@@ -172,6 +236,42 @@ def table(records: list[dict]) -> list[str]:
     return [*align(rows), f"total: {len(records)} DR VMs in {len(zones)} zone(s)"]
 
 
+def _device(state: dict | None) -> str:
+    if not state:
+        return "-"
+    if state.get("error"):
+        return f"{state.get('device')}: {state['error']}"
+    lag = state.get("lag_seconds")
+    behind = "" if lag is None or state.get("role") != "target" else f", {lag:.0f} s behind"
+    return (f"{state['device']} {state.get('role')} {state.get('state') or ''}"
+            f" {'rw' if state.get('writable') else 'ro'}{behind}").replace("  ", " ")
+
+
+def overview(result: dict) -> list[str]:
+    """The admin's picture in text: zones, offerings, storage and its replication, then the VMs in trouble."""
+    lines = ["zones:"]
+    lines += align([("zone", "allocation", "hosts up", "lost", "recovers in", "DR lock")] + [
+        (z["name"], z["allocation"] or "-", f"{z['hosts_up']} of {z['hosts']}", "LOST" if z["lost"] else "no",
+         z["recovery_zone"] or "-", z["lock"] or "-") for z in result["zones"]])
+    lines += ["", "DR offerings:"]
+    lines += align([("offering", "tier", "RTO", "RPO", "recovery offering")] + [
+        (o["name"], str(o["tier"]), o["rto"] or "-", o["rpo"] or "-", (o["recovery_offering"] or {}).get("name") or "-")
+        for o in result["offerings"]]) if result["offerings"] else ["none"]
+    lines += ["", "storage maps and their replication now:"]
+    rows = [("pool", "zone", "adapter", "pool device", "replica device", "failback device")]
+    for m in result["storage_maps"]:
+        rep = m.get("replication") or {}
+        devices = rep.get("devices") or {}
+        rows.append((m["pool"]["name"] or "-", m["zone"] or "-", rep.get("adapter") or "none (by hand)",
+                     _device(devices.get("pool")), _device(devices.get("replica")), _device(devices.get("failback"))))
+    lines += align(rows) if len(rows) > 1 else ["none"]
+    troubled = [r for r in result["vms"] if r.get("trouble")]
+    lines += ["", f"VMs in trouble: {len(troubled)}"]
+    lines += [f"  {r['name']} ({r['account']}, {r['zone']}, {r['state']}): {r['trouble']}" for r in troubled[:20]]
+    lines += [f"  ... and {len(troubled) - 20} more"] if len(troubled) > 20 else []
+    return lines
+
+
 def dr_info(client: Client, zone: str | None = None, account: str | None = None, vm: str | None = None,
             drift: bool = True) -> dict:
     """The dr_info module's result."""
@@ -185,13 +285,18 @@ def dr_info(client: Client, zone: str | None = None, account: str | None = None,
         record.update(drift=None, drift_error=None)
     if drift and admin:
         add_drift(snap, records)
+    for record in records:
+        record["trouble"] = trouble(record)
+    records.sort(key=lambda r: r["trouble"] is None)  # the VMs in trouble first, each group in its order
     result = {
         "changed": False, "admin": admin, "notes": [] if admin else [TENANT_NOTE],
         "offerings": offerings(snap), "vms": records, "summary": summary(records), "table": table(records),
-        "links": [], "storage_maps": [],
+        "links": [], "storage_maps": [], "zones": [],
     }
     if pools is not None:  # an admin's key
         shared = {n["id"]: n for n in client.list("listNetworks", listall=True, type="Shared")}
         result["links"] = links(snap, shared)
         result["storage_maps"] = storage_maps(client, pools)
+        result["zones"] = zones(client, snap)
+    result["overview"] = overview(result)
     return result

@@ -27,11 +27,11 @@ def states(api, zones):
 def test_a_zone_with_a_host_up_is_not_lost_until_the_operator_says_so(fresh_cloud):
     server, api, zones = fresh_cloud
     zone_a = zones["zone-a"]["id"]
-    assert evidence(api, zone_a)[0] is False
+    assert evidence(api, zone_a).lost is False
     hosts = api.list("listHosts", zoneid=zone_a, type="Routing")
     server.ctl("fail-zone", zone="zone-a")
-    lost, says = evidence(api, zone_a)
-    assert lost and says.startswith(f"0 of {len(hosts)} hypervisor hosts up")
+    health = evidence(api, zone_a)
+    assert health.lost and health.text().startswith(f"0 of {len(hosts)} hypervisor hosts up")
     server.ctl("recover-zone", zone="zone-a")
     before = states(api, zones)
     with pytest.raises(InputError) as refused:

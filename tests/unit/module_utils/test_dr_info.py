@@ -101,14 +101,29 @@ def test_root_sees_links_offerings_storage_maps_and_drift(cloud, engine):
         "active_zone": {"id": "z-a", "name": "zone-a"}, "recovery_zone": {"id": "z-b", "name": "zone-b"},
         "network_map": [{"active": {"id": "n-a", "name": "shared-a"}, "recovery": {"id": "n-b", "name": "shared-b"}}],
         "state": "present"}]
-    assert result["offerings"] == [{"id": "o-gold", "name": "dr-gold", "tier": 1, "rto": "1h", "storage_tags": None,
-                                    "recovery_offering": None},
-                                   {"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "storage_tags": "dr",
+    assert result["offerings"] == [{"id": "o-gold", "name": "dr-gold", "tier": 1, "rto": "1h", "rpo": None,
+                                    "storage_tags": None, "recovery_offering": None},
+                                   {"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "rpo": None,
+                                    "storage_tags": "dr",
                                     "recovery_offering": {"id": "o-dr-rec", "name": "dr-small-b"}}]
     assert result["storage_maps"] == [{
         "pool": {"id": "p-a", "name": "pool-a1"}, "zone": "zone-a",
         "replica": {"url": "nfs://10.2.0.11/export/replica-a1", "zone": "z-b", "pool": "p-b"},
-        "failback": {"url": "nfs://10.1.0.21/export/failback-a1"}}]
+        "failback": {"url": "nfs://10.1.0.21/export/failback-a1"}, "replication": None}]
+    assert [(z["name"], z["hosts_up"], z["hosts"], z["lost"], z["recovery_zone"], z["lock"]) for z in result["zones"]] \
+        == [("zone-a", 1, 1, False, "zone-b", None), ("zone-b", 1, 1, False, None, None)]
+    # The VMs in trouble come first, each saying what is wrong; the overview ends with them.
+    assert [r["trouble"] is not None for r in result["vms"]] == sorted((r["trouble"] is not None for r in
+                                                                         result["vms"]), reverse=True)
+    troubled = {(r["account"], r["name"]): r["trouble"] for r in result["vms"] if r["trouble"]}
+    assert troubled == {("acme", "app"): "drifted: deploy the recovery VM (stopped, hidden, no volumes)",
+                        ("globex", "db"): "preparation failed; template missing in zone-b; drift unknown: template t1 "
+                                          "is not available in the recovery zone"}
+    assert result["overview"][-3:] == [
+        "VMs in trouble: 2",
+        "  app (acme, zone-a, Unprepared): drifted: deploy the recovery VM (stopped, hidden, no volumes)",
+        ("  db (globex, zone-a, PrepareFailed): preparation failed; template missing in zone-b; drift unknown: "
+         "template t1 is not available in the recovery zone")]
     # Drift of every VM that is not moving; the failed-over VM keeps drift null.
     assert engine.calls == ["app-acme-2", "web-acme-1", "db-globex-3"]
     drift = {key: (r["drift"], r["drift_error"]) for key, r in by_name(result["vms"]).items()}
@@ -142,10 +157,10 @@ def test_tenant_gets_its_visible_status_and_a_note_never_an_error(acme, engine):
     assert set(vms) == {("acme", "app"), ("acme", "web")}
     web = vms["acme", "web"]
     assert (web["state"], web["recovery_zone"], web["recovery_vm"], web["drift"]) == ("Prepared", "zone-b", None, None)
-    assert result["offerings"] == [{"id": "o-gold", "name": "dr-gold", "tier": 1, "rto": "1h", "storage_tags": None,
-                                    "recovery_offering": None},
-                                   {"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "storage_tags": None,
-                                    "recovery_offering": None}]
+    assert result["offerings"] == [{"id": "o-gold", "name": "dr-gold", "tier": 1, "rto": "1h", "rpo": None,
+                                    "storage_tags": None, "recovery_offering": None},
+                                   {"id": "o-dr", "name": "dr-small", "tier": 2, "rto": "4h", "rpo": None,
+                                    "storage_tags": None, "recovery_offering": None}]
     assert only_reads(acme)
 
 
