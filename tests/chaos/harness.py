@@ -64,6 +64,11 @@ SOURCES, REPLICAS = ("array-a1", "array-a2"), ("replica-a1", "replica-a2")  # th
 RPO = 15 * 60  # the demo's DR offering's (playbooks/vars/demo.yml)
 LAGS = (60.0, 3 * 3600.0)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The progress file's line when a step ends (engine/progress.py): "tier 1 step 3/11 record: ..." or, for the first
+# pass of a planned move, "all tiers, stop: ...".
+STEP_ENDED = re.compile(r"(?:step \d+/\d+|all tiers,) (\w+): ")
+# A run refused because a killed run still holds the zone's lock: the id its refusal says to break.
+LOCKED = re.compile(r"is locked by another DR run.*?break_lock: ([0-9a-f-]{36})", re.DOTALL)
 
 
 @dataclass
@@ -110,6 +115,7 @@ class Tally:
     lagged: int = 0  # failovers over lagging replicas
     mirrors_broken: int = 0
     slow_syncs: int = 0
+    locks_broken: int = 0  # re-runs that took over a killed run's zone lock, as the refusal said
     attempts: int = 0
     calmed: int = 0  # phases that converged only once faults were off
     unconverged: int = 0
@@ -117,7 +123,7 @@ class Tally:
 
     def add(self, other):
         for name in ("kills", "kills_mid_swap", "restarts", "capacity", "attempts", "calmed", "unconverged", "lagged",
-                     "mirrors_broken", "slow_syncs"):
+                     "mirrors_broken", "slow_syncs", "locks_broken"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for mine, theirs in ((self.landed, other.landed), (self.faults, other.faults)):
             for k, v in theirs.items():
@@ -329,11 +335,15 @@ class Run:
         fillers = fill_zone(cloud, AWAY, plan.slots) if plan.slots is not None else []
         self.tally.capacity += bool(fillers)
         printed = []
+        stale_lock = None  # a killed run's zone lock, which the next attempt breaks as the refusal says
         for attempt in range(1, MAX_ATTEMPTS + 1):
             faults = plan.faults and attempt <= CALM_AFTER
             self.set_faults(faults)
             chaos = plan if attempt == 1 else Plan()
             options = {"accept_data_loss": "true"} if plan.lag and plan.lag > RPO else {}
+            if stale_lock:
+                options["break_lock"] = stale_lock
+                self.tally.locks_broken += 1
             if chaos.slow_sync:  # the storage takes 5 s to sync, the move 1 s (+2 s): its VMs stop before any import
                 self.server.ctl("faults", sync_seconds=5)
                 options["sync_timeout"] = 1
@@ -344,6 +354,8 @@ class Run:
                 self.mend()
             (self.workdir / f"{op}-{attempt}.out").write_text(text)
             printed.append(text)
+            refused = LOCKED.search(text)
+            stale_lock = refused.group(1) if refused and not done else None
             if fillers and not done:  # the capacity comes back (the admin frees hosts), then a re-run finishes
                 self.expect_reason(text, attempt, chaos)
                 self.set_faults(False)
@@ -398,7 +410,7 @@ class Run:
         kind, _, value = plan.kill.partition("=")
         deadline = time.monotonic() + (float(value) if kind == "t" else self.args.duration * 3)
         while time.monotonic() < deadline and not controller.killed:
-            if kind == "after" and progress.exists() and f": {value} " in progress.read_text():
+            if kind == "after" and progress.exists() and f" {value}: " in progress.read_text():
                 time.sleep(plan.delay)
                 break
             time.sleep(0.02)
@@ -412,11 +424,10 @@ class Run:
 
     def landing(self, progress):
         """The step the kill landed in: the one after the last the progress log finished."""
-        lines = progress.read_text().splitlines() if progress.exists() else []
-        if not lines:
+        ended = STEP_ENDED.findall(progress.read_text()) if progress.exists() else []
+        if not ended:
             return "before-steps"
-        last = lines[-1].split(": ", 1)[1].split()[0]
-        return STEPS[STEPS.index(last) + 1] if last != STEPS[-1] else "after-steps"
+        return STEPS[STEPS.index(ended[-1]) + 1] if ended[-1] != STEPS[-1] else "after-steps"
 
     def mid_swap(self):
         """1 when a VM was left with a swap journal: the kill fell between the calls of a UUID swap."""
@@ -453,7 +464,7 @@ def table(tally, runs, seconds, args):
         ("faults injected", f"{faults} ({', '.join(f'{k} {v}' for k, v in sorted(tally.faults.items()))})"),
         ("simulator restarts", tally.restarts), ("recovery zone full", tally.capacity),
         ("lagging replicas (failovers)", tally.lagged), ("mirrors broken mid-failback", tally.mirrors_broken),
-        ("slow storage syncs", tally.slow_syncs),
+        ("slow storage syncs", tally.slow_syncs), ("killed runs' locks broken by a re-run", tally.locks_broken),
         ("attempts (runs + re-runs)", tally.attempts), ("converged only with faults off", tally.calmed),
         ("did not converge", tally.unconverged), ("invariant violations", len(tally.violations)),
     ]
