@@ -130,6 +130,19 @@ def test_affinity_group_is_made_at_submit_and_deleted_in_the_job(acme):
     assert (code, text) == (431, "Either the affinity group Id or group name must be specified to delete the group")
 
 
+def test_affinity_group_name_is_unique_per_account_even_for_an_admin_acting_for_it(acme, admin):
+    """AffinityGroupServiceImpl.createAffinityGroup: isNameInUse(accountId, domainId, name), backed by the
+    affinity_group table's UNIQUE (name, account_id) (schema-410to420.sql): a second group of the same name in the
+    same account is refused whoever creates it; another account may use the name."""
+    root = next(d for d in admin.listDomains(listall=True)["domain"] if not d.get("parentdomainid"))
+    owner = {"account": "admin", "domainid": root["id"]}
+    admin.createAffinityGroup(name="lock-1", type="host anti-affinity", fetch_result=True, **owner)
+    status, error = api_error(admin.createAffinityGroup, name="lock-1", type="host anti-affinity", **owner)
+    text = "Unable to create affinity group, a group with name lock-1 already exists."
+    assert (status, error["errortext"]) == (431, text)
+    assert acme.createAffinityGroup(name="lock-1", type="host anti-affinity", fetch_result=True)["affinitygroup"]
+
+
 # -- registered user data --------------------------------------------------------------------------
 def test_user_data_rules(acme, globex):
     """ManagementServerImpl.registerUserData (name, then same content, then UserDataManagerImpl.validateUserData:
