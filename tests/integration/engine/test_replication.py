@@ -4,6 +4,7 @@ older than it says; the data written in the recovery zone comes home."""
 
 import time
 
+import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
 
@@ -164,3 +165,42 @@ def test_a_planned_move_of_some_vms_of_a_device_is_refused_while_the_others_run(
     [vm] = result["vms"]
     assert "still run on the storage" in vm["error"] and vm["state"] == "FailingOver", vm
     assert all(server.ctl("mirror-status", array=a)["writable"] for a in ARRAYS)  # nothing was demoted
+
+
+RPO = 15 * 60  # the DR offering's target in the test below
+
+
+@pytest.mark.parametrize("behind", [5, 10 * 60, 2 * HOUR], ids=["seconds", "minutes", "hours"])
+def test_lag_of_seconds_minutes_and_hours_both_ways(fresh_cloud, behind):
+    """Failover: a replica `behind` seconds behind holds what was written before that and not after, says so,
+    and is refused beyond the offering's RPO until the loss is accepted. Failback: the replication home lags as
+    much, and the final sync still brings home everything written in the recovery zone."""
+    server, api, zones = fresh_cloud
+    offering = next(o for o in api.list("listServiceOfferings") if o["name"] == "dr-small")
+    api.run([api.submit("addResourceDetail", resourcetype="ServiceOffering", resourceid=offering["id"],
+                        details=[{"key": "dr.rpo", "value": "15m"}])])
+    volumes = roots(api, zones)
+    ids = {name: vol["virtualmachineid"] for name, vol in volumes.items()}
+    write(server, volumes, "replicated")
+    for array in ARRAYS:
+        server.ctl("mirror-sync", array=array)
+        server.ctl("set-replication", array=array, lag_seconds=behind)
+    server.ctl("advance-clock", seconds=behind)  # the storage's time: the replicas are now `behind` behind
+    write(server, volumes, "lost with the zone")
+    server.ctl("fail-zone", zone="zone-a")
+
+    result = move(api, zones, "failover", "unplanned")
+    if behind > RPO:  # refused before any change, then accepted
+        assert all(vm["refused"] and "more than its RPO of 15m" in vm["error"] for vm in result["vms"]), result
+        result = move(api, zones, "failover", "unplanned", accept_data_loss=True)
+    assert [vm["error"] for vm in result["vms"]] == [None] * len(ids), result["vms"]
+    assert markers_of(server, api, ids) == dict.fromkeys(ids, "replicated")
+    assert all(behind - 5 <= vm["rpo_seconds"] <= behind + 60 for vm in result["vms"]), result["vms"]
+
+    away = {name: vm_volumes(api, vm_id)[0] for name, vm_id in ids.items()}
+    write(server, away, "written in the recovery zone")
+    server.ctl("recover-zone", zone="zone-a")
+    back = move(api, zones, "failback", "planned")
+    assert [vm["error"] for vm in back["vms"]] == [None] * len(ids), back["vms"]
+    assert markers_of(server, api, ids) == dict.fromkeys(ids, "written in the recovery zone")
+    assert all(vm["rpo_seconds"] < 5 for vm in back["vms"]), back["vms"]
