@@ -181,16 +181,21 @@ class Controller:
             self.killed = True
             if not self.proc or self.proc.poll() is not None:
                 return
-            tree = set()
-            while True:
-                found = descendants(self.proc.pid) | {self.proc.pid}
-                for pid in found - tree:
-                    signal_quietly(pid, signal.SIGSTOP)
-                if found <= tree:
-                    break
-                tree |= found
-            for pid in tree:
-                signal_quietly(pid, signal.SIGKILL)
+            kill_tree(self.proc.pid)
+
+
+def kill_tree(root):
+    """SIGKILL `root` and every process under it, frozen first (SIGSTOP) and collected until the tree stops growing."""
+    tree = set()
+    while True:
+        found = descendants(root) | {root}
+        for pid in found - tree:
+            signal_quietly(pid, signal.SIGSTOP)
+        if found <= tree:
+            break
+        tree |= found
+    for pid in tree:
+        signal_quietly(pid, signal.SIGKILL)
 
 
 def descendants(root):
@@ -464,7 +469,7 @@ def table(tally, runs, seconds, args):
         ("faults injected", f"{faults} ({', '.join(f'{k} {v}' for k, v in sorted(tally.faults.items()))})"),
         ("simulator restarts", tally.restarts), ("recovery zone full", tally.capacity),
         ("lagging replicas (failovers)", tally.lagged), ("mirrors broken mid-failback", tally.mirrors_broken),
-        ("slow storage syncs", tally.slow_syncs), ("killed runs' locks broken by a re-run", tally.locks_broken),
+        ("slow storage syncs", tally.slow_syncs), ("locks of killed runs broken", tally.locks_broken),
         ("attempts (runs + re-runs)", tally.attempts), ("converged only with faults off", tally.calmed),
         ("did not converge", tally.unconverged), ("invariant violations", len(tally.violations)),
     ]

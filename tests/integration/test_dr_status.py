@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import PrepareRun
@@ -161,7 +162,14 @@ def test_dr_info_shows_drift_and_status_playbook(prepared, tmp_path):
     assert [vm["name"] for vm in result["vms"]] == ["acme-web-1"]
     drift = result["vms"][0]["drift"]
     assert len(drift) == 1 and "user data" in drift[0], drift
-    proc = playbook(ROOT / "playbooks" / "status.yml", ansible_env(server), "-e", "dr_status_drift=true")
+    page = tmp_path / "status.html"
+    proc = playbook(ROOT / "playbooks" / "status.yml", ansible_env(server), "-e", "dr_status_drift=true",
+                    "-e", f"dr_status_html={page}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert '"zone-a  1     Prepared  3    acme-app-1, acme-web-1, globex-db-1"' in proc.stdout
-    assert '"msg": [\n        "acme-web-1"\n    ]' in proc.stdout
+    # The VM in trouble comes first, with what is wrong; zones and the storage's replication are shown too.
+    assert '"VMs in trouble: 1",\n        "  acme-web-1 (acme, zone-a, Prepared): drifted: ' in proc.stdout, proc.stdout
+    assert re.search(r'"zone-a +Enabled +2 of 2 +no +zone-b +-"', proc.stdout), proc.stdout
+    html = page.read_text()
+    assert f"Status page: {page}" in proc.stdout and '<tr class="bad"><td>acme-web-1</td>' in html
+    assert "no replication adapter: promoted by hand" in html, html  # this module's map names no adapter

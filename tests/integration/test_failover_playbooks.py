@@ -71,7 +71,9 @@ def test_an_unprepared_vm_stops_the_failover_before_any_change(cloud):
                                 templateid=template["id"], name="acme-late-1", networkids=net["id"],
                                 account="acme", domainid=net["domainid"])])
     before = {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()}
-    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'refused.html'}")
+    # zone-a is up (the unprepared VM must be destroyed afterwards): the operator confirms its loss
+    proc = run(server, "failover.yml", tmp, "-e", f"move_report={tmp / 'refused.html'}",
+               "-e", "move_confirm_zone_lost=zone-a")
     assert proc.returncode != 0 and "REFUSED: the VM is not prepared" in proc.stdout
     assert "nothing was changed" in proc.stdout
     assert {n: (vm["zoneid"], vm["state"]) for n, vm in visible(api).items()} == before

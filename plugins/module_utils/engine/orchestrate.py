@@ -123,9 +123,9 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log,
                         accept_data_loss=accept_data_loss, sync_timeout=sync_timeout)
     started = orch.clock.time()
+    home = orch.zone_id(zone) if zone else None
     moves, refused = orch.select(names, zone, account, domain, tiers)
     moves, drifted = orch.check_drift(moves)
-    home = orch.zone_id(zone) if zone else None
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
     orch.check_lost(zone_ids, moves, confirm_zone_lost)
     volumes = volumes_by_vm(api, [m.source for m in moves if not m.done_before and m.journal is None])
@@ -151,6 +151,8 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
         text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
         return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
     pool_map, storage = orch.storage(sorted(zone_ids))
+    if not any(not m.done_before for m in mapped):
+        locks = []  # nothing to move (all refused, or done by an earlier run): no run to keep apart
     try:
         for lock in locks:
             lock.acquire(break_lock)
@@ -240,8 +242,8 @@ def import_volumes(api: Client, direction: str, names: list[str] | None = None, 
     """
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, direction, mode=DEFAULT_MODE[direction], allow_drift=True)
-    moves, refused = orch.select(names, zone, account, domain)
     home = orch.zone_id(zone) if zone else None
+    moves, refused = orch.select(names, zone, account, domain)
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
     orch.check_lost(zone_ids, moves, confirm_zone_lost)
     if check_mode:

@@ -215,6 +215,8 @@ def summary(records: list[dict]) -> list[dict]:
                               {"zone": r["zone"], "tier": r["tier"], "state": r["state"], "count": 0, "vms": []})
         row["count"] += 1
         row["vms"].append(r["name"])
+    for row in rows.values():
+        row["vms"].sort()
     return [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] is None, k[1] or 0, k[2]))]
 
 

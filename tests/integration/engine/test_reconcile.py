@@ -10,6 +10,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare impor
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 from ... import drapi
+from .conftest import LIVE
 
 
 def vm_named(api, name):
@@ -144,7 +145,7 @@ def test_one_vm_that_cannot_be_prepared_does_not_stop_the_others(cloud):
     after = vm_named(api, "globex-db-1")
     assert (after["state"], after["nic"]) == (before["state"], before["nic"])  # the original is untouched
     # failover refuses it, with the reason, before changing anything
-    refused = move_vms(api, "failover", names=["globex-db-1"], validate_only=True)
+    refused = move_vms(api, "failover", names=["globex-db-1"], validate_only=True, confirm_zone_lost=LIVE)
     assert "PrepareFailed" in refused["vms"][0]["error"] and refused["plan"] == []
     nic = next(n for n in after["nic"] if n["networkid"] == unmapped["id"])
     api.run([api.submit("removeNicFromVirtualMachine", virtualmachineid=db["id"], nicid=nic["id"])])
@@ -160,7 +161,7 @@ def test_a_new_vm_of_a_dr_offering_is_picked_up_by_the_next_run(cloud):
     [job] = api.run([api.submit("deployVirtualMachine", zoneid=zones["zone-a"]["id"], serviceofferingid=offering["id"],
                                 templateid=template["id"], name="acme-new-1", networkids=web_net["id"],
                                 account="acme", domainid=web_net["domainid"])])
-    refused = move_vms(api, "failover", names=["acme-new-1"], validate_only=True)
+    refused = move_vms(api, "failover", names=["acme-new-1"], validate_only=True, confirm_zone_lost=LIVE)
     assert "not prepared" in refused["vms"][0]["error"]
     names = {r["name"]: r for r in prepare_vms(api, zone="zone-a")["vms"]}
     assert names["acme-new-1"]["changed"] and names["acme-new-1"]["state"] == "Prepared"
@@ -172,9 +173,10 @@ def test_failover_refuses_drift_unless_allowed(cloud):
     web = vm_named(api, "acme-web-1")
     ip = next(i for i in api.list("listPublicIpAddresses", listall=True) if i.get("virtualmachineid") == web["id"])
     api.run([api.submit("createFirewallRule", ipaddressid=ip["id"], protocol="udp", startport=53, endport=53)])
-    refused = move_vms(api, "failover", names=["acme-web-1"], validate_only=True)
+    refused = move_vms(api, "failover", names=["acme-web-1"], validate_only=True, confirm_zone_lost=LIVE)
     assert "drifted" in refused["vms"][0]["error"] and "udp/53" in refused["vms"][0]["error"]
-    allowed = move_vms(api, "failover", names=["acme-web-1"], validate_only=True, allow_drift=True)
+    allowed = move_vms(api, "failover", names=["acme-web-1"], validate_only=True, allow_drift=True,
+                       confirm_zone_lost=LIVE)
     assert [p["name"] for p in allowed["plan"]] == ["acme-web-1"] and allowed["vms"] == []
     prepared(api, "acme-web-1")
 
@@ -185,7 +187,7 @@ def test_unmapped_storage_is_refused_before_any_change(cloud):
     saved = drapi.details(api, "Storage", pool["id"], visible=False)
     api.run([api.submit("removeResourceDetail", resourcetype="Storage", resourceid=pool["id"])])
     try:
-        result = move_vms(api, "failover", zone="zone-a", validate_only=True)
+        result = move_vms(api, "failover", zone="zone-a", validate_only=True, confirm_zone_lost=LIVE)
         refused = {r["name"]: r["error"] for r in result["vms"]}
         assert refused and all("pool-a1" in e and "storage_map" in e for e in refused.values()), refused
     finally:

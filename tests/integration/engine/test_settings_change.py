@@ -11,7 +11,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare impor
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.snapshot import Snapshot
 
 from ... import drapi
-from .conftest import client_for
+from .conftest import LIVE, client_for
 from .test_resume import cut_after
 
 COPY = {"dr.state", "dr.tier", "dr.rto", "dr.rpo", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert"}
@@ -48,7 +48,7 @@ def test_an_owner_writing_dr_state_changes_nothing_dr_decides(fresh_cloud):
     settings_change(server, web["id"], {"dr.state": "FailedOver", "dr.tier": "9"})
     snap = Snapshot(api, network=False)
     assert (snap.state(web), snap.tier(web)) == ("Prepared", 1)
-    plan = move_vms(api, "failover", names=["acme-web-1"], validate_only=True)["plan"]
+    plan = move_vms(api, "failover", names=["acme-web-1"], validate_only=True, confirm_zone_lost=LIVE)["plan"]
     assert [(p["name"], p["tier"], p["action"]) for p in plan] == [("acme-web-1", 1, "failover")]
     prepare_vms(api, names=[web["id"]])
     assert (shown(api, web["id"])["dr.state"], shown(api, web["id"])["dr.tier"]) == ("Prepared", "1")
@@ -78,7 +78,7 @@ def test_a_settings_change_during_a_move_is_repaired_when_the_move_finishes(fres
     acme.call("updateVirtualMachine", id=web["id"], details=[{"keyboard": "us"}])
     assert COPY.isdisjoint(shown(api, web["id"]))
 
-    result = move_vms(api, "failover", zone="zone-a")
+    result = move_vms(api, "failover", zone="zone-a", confirm_zone_lost=LIVE)
     assert [r["error"] for r in result["vms"]] == [None] * 3, result["vms"]
     serving = next(vm for vm in api.list("listVirtualMachines", listall=True, id=web["id"]))
     assert serving["zoneid"] == zones["zone-b"]["id"]  # the owner's id, now on the recovery VM

@@ -12,6 +12,7 @@ from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate i
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.prepare import prepare_vms
 
 from ... import drapi
+from .conftest import LIVE
 
 GIB = 1024**3
 
@@ -25,7 +26,7 @@ def writes(server, before: dict) -> dict:
 def refused(server, api, name: str) -> str:
     """The error a failover of VM `name` is refused with, checking nothing was written."""
     before = server.ctl("status")["api_calls"]
-    result = move_vms(api, "failover", names=[name])
+    result = move_vms(api, "failover", names=[name], confirm_zone_lost=LIVE)
     [entry] = result["vms"]
     assert entry["refused"] and entry["failed"], entry
     assert writes(server, before) == {}
@@ -33,7 +34,8 @@ def refused(server, api, name: str) -> str:
 
 
 def accepted(api, name: str) -> bool:
-    return [p["name"] for p in move_vms(api, "failover", names=[name], validate_only=True)["plan"]] == [name]
+    plan = move_vms(api, "failover", names=[name], validate_only=True, confirm_zone_lost=LIVE)["plan"]
+    return [p["name"] for p in plan] == [name]
 
 
 def vm_named(api, name):
@@ -146,5 +148,5 @@ def test_an_account_at_its_volume_limit_still_fails_over(fresh_cloud):
     assert api.list("listAccounts", name="acme", listall=True)[0]["volumeavailable"] in (0, "0")
     server.ctl("fail-zone", zone="zone-a")
     StorageIntroducer(api).introduce(zones["zone-a"]["id"], "failover")
-    result = move_vms(api, "failover", account="acme", zone="zone-a")
+    result = move_vms(api, "failover", account="acme", zone="zone-a", confirm_zone_lost=LIVE)
     assert sorted((r["name"], r["error"]) for r in result["vms"]) == [("acme-app-1", None), ("acme-web-1", None)]
