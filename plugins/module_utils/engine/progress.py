@@ -31,7 +31,7 @@ class Progress:
         self.units_done: dict[int | None, int] = {}  # per tier, its steps finished times its VMs
         self.units = sum(n for _, n in self.tiers) * self.steps or 1
         self.last_tick = 0.0
-        self.current = ""
+        self.current = "starting"  # the step running now, for the lines within it
 
     def write(self, text: str) -> None:
         if not self.path:
@@ -68,9 +68,9 @@ class Progress:
             last = index == len(steps)
             moved = len(moves) - earlier - failed
             done, pending = (moved + earlier, 0) if last else (earlier, moved)
-            self.current = f"tier {tier} step {index}/{len(steps)} {step}"
-            self.write(f"{self.current}: {done} done ({earlier} earlier), {failed} failed, {pending} pending of "
-                       f"{len(moves)} VMs; {self.left()}")
+            self.write(f"tier {tier} step {index}/{len(steps)} {step}: {done} done ({earlier} earlier), {failed} "
+                       f"failed, {pending} pending of {len(moves)} VMs; {self.left()}")
+            self.current = f"tier {tier} step {index + 1}/{len(steps)} {steps[index]}" if not last else "finishing"
         return report
 
     def jobs(self, finished: int, total: int) -> None:
@@ -79,4 +79,4 @@ class Progress:
         if now - self.last_tick < TICK_SECONDS or finished >= total:
             return
         self.last_tick = now
-        self.write(f"{self.current or 'starting'}, next step: {finished} of {total} jobs finished; {self.left()}")
+        self.write(f"{self.current}: {finished} of {total} jobs finished; {self.left()}")

@@ -58,8 +58,12 @@ def test_within_a_step_a_line_every_few_seconds_at_most(tmp_path):
     for finished, advance in ((1, 6.0), (2, 1.0), (3, 5.0), (5, 10.0)):
         clock.now += advance
         progress.jobs(finished, 5)
-    assert [line.split(";")[0] for line in lines(log)] == ["failover starting, next step: 1 of 5 jobs finished",
-                                                          "failover starting, next step: 3 of 5 jobs finished"]
+    assert [line.split(";")[0] for line in lines(log)] == ["failover starting: 1 of 5 jobs finished",
+                                                          "failover starting: 3 of 5 jobs finished"]
+    progress.tier(1, moves(5), STEPS)("stop", [])
+    clock.now += 10
+    progress.jobs(1, 5)
+    assert lines(log)[-1].startswith("failover tier 1 step 3/11 record: 1 of 5 jobs finished")
 
 
 def test_no_file_no_writes(tmp_path):
