@@ -67,6 +67,18 @@ options:
       - The id of a lock whose run is dead (killed, its controller lost), as the refusal names it, to take it over
         before its lease ends.
     type: str
+  heartbeat:
+    description:
+      - A file the caller touches every few seconds while it follows the move (the move role does, running the
+        move in the background). When it has not been touched for O(heartbeat_timeout) seconds (Ctrl-C, a
+        cancelled job, a dead controller), the move stops at its next step boundary, its VMs left to a re-run
+        that resumes them.
+      - Without it (or while the file does not exist) the move runs to its end.
+    type: path
+  heartbeat_timeout:
+    description: Seconds of silence of O(heartbeat) after which the move stops at its next step boundary.
+    type: float
+    default: 60
   lock_lease:
     description: Seconds after which a run's lock may be taken over by another run (a killed run's lock expires).
     type: float

@@ -45,6 +45,7 @@ class MoveModule(DrModule):
                           validate_only=p["validate_only"] or self.module.check_mode, tier_gate=p["tier_gate"],
                           accept_data_loss=p["accept_data_loss"], sync_timeout=p["sync_timeout"],
                           confirm_zone_lost=p["confirm_zone_lost"], break_lock=p["break_lock"],
-                          lock_lease=p["lock_lease"])
+                          lock_lease=p["lock_lease"], heartbeat=p["heartbeat"],
+                          heartbeat_timeout=p["heartbeat_timeout"])
         return fail_when_all_refused(result, p["vms"], self.direction)
 

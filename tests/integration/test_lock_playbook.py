@@ -1,9 +1,14 @@
-"""A failover killed in the middle (issue 14): its zone's lock stays, so the next run is refused naming the
-holder and how to break it; broken, the run finishes the move the killed one began."""
+"""A failover interrupted in the middle (issue 14), through the playbook that runs the move in the background.
+
+- Ctrl-C (the play is killed, the move in the background is not): the move notices that nobody follows it any
+  more and stops at its next step boundary, giving its zone's lock back; the same command finishes it.
+- The controller dies with the move (both killed): its zone's lock stays, so the next run is refused naming the
+  holder and how to break it; broken, the run finishes the move the dead one began."""
 
 import re
 import subprocess
 import time
+from pathlib import Path
 
 from ..chaos.harness import kill_tree
 from .conftest import BIN, ROOT, playbook
@@ -12,22 +17,69 @@ from .engine.conftest import protected_cloud
 INVENTORY = str(ROOT / "inventory" / "demo.cloudstack.dr.vms.yml")
 
 
-def test_a_killed_failover_leaves_its_lock_and_a_rerun_breaks_it_and_finishes(tmp_path):
+def start_failover(server, tmp_path, *extra):
+    """The failover playbook, started and killed once its move has recorded the volumes (slow jobs)."""
+    env = {"CLOUDSTACK_CONFIG": str(server.ini), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    args = ["-i", INVENTORY, "-e", "move_zone=zone-a", "-e", f"move_report_dir={tmp_path}", *extra]
+    server.ctl("fail-zone", zone="zone-a")
+    server.ctl("faults", job_latency=2)  # the move lasts about 40 s: longer than the heartbeat timeout below
+    proc = subprocess.Popen([str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / "failover.yml"), *args],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(tmp_path, "step 3/", proc)
+    kill_tree(proc.pid)  # the play dies (Ansible's workers are in their own sessions: the whole tree)
+    proc.wait()
+    return env, args
+
+
+def wait_for(tmp_path, text, proc=None, seconds=120):
+    deadline = time.time() + seconds
+    while not any(text in p.read_text() for p in tmp_path.glob("dr-progress-*.log")):
+        assert (proc is None or proc.poll() is None) and time.time() < deadline, f"no {text!r} in the progress file"
+        time.sleep(0.2)
+
+
+def background_jobs(home):
+    """The pids of the move's async wrappers (their command line names the job id of a file in ~/.ansible_async)."""
+    jids = [f.name for f in (Path(home) / ".ansible_async").glob("j*")]
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if any(jid in cmdline.read_text() for jid in jids):
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def locks(api):
+    return [g for g in api.list("listAffinityGroups", listall=True) if g["name"].startswith("cloudstack-dr-lock-")]
+
+
+def test_ctrl_c_stops_the_move_at_its_next_step_and_the_same_command_finishes_it(tmp_path):
     with protected_cloud(tmp_path) as (server, api, _):
-        env = {"CLOUDSTACK_CONFIG": str(server.ini), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-        args = ["-i", INVENTORY, "-e", "move_zone=zone-a", "-e", f"move_report_dir={tmp_path}"]
-        server.ctl("fail-zone", zone="zone-a")
-        server.ctl("faults", job_latency=1)
-        proc = subprocess.Popen([str(BIN / "ansible-playbook"), str(ROOT / "playbooks" / "failover.yml"), *args],
-                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        deadline = time.time() + 120
-        while not any("step 3/" in p.read_text() for p in tmp_path.glob("dr-progress-*.log")):
-            assert proc.poll() is None and time.time() < deadline, "the failover ended before it could be killed"
-            time.sleep(0.2)
-        kill_tree(proc.pid)  # the controller dies mid-move (Ansible's workers are in their own sessions)
-        proc.wait()
+        env, args = start_failover(server, tmp_path, "-e", "move_heartbeat_seconds=15")
+        wait_for(tmp_path, "finished: 0 done, 3 failed")  # nobody follows: it stops, within seconds
+        log = next(tmp_path.glob("dr-progress-*.log")).read_text()
+        assert "step 11/11 finish: 0 done (0 earlier), 3 failed, 0 pending of 3 VMs" in log, log
+        deadline = time.time() + 30
+        while locks(api):  # given back when it stopped (its delete is an async job of the slow cloud)
+            assert time.time() < deadline, locks(api)
+            time.sleep(0.5)
+        moving = api.list("listResourceDetails", resourcetype="UserVm", key="dr.status", value="FailingOver",
+                          fordisplay=False)
+        assert len(moving) == 3, moving  # left moving for the re-run, journal and all
         server.ctl("faults", job_latency=0)
+        done = playbook(ROOT / "playbooks" / "failover.yml", env, *args)
+        assert done.returncode == 0 and "tier 1: 3 of 3 VMs done, 0 failed" in done.stdout, done.stdout[-3000:]
+
+
+def test_a_dead_controllers_lock_refuses_the_next_run_until_broken(tmp_path):
+    with protected_cloud(tmp_path) as (server, api, _):
+        env, args = start_failover(server, tmp_path)
+        for pid in background_jobs(tmp_path):  # the machine died: the move in the background with it
+            kill_tree(pid)
+        server.ctl("faults", job_latency=0)
+        assert locks(api)
 
         refused = playbook(ROOT / "playbooks" / "failover.yml", env, *args)
         assert refused.returncode != 0 and "zone zone-a is locked by another DR run: failover of zone zone-a by " \
@@ -36,4 +88,4 @@ def test_a_killed_failover_leaves_its_lock_and_a_rerun_breaks_it_and_finishes(tm
 
         done = playbook(ROOT / "playbooks" / "failover.yml", env, *args, "-e", f"move_break_lock={lock_id}")
         assert done.returncode == 0 and "tier 1: 3 of 3 VMs done, 0 failed" in done.stdout, done.stdout[-3000:]
-        assert not [g for g in api.list("listAffinityGroups", listall=True) if g["name"].startswith("cloudstack-dr")]
+        assert not locks(api)

@@ -111,7 +111,8 @@ class MoveRun:
 
     def __init__(self, api: Client, snapshot: Snapshot, op: str, pool_map: dict[str, str], mode: str = "unplanned",
                  clock: WallClock = time, progress: Callable[[str, list[Move]], None] | None = None,
-                 storage: replication.Replication | None = None) -> None:
+                 storage: replication.Replication | None = None,
+                 interrupted: Callable[[], str | None] = lambda: None) -> None:
         self.api = api
         self.snap = snapshot
         self.direction = states.direction(op)
@@ -120,6 +121,7 @@ class MoveRun:
         self.clock = clock
         self.progress = progress or (lambda step, moves: None)
         self.storage = storage  # the pools replicated through an adapter; None: the storage is promoted by hand
+        self.interrupted = interrupted  # why to stop before the next step (progress.Heartbeat), or None
 
     def run(self, moves: list[Move], steps: Sequence[str] = STEPS) -> list[dict]:
         for m in moves:
@@ -132,6 +134,12 @@ class MoveRun:
             live = [m for m in moves if m.error is None and not m.done_before]
             if not live:
                 self.progress(steps[-1], live)  # nothing left to move: the tier's final counts
+                break
+            stop = self.interrupted()
+            if stop:
+                for m in live:  # a VM past `begin` stays moving: its journal lets a re-run resume it
+                    m.error = f"stopped before {step}: {stop}; run the same command again to finish"
+                self.progress(steps[-1], [])
                 break
             started = self.clock.time()
             getattr(self, f"_step_{step}")(live)

@@ -22,7 +22,7 @@ from .admission import Admission
 from .introduce import StorageIntroducer
 from .lock import LEASE, ZoneLock, lock_account
 from .move import STEPS, Move, MoveRun, WallClock
-from .progress import Progress
+from .progress import HEARTBEAT_SECONDS, Heartbeat, Progress
 from .replication import SYNC_TIMEOUT, Replication, iso
 
 
@@ -31,10 +31,12 @@ class Orchestrator(Admission):
 
     def __init__(self, api: Client, op: str, mode: str, allow_drift: bool = False, allow_any_state: bool = False,
                  progress_log: str | None = None, clock: WallClock = time, accept_data_loss: bool = False,
-                 sync_timeout: float = SYNC_TIMEOUT) -> None:
+                 sync_timeout: float = SYNC_TIMEOUT, heartbeat: str | None = None,
+                 heartbeat_timeout: float = HEARTBEAT_SECONDS) -> None:
         super().__init__(api, op, mode, allow_drift, allow_any_state, clock, accept_data_loss)
         self.sync_timeout = sync_timeout
         self.progress_log = progress_log
+        self.heartbeat = Heartbeat(heartbeat, heartbeat_timeout)
 
     # -- the run -----------------------------------------------------------------------------------
     def storage(self, zone_ids: list[str]) -> tuple[dict[str, str], Replication]:
@@ -66,7 +68,7 @@ class Orchestrator(Admission):
         try:
             if planned:
                 MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                        progress=progress.stopping(moves)).run(moves, steps=STEPS[:2])
+                        progress=progress.stopping(moves), interrupted=self.heartbeat.lost).run(moves, steps=STEPS[:2])
             for tier in order:
                 batch = [m for m in moves if m.tier == tier]
                 if not batch:
@@ -77,7 +79,8 @@ class Orchestrator(Admission):
                     progress.write(f"tier {tier}: not started, {len(batch)} VMs wait for the tiers before it")
                     continue
                 engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                                 progress=progress.tier(tier, batch, steps), storage=storage)
+                                 progress=progress.tier(tier, batch, steps), storage=storage,
+                                 interrupted=self.heartbeat.lost)
                 results += engine.run(batch, steps)
             if storage:
                 storage.reverse()
@@ -115,13 +118,15 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
              progress_log: str | None = None, validate_only: bool = False, tier_gate: bool = True,
              accept_data_loss: bool = False, sync_timeout: float = SYNC_TIMEOUT,
              confirm_zone_lost: list[str] | None = None, break_lock: str | None = None,
-             lock_lease: float = LEASE) -> dict:
+             lock_lease: float = LEASE, heartbeat: str | None = None,
+             heartbeat_timeout: float = HEARTBEAT_SECONDS) -> dict:
     """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
     without it, every tier of the selection, lowest first. An unplanned failover needs each source zone lost
     (CloudStack's evidence) or named in `confirm_zone_lost`."""
     check_caller(api, "the DR details of VMs")
     orch = Orchestrator(api, op, mode or DEFAULT_MODE[op], allow_drift, allow_any_state, progress_log,
-                        accept_data_loss=accept_data_loss, sync_timeout=sync_timeout)
+                        accept_data_loss=accept_data_loss, sync_timeout=sync_timeout, heartbeat=heartbeat,
+                        heartbeat_timeout=heartbeat_timeout)
     started = orch.clock.time()
     home = orch.zone_id(zone) if zone else None
     moves, refused = orch.select(names, zone, account, domain, tiers)
@@ -227,6 +232,8 @@ def move_options() -> dict:
         "confirm_zone_lost": {"type": "list", "elements": "str", "default": []},
         "break_lock": {"type": "str"},
         "lock_lease": {"type": "float", "default": LEASE},
+        "heartbeat": {"type": "path"},
+        "heartbeat_timeout": {"type": "float", "default": HEARTBEAT_SECONDS},
     }
 
 

@@ -10,6 +10,7 @@ tier's VMs. The estimate assumes the run's steps so far are typical of the rest.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -80,3 +81,24 @@ class Progress:
             return
         self.last_tick = now
         self.write(f"{self.current}: {finished} of {total} jobs finished; {self.left()}")
+
+
+HEARTBEAT_SECONDS = 60.0  # silence of the follower after which a move stops at its next step boundary
+
+
+class Heartbeat:
+    """A file the play following a move in the background touches every few seconds. When it stops (Ctrl-C, a
+    cancelled AWX job, a dead controller), the move stops at its next step boundary, where a re-run resumes it,
+    instead of going on with nobody watching."""
+
+    def __init__(self, path: str | None, timeout: float = HEARTBEAT_SECONDS) -> None:
+        self.path, self.timeout = path, timeout
+
+    def lost(self) -> str | None:
+        """Why the move should stop now (nobody follows it any more), or None."""
+        if not self.path or not os.path.exists(self.path):
+            return None
+        silent = time.time() - os.path.getmtime(self.path)
+        if silent <= self.timeout:
+            return None
+        return f"nobody has followed the run for {silent:.0f} s (the controller was interrupted)"
