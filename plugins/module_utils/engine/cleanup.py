@@ -15,13 +15,14 @@ everything first and changes nothing without confirmation:
   the DR details pointing at them go, so the next move introduces them again from the storage map's URL.
 - clones DR made (named by `clone_name`) that no pool uses: the adapter's delete_clone.
 
-Nothing of a VM in a move is touched, and no pool while any VM is in a move. Any run can be stopped and
-run again: each item is looked for afresh.
+Nothing of a VM in a move is touched, and no pool while any VM is in a move or a DR run holds the zone's lock.
+Any run can be stopped and run again: each item is looked for afresh.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -37,6 +38,7 @@ from ..replication.adapter import AdapterError, ReplicationAdapter, Status
 from ..vocabulary import details, states
 from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL, REPLICATION
 from .introduce import StorageIntroducer, zone_id_of
+from .lock import ZoneLock
 
 CLONE_PREFIX = "dr-clone-"
 POINTERS = (REPLICA_POOL, FAILBACK_POOL)
@@ -97,6 +99,8 @@ class Cleanup:
                              "Name the active zone of a zone link whose pools cloudstack.dr.storage_map mapped")
         self.snap = Snapshot(api, network=False)
         self.statuses: dict[tuple[int, str], Status | str] = {}
+        holder = ZoneLock(api, self.zone_id, zone, "clean-up").holder()
+        self.locked = holder.text() if holder and holder.until > time.time() else None  # a move runs now
 
     # -- what the zone's storage maps name ----------------------------------------------------------------
     def _groups(self) -> list[Group]:
@@ -207,6 +211,8 @@ class Cleanup:
             moving = self.all_moving()
             if staying:
                 item.reason = f"volumes stay on it: {', '.join(sorted(staying)[:5])}"
+            elif self.locked:
+                item.reason = f"a DR run holds the zone's lock ({self.locked}): clean up once it ends"
             elif moving:
                 item.reason = f"VMs are in a move ({', '.join(moving[:5])}): finish it, then clean up"
             elif stuck:

@@ -4,6 +4,7 @@ runs as before."""
 
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.cleanup import clean_up, clone_name
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.lock import ZoneLock
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import STEPS
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
 from ansible_collections.cloudstack.dr.plugins.module_utils.model.listing import list_both
@@ -138,3 +139,16 @@ def test_a_zone_without_storage_maps_is_refused_naming_the_field(fresh_cloud):
     with pytest.raises(InputError) as refused:
         clean_up(api, "zone-z", confirm=True)
     assert refused.value.field == "zone" and "zone-a" in str(refused.value)
+
+
+def test_no_pool_goes_while_a_dr_run_holds_the_zones_lock(fresh_cloud):
+    _, api, zones = fresh_cloud
+    planned_cycle(api, zones)
+    run = ZoneLock(api, zones["zone-a"]["id"], "zone-a", "failover")
+    run.acquire()  # another operator's failover of zone-a is starting
+    held = clean_up(api, "zone-a", confirm=True)
+    assert not any(p["done"] for p in held["pools"]), held["lines"]
+    assert all("holds the zone's lock (failover of zone zone-a by " in p["reason"] for p in held["pools"]
+               if not p["reason"].startswith("volumes stay")), held["lines"]
+    run.release()
+    assert any(p["done"] for p in clean_up(api, "zone-a", confirm=True)["pools"])
