@@ -16,7 +16,9 @@ from ..config.resources import check_caller
 from ..errors import InputError
 from ..model.listing import volumes_by_vm
 from ..model.snapshot import Snapshot
+from ..vocabulary import details, states
 from ..vocabulary.journal import SwapJournal
+from ..vocabulary.keys import STATUS
 from . import swap
 from .admission import Admission
 from .introduce import StorageIntroducer
@@ -91,6 +93,16 @@ class Orchestrator(Admission):
                        f"{f', {len(refused)} refused before any change' if refused else ''}; {progress.left()}")
         return results
 
+    def check_unchanged(self, moves: list[Move]) -> None:
+        """Once the zones are locked: an InputError if another run changed the DR state of these VMs since this run
+        read it (it finished or stopped between our reading and our lock); a re-run reads the cloud afresh."""
+        now = {vm_id: state for state in states.STORED
+               for vm_id in details.ids_with(self.api, "UserVm", STATUS.key(), state)}
+        changed = sorted(m.name for m in moves if now.get(m.original["id"]) != self.snap.status.get(m.original["id"]))
+        if changed:
+            raise InputError("zone", f"another DR run changed {', '.join(changed[:5])} while this one was being "
+                             "planned, so nothing was changed", "Run the same command again: it reads the cloud afresh")
+
     def run_header(self, zone_ids: list[str], pool_map: dict[str, str], started: float) -> dict:
         """What the report's header says of the run: what, how, between which zones, when, over which pools."""
         home = [self.snap.zones[z]["name"] for z in zone_ids]
@@ -161,6 +173,8 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     try:
         for lock in locks:
             lock.acquire(break_lock)
+        if locks:
+            orch.check_unchanged(mapped)
         results = orch.run(mapped, pool_map, order, refused, tier_gate, storage)
     finally:
         for lock in locks:

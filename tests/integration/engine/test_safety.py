@@ -7,7 +7,7 @@ import time
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import StorageIntroducer
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.lock import PREFIX, ZoneLock
-from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import move_vms
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.orchestrate import Orchestrator, move_vms
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.zone_loss import evidence
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
 
@@ -105,3 +105,18 @@ def test_a_killed_runs_lock_refuses_the_next_run_until_broken_or_expired(fresh_c
     result = move_vms(api, "failback", zone="zone-a", mode="planned")
     assert [vm["error"] for vm in result["vms"]] == [None] * 3, result["vms"]
     assert not locks(api)
+
+
+def test_a_run_that_read_the_cloud_before_another_run_moved_its_vms_changes_nothing(fresh_cloud):
+    """Two operators, one after the other: the second read the cloud while the first ran; once it holds the lock,
+    it finds the DR states it planned from are gone and stops before any change, asking for a re-run."""
+    server, api, zones = fresh_cloud
+    server.ctl("fail-zone", zone="zone-a")
+    introduce(api, zones, "failover")
+    second = Orchestrator(api, "failover", "unplanned")  # reads the cloud now
+    moves, _ = second.select(zone="zone-a")
+    assert [vm["error"] for vm in move_vms(api, "failover", zone="zone-a")["vms"]] == [None] * 3  # the first run
+    with pytest.raises(InputError) as stale:
+        second.check_unchanged(moves)
+    assert "another DR run changed" in stale.value.problem and "afresh" in stale.value.fix
+    second.check_unchanged([])  # nothing planned, nothing stale
