@@ -28,8 +28,9 @@ description:
   - B(Clones) named by DR (C(dr-clone-<device>-...)) of the maps' devices that no storage pool uses are deleted
     through the adapter.
   - Never touches a volume that is attached, whose file no attached volume shares, or that belongs to a VM in a
-    move; no pool is deleted while any VM is in a move or a DR run holds the zone's lock. An interrupted run is
-    finished by running it again.
+    move; no pool is deleted while any VM is in a move. Removing holds the zone's DR lock (as a failover or
+    failback does), so it waits for a move of the zone and no move starts meanwhile. An interrupted run is finished
+    by running it again.
   - Needs a root admin's API key.
 author:
   - cloudstack.dr contributors

@@ -316,8 +316,13 @@ def clean_up(api: Client, zone: str, confirm: bool, check_mode: bool = False) ->
     cleanup = Cleanup(api, zone)
     volumes, pools, pointers, clones = cleanup.plan()
     apply = confirm and not check_mode
-    if apply:
-        cleanup.apply(volumes, pools, pointers, clones)
+    if apply and any(i.action for i in volumes + pools + pointers + clones):
+        lock = ZoneLock(api, cleanup.zone_id, zone, "clean-up")  # no move of the zone may start meanwhile
+        lock.acquire()
+        try:
+            cleanup.apply(volumes, pools, pointers, clones)
+        finally:
+            lock.release()
     items = volumes + pools + pointers + clones
     listed = {f"{kind}s": [i.label for i in items if i.kind == kind] for kind in ("volume", "pool", "pointer", "clone")}
     removed = {i.label for i in items if i.action and (i.done or not apply)}
