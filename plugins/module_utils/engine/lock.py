@@ -41,7 +41,12 @@ class Holder:
     until: float
 
     def text(self) -> str:
-        return f"{self.run} by {self.owner}, since {iso(self.since)}, lease until {iso(self.until)}"
+        return f"{self.run} by {self.owner}, since {when(self.since)}, lease until {when(self.until)}"
+
+
+def when(moment: float) -> str:
+    """A lock's time as text; a group found without our description has neither start nor end."""
+    return "unknown" if moment in (0.0, float("inf")) else str(iso(moment))
 
 
 def owner() -> str:
@@ -91,7 +96,7 @@ class ZoneLock:
         raise InputError(
             "zone", f"zone {self.zone_name} is locked by another DR run: {found.text()}",
             f"Wait for it to finish. If it is dead (killed, its controller lost), break its lock: break_lock: "
-            f"{found.id} (-e move_break_lock={found.id}); it also expires at {iso(found.until)}. Nothing was changed")
+            f"{found.id} (-e move_break_lock={found.id}); its lease ends at {when(found.until)}. Nothing was changed")
 
     def acquire(self, break_id: str | None = None) -> None:
         """Take the zone's lock (taking over an expired or broken one), or an InputError naming its holder."""

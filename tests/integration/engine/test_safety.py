@@ -120,3 +120,20 @@ def test_a_run_that_read_the_cloud_before_another_run_moved_its_vms_changes_noth
         second.check_unchanged(moves)
     assert "another DR run changed" in stale.value.problem and "afresh" in stale.value.fix
     second.check_unchanged([])  # nothing planned, nothing stale
+
+
+def test_a_lock_group_someone_else_made_holds_until_broken(fresh_cloud):
+    """An affinity group of the lock's name without our description (made by hand) holds the zone with no known
+    lease: the refusal says so, and breaking it by its id works."""
+    _, api, zones = fresh_cloud
+    lock = ZoneLock(api, zones["zone-a"]["id"], "zone-a", "failover")
+    [job] = api.run([api.submit("createAffinityGroup", name=lock.name, type="host anti-affinity", **lock.account)])
+    group = job.result["affinitygroup"]["id"]
+    with pytest.raises(InputError) as refused:
+        lock.acquire()
+    assert "an unknown run by unknown, since unknown, lease until unknown" in refused.value.problem
+    assert f"break_lock: {group}" in refused.value.fix
+    lock.acquire(break_id=group)
+    assert [g["id"] for g in locks(api)] == [lock.held.id] != [group]
+    lock.release()
+    assert not locks(api)
