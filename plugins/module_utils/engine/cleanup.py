@@ -21,7 +21,6 @@ Any run can be stopped and run again: each item is looked for afresh.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -106,13 +105,11 @@ class Cleanup:
     def _groups(self) -> list[Group]:
         """A group per storage map of the zone; a pool the volumes came home on (whose map failback copied) is in
         its home pool's group."""
-        adapters: dict[tuple[str, str], ReplicationAdapter] = {}
+        built = registry.Built(self.api)
         out = []
         for pool in self.intro.sources(self.zone_id, "failover"):
             found = self.intro.details(pool["id"])
-            name, options = found.get(REPLICATION["adapter"].key()), found.get(REPLICATION["options"].key()) or "{}"
-            if name and (name, options) not in adapters:
-                adapters[(name, options)] = registry.build(name, json.loads(options), self.api)
+            name = found.get(REPLICATION["adapter"].key())
             pools: dict[str, str | None] = {pool["id"]: found.get(REPLICATION["device"].key())}
             for side in (REPLICA, FAILBACK):
                 url = found.get(side["url"].key())
@@ -120,8 +117,8 @@ class Cleanup:
                 if other is not None:
                     pools.setdefault(other["id"], found.get(side["device"].key()))
             devices = {found.get(k.key()) for k in (REPLICATION["device"], REPLICA["device"], FAILBACK["device"])}
-            out.append(Group(pool, pools, adapters.get((name, options)) if name else None,
-                             {d for d in devices if d}))
+            adapter = built.adapter(name, found.get(REPLICATION["options"].key())) if name else None
+            out.append(Group(pool, pools, adapter, {d for d in devices if d}))
         members = {pid for g in out for pid in g.pools if pid != g.home["id"]}
         return [g for g in out if g.home["id"] not in members]
 

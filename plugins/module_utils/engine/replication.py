@@ -18,7 +18,6 @@ A pool already promoted (a re-run) is only asked its status. Nothing here delete
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -54,16 +53,12 @@ def devices(api: Client, direction: str, maps: dict[str, dict[str, str]]) -> dic
     """{pool the volumes are on: (its adapter, the device promoted for `direction`)}, for the pools whose storage
     map names an adapter (the others' storage is the operator's to promote)."""
     ahead = REPLICA if direction == "failover" else FAILBACK
-    adapters: dict[tuple[str, str], ReplicationAdapter] = {}
+    built = registry.Built(api)
     out = {}
     for on, found in sorted(maps.items()):
         name, device = found.get(REPLICATION["adapter"].key()), found.get(ahead["device"].key())
-        if not name or not device:
-            continue
-        options = found.get(REPLICATION["options"].key()) or "{}"
-        if (name, options) not in adapters:
-            adapters[(name, options)] = registry.build(name, json.loads(options), api)
-        out[on] = (adapters[(name, options)], device)
+        if name and device:
+            out[on] = (built.adapter(name, found.get(REPLICATION["options"].key())), device)
     return out
 
 

@@ -5,6 +5,7 @@ adapter a storage map names, built for a run."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..client.api import Client
@@ -51,3 +52,18 @@ def build(name: str, options: dict, client: Client) -> ReplicationAdapter:
         return SimulatorAdapter(options.get("control_url") or control_url(cs.endpoint), cs.key, cs.secret)
     extra = {k: v for k, v in options.items() if k not in KNOWN_OPTIONS["command"]}
     return CommandAdapter(options["executable"], extra, float(options.get("timeout", DEFAULT_TIMEOUT)))
+
+
+class Built:
+    """The adapters a run's storage maps name, each built once per adapter name and options (JSON text, as a storage
+    map stores them)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.adapters: dict[tuple[str, str], ReplicationAdapter] = {}
+
+    def adapter(self, name: str, options: str | None) -> ReplicationAdapter:
+        key = (name, options or "{}")
+        if key not in self.adapters:
+            self.adapters[key] = build(name, json.loads(key[1]), self.client)
+        return self.adapters[key]

@@ -9,8 +9,6 @@ yields the tenant's view (its VMs' visible DR details) instead of an error.
 
 from __future__ import annotations
 
-import json
-
 from ..client.api import Client, CloudStackError
 from ..config.zone_link import link_view
 from ..engine.lock import ZoneLock, lock_account
@@ -118,30 +116,27 @@ def storage_maps(client: Client, pools: dict[str, dict]) -> list[dict]:
     `pool` in a side is the pool introduced from it by a failover or failback, once there was one.
     """
     out = []
-    adapters: dict = {}
+    built = registry.Built(client)
     for pool_id, pool in pools.items():
         found = as_values(details.read(client, "Storage", pool_id, f"pool {pool.get('name')}"))
         sides = {side: {key[len("dr." + side + "_"):]: value for key, value in found.items()
                         if key.startswith("dr." + side + "_")} for side in POOL_SIDES}
         if any(sides.values()):
             out.append({"pool": _ref(pools, pool_id), "zone": pool.get("zonename"), **sides,
-                        "replication": replication_state(client, found, adapters)})
+                        "replication": replication_state(found, built)})
     return sorted(out, key=lambda m: (m["zone"] or "", m["pool"]["name"] or ""))
 
 
-def replication_state(client: Client, found: dict[str, str], adapters: dict) -> dict | None:
+def replication_state(found: dict[str, str], built: registry.Built) -> dict | None:
     """A storage map's replication as its adapter answers now: each device's status (or why it cannot say)."""
     name = found.get(REPLICATION["adapter"].key())
     if not name:
         return None
-    options = found.get(REPLICATION["options"].key()) or "{}"
     devices = {"pool": found.get(REPLICATION["device"].key()), "replica": found.get(REPLICA["device"].key()),
                "failback": found.get(FAILBACK["device"].key())}
     states_now: dict[str, dict] = {}
     try:
-        if (name, options) not in adapters:
-            adapters[(name, options)] = registry.build(name, json.loads(options), client)
-        adapter = adapters[(name, options)]
+        adapter = built.adapter(name, found.get(REPLICATION["options"].key()))
     except (AdapterError, ValueError, KeyError) as exc:
         return {"adapter": name, "error": f"cannot build the adapter: {exc}", "devices": {}}
     for side, device in devices.items():
