@@ -21,7 +21,6 @@ Any run can be stopped and run again: each item is looked for afresh.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -98,8 +97,10 @@ class Cleanup:
                              "Name the active zone of a zone link whose pools cloudstack.dr.storage_map mapped")
         self.snap = Snapshot(api, network=False)
         self.statuses: dict[tuple[int, str], Status | str] = {}
-        holder = ZoneLock(api, self.zone_id, zone, "clean-up").holder()
-        self.locked = holder.text() if holder and holder.until > time.time() else None  # a move runs now
+        self.clone_adapters: dict[str, ReplicationAdapter] = {}  # clone name -> the adapter that discovered it
+        self.lock = ZoneLock(api, self.zone_id, zone, "clean-up")
+        holder = self.lock.holder()
+        self.locked = holder.text() if holder and not self.lock.expired(holder) else None  # a move runs now
 
     # -- what the zone's storage maps name ----------------------------------------------------------------
     def _groups(self) -> list[Group]:
@@ -151,7 +152,8 @@ class Cleanup:
                       for g in self.groups for pid in g.pools}
         volumes = [item for g in self.groups for item in self._kept_volumes(g, volumes_on)]
         going = {v.id for v in volumes if v.action}
-        pools = [item for g in self.groups for item in self._pools(g, volumes_on, going)]
+        moving = self.all_moving()
+        pools = [item for g in self.groups for item in self._pools(g, volumes_on, going, moving)]
         return volumes, pools, self._dangling(pools), self._clones()
 
     def _kept_volumes(self, group: Group, volumes_on: dict[str, list[dict]]) -> list[Item]:
@@ -194,7 +196,8 @@ class Cleanup:
         return [(self.intro.pools[pid], spec.key()) for g in self.groups for pid in g.pools
                 for spec in POINTERS if pid in self.intro.pools and self.intro.details(pid).get(spec.key()) == pool_id]
 
-    def _pools(self, group: Group, volumes_on: dict[str, list[dict]], going: set[str]) -> list[Item]:
+    def _pools(self, group: Group, volumes_on: dict[str, list[dict]], going: set[str],
+               moving: list[str]) -> list[Item]:
         out = []
         for pool_id in group.pools:
             pool = self.intro.pools[pool_id]
@@ -205,7 +208,6 @@ class Cleanup:
             staying = [v["name"] for v in volumes_on[pool_id] if v["id"] not in going]
             stuck = [p["name"] for p, key in pointers if key == REPLICA_POOL.key()
                      and not self.intro.details(p["id"]).get(REPLICA["url"].key())]
-            moving = self.all_moving()
             if staying:
                 item.reason = f"volumes stay on it: {', '.join(sorted(staying)[:5])}"
             elif self.locked:
@@ -252,6 +254,7 @@ class Cleanup:
                 if not any(status.device.startswith(clone_name(d, "")) for d in devices):
                     continue
                 item = Item("clone", status.device, status.device, adapter.name, "delete", "a clone DR made")
+                self.clone_adapters[status.device] = adapter
                 if status.device in used:
                     item.action, item.reason = None, f"storage pool {status.device} uses it: a drill runs"
                 out.append(item)
@@ -299,9 +302,9 @@ class Cleanup:
             item.done, item.error = False, exc.errortext
 
     def _delete_clone(self, item: Item) -> None:
-        adapter = next(a for a, _ in self._devices_by_adapter() if a.name == item.where)
+        """Through the adapter that found it (two storage maps may use two command adapters, both named so)."""
         try:
-            adapter.delete_clone(item.name)
+            self.clone_adapters[item.name].delete_clone(item.name)
             item.done = True
         except AdapterError as exc:
             item.error = str(exc)
@@ -314,12 +317,11 @@ def clean_up(api: Client, zone: str, confirm: bool, check_mode: bool = False) ->
     volumes, pools, pointers, clones = cleanup.plan()
     apply = confirm and not check_mode
     if apply and any(i.action for i in volumes + pools + pointers + clones):
-        lock = ZoneLock(api, cleanup.zone_id, zone, "clean-up")  # no move of the zone may start meanwhile
-        lock.acquire()
+        cleanup.lock.acquire()  # no move of the zone may start meanwhile
         try:
             cleanup.apply(volumes, pools, pointers, clones)
         finally:
-            lock.release()
+            cleanup.lock.release()
     items = volumes + pools + pointers + clones
     listed = {f"{kind}s": [i.label for i in items if i.kind == kind] for kind in ("volume", "pool", "pointer", "clone")}
     removed = {i.label for i in items if i.action and (i.done or not apply)}

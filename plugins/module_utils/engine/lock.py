@@ -88,10 +88,13 @@ class ZoneLock:
         except (ValueError, KeyError, TypeError):  # not written by us: treat as held, for the lease from now
             return Holder(group["id"], "an unknown run", "unknown", 0.0, float("inf"))
 
+    def expired(self, found: Holder) -> bool:
+        return found.until <= self.clock.time()
+
     def check(self, break_id: str | None = None) -> Holder | None:
         """An InputError unless the zone is free, its lock expired, or `break_id` names it; the stale holder."""
         found = self.holder()
-        if found is None or found.until <= self.clock.time() or break_id == found.id:
+        if found is None or self.expired(found) or break_id == found.id:
             return found
         raise InputError(
             "zone", f"zone {self.zone_name} is locked by another DR run: {found.text()}",
