@@ -15,10 +15,9 @@ from ..client.api import Client
 from ..config.resources import check_caller
 from ..errors import InputError
 from ..model.listing import volumes_by_vm
+from ..model.pairs import dr_states
 from ..model.snapshot import Snapshot
-from ..vocabulary import details, states
 from ..vocabulary.journal import SwapJournal
-from ..vocabulary.keys import STATUS
 from . import swap
 from .admission import Admission
 from .introduce import StorageIntroducer
@@ -96,8 +95,7 @@ class Orchestrator(Admission):
     def check_unchanged(self, moves: list[Move]) -> None:
         """Once the zones are locked: an InputError if another run changed the DR state of these VMs since this run
         read it (it finished or stopped between our reading and our lock); a re-run reads the cloud afresh."""
-        now = {vm_id: state for state in states.STORED
-               for vm_id in details.ids_with(self.api, "UserVm", STATUS.key(), state)}
+        now = dr_states(self.api)
         changed = sorted(m.name for m in moves if now.get(m.original["id"]) != self.snap.status.get(m.original["id"]))
         if changed:
             raise InputError("zone", f"another DR run changed {', '.join(changed[:5])} while this one was being "

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 GONE = ("Destroyed", "Expunging", "Expunged")
 
 
+def dr_states(api: Client) -> dict[str, str]:
+    """{original VM id: its DR state} of the whole cloud (hidden truth): one key+value listing per state."""
+    return {vm_id: state for state in states.STORED for vm_id in details.ids_with(api, "UserVm", STATUS.key(), state)}
+
+
 class Pairs:
     """VMs, their DR state and pairs (a mixin of model.snapshot.Snapshot)."""
 
@@ -44,10 +49,7 @@ class Pairs:
         self.recovery_ids: set[str] = set()
         self.hidden: dict[str, dict[str, str]] = {}
         if self.admin:
-            for state in states.STORED:
-                self.status.update(
-                    (vm_id, state) for vm_id in details.ids_with(self.api, "UserVm", STATUS.key(), state)
-                )
+            self.status = dr_states(self.api)
             self.recovery_ids = set(details.ids_with(self.api, "UserVm", ROLE.key(), ROLE_RECOVERY))
             self.hidden = {
                 vm_id: details.read_hidden(self.api, "UserVm", vm_id, f"VM {vm_id}")
