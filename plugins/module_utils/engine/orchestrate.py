@@ -10,6 +10,7 @@ with a journal of this direction is resumed where it stopped.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ..client.api import Client
 from ..config.resources import check_caller
@@ -38,12 +39,14 @@ class Orchestrator(Admission):
         self.sync_timeout = sync_timeout
         self.progress_log = progress_log
         self.heartbeat = Heartbeat(heartbeat, heartbeat_timeout)
+        self.pools: dict[str, dict] = {}  # the cloud's primary storage pools, once storage() read them
 
     # -- the run -----------------------------------------------------------------------------------
     def storage(self, zone_ids: list[str]) -> tuple[dict[str, str], Replication]:
         """{pool the volumes are on: the introduced pool to import them from}, and their replication."""
         op = self.direction.op
         intro = StorageIntroducer(self.api, check_mode=True)
+        self.pools = intro.pools
         pool_map: dict[str, str] = {}
         maps: dict[str, dict[str, str]] = {}
         for zone_id in zone_ids:
@@ -68,8 +71,7 @@ class Orchestrator(Admission):
         self.api.watch = progress.jobs
         try:
             if planned:
-                MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                        progress=progress.stopping(moves), interrupted=self.heartbeat.lost).run(moves, steps=STEPS[:2])
+                self._engine(pool_map, progress.stopping(moves)).run(moves, steps=STEPS[:2])
             for tier in order:
                 batch = [m for m in moves if m.tier == tier]
                 if not batch:
@@ -79,10 +81,7 @@ class Orchestrator(Admission):
                     results += [self.hold(m, behind) for m in batch]
                     progress.write(f"tier {tier}: not started, {len(batch)} VMs wait for the tiers before it")
                     continue
-                engine = MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                                 progress=progress.tier(tier, batch, steps), storage=storage,
-                                 interrupted=self.heartbeat.lost)
-                results += engine.run(batch, steps)
+                results += self._engine(pool_map, progress.tier(tier, batch, steps), storage).run(batch, steps)
             if storage:
                 storage.reverse()
         finally:
@@ -91,6 +90,11 @@ class Orchestrator(Admission):
         progress.write(f"finished: {done} done, {len(results) - done} failed or held of {len(results)} VMs"
                        f"{f', {len(refused)} refused before any change' if refused else ''}; {progress.left()}")
         return results
+
+    def _engine(self, pool_map: dict[str, str], progress: Callable[[str, list[Move]], None],
+                storage: Replication | None = None) -> MoveRun:
+        return MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
+                       progress=progress, storage=storage, interrupted=self.heartbeat.lost)
 
     def check_unchanged(self, moves: list[Move]) -> None:
         """Once the zones are locked: an InputError if another run changed the DR state of these VMs since this run
@@ -105,7 +109,7 @@ class Orchestrator(Admission):
         """What the report's header says of the run: what, how, between which zones, when, over which pools."""
         home = [self.snap.zones[z]["name"] for z in zone_ids]
         away = [self.snap.zones.get(self.snap.recovery_zone_of(z) or "", {}).get("name", "?") for z in zone_ids]
-        names = {p["id"]: p["name"] for p in self.api.list("listStoragePools")}
+        names = {pool_id: p["name"] for pool_id, p in self.pools.items()}
         return {"op": self.direction.op, "mode": self.mode, "started": iso(started), "ended": iso(self.clock.time()),
                 "from_zones": home if self.direction.op == "failover" else away,
                 "to_zones": away if self.direction.op == "failover" else home,
