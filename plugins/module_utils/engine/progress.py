@@ -26,11 +26,9 @@ class Progress:
                  clock: WallClock = time) -> None:
         """`tiers`: (tier, VMs) in the order they move; `steps`: how many steps each tier runs."""
         self.path, self.op, self.clock = path, op, clock
-        self.tiers = list(tiers)
-        self.steps = max(steps, 1)
         self.started = clock.time()
         self.units_done: dict[int | None, int] = {}  # per tier, its steps finished times its VMs
-        self.units = sum(n for _, n in self.tiers) * self.steps or 1
+        self.units = sum(n for _, n in tiers) * max(steps, 1) or 1
         self.last_tick = 0.0
         self.current = "starting"  # the step running now, for the lines within it
 
