@@ -13,6 +13,13 @@ notes:
     so a run interrupted at any point (crash, Ctrl-C, API outage) is finished by running it again.
   - No volume that holds data is ever deleted. The only volume deleted is a recovery VM's placeholder
     root that was never materialised (state Allocated, no file).
+  - A disaster (unplanned) failover fences each lost zone in CloudStack before its first VM moves, so that what ran
+    there cannot run again beside its recovery copy when the zone comes back. Its hosts are powered off through
+    their BMCs (CloudStack's out-of-band management), disabled for allocation, and the zone's allocation is
+    disabled; the moved originals have no ROOT volume left. What the fence changed is recorded on the zone
+    (hidden details C(dr.fence*)). The zone stays fenced until failback (which lifts the fence first) or
+    C(playbooks/unfence.yml). A moved original found running again in a fenced zone (a host that could not be
+    powered off came back) is stopped at each tier and at the end of the run.
   - VMs that may not move are refused with the reason and the fix, and the others go on; per-VM failures
     do not fail the module. When every selected VM is refused, nothing changes and the module fails
     with the refusals. Needs a root admin's API key.
@@ -56,10 +63,21 @@ options:
       - A disaster (unplanned) failover force-stops the VMs of its zones and makes their replicas writable. It runs
         only when CloudStack reports each zone lost (none of its hypervisor hosts Up or reconnecting) or when the
         zone is named here (name or id); otherwise it is refused before any change, pointing to O(mode=planned).
+      - A disaster failover also fences each lost zone before any VM moves (see the notes); a zone with a host that
+        CloudStack cannot power off (no out-of-band management enabled for it, or a BMC that does not answer) is
+        refused before any change unless it is named here, the operator's word that those hosts are off or cut
+        from their storage.
       - A move already begun is finished whatever this says. Failback ignores it.
     type: list
     elements: str
     default: []
+  unfence_timeout:
+    description:
+      - Failback lifts the fence of the home zone before any VM moves (hosts powered off by the fence are powered
+        on, then hosts and zone get their allocation state back). Seconds to wait for those hosts to be Up again;
+        when they are not, the failback stops with no VM changed and the zone stays fenced.
+    type: float
+    default: 900
   break_lock:
     description:
       - One DR run per zone at a time - a run holds its zones' lock (an affinity group C(cloudstack-dr-lock-<zone id>)
@@ -197,7 +215,9 @@ plan:
   type: list
   elements: dict
 plan_text:
-  description: The plan as lines to print, refused VMs included with the reason.
+  description:
+    - The plan as lines to print - first what fencing (failover) or unfencing (failback) the zones would do, then
+      each VM, refused VMs included with the reason.
   returned: when O(validate_only) or check mode
   type: list
   elements: str
@@ -215,6 +235,14 @@ replication:
             "promoted": "forced", "reversed": true, "error": null, "notes": [], "data_as_of": "2026-11-29T23:40:12Z",
             "before": {"role": "target", "writable": false, "lag_seconds": 4.2},
             "after": {"role": "source", "peer": "failback-a1", "writable": true}}]
+fence_text:
+  description:
+    - What the run did to fence (failover) or unfence (failback) its zones, and the moved originals it found running
+      again in a fenced zone and stopped.
+  returned: unless O(validate_only)
+  type: list
+  elements: str
+  sample: ["fenced zone zone-a: disabled the zone; disabled 3 hosts; powered off kvm-a1, kvm-a2, kvm-a3"]
 replication_text:
   description: A line per replicated device - promoted or not, the data's point in time, whether it replicates back.
   returned: unless O(validate_only)

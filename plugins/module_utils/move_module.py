@@ -46,6 +46,6 @@ class MoveModule(DrModule):
                           accept_data_loss=p["accept_data_loss"], sync_timeout=p["sync_timeout"],
                           confirm_zone_lost=p["confirm_zone_lost"], break_lock=p["break_lock"],
                           lock_lease=p["lock_lease"], heartbeat=p["heartbeat"],
-                          heartbeat_timeout=p["heartbeat_timeout"])
+                          heartbeat_timeout=p["heartbeat_timeout"], unfence_timeout=p["unfence_timeout"])
         return fail_when_all_refused(result, p["vms"], self.direction)
 

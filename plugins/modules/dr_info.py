@@ -198,9 +198,14 @@ zones:
       description: The lock's id, to break it when its run is dead; null when free.
       type: str
       returned: always
-  sample: [{"name": "zone-a", "id": "6a7c...", "allocation": "Enabled", "hosts": 2, "hosts_up": 0, "lost": true,
+    fenced:
+      description: Since when and by which run the zone is fenced (a disaster failover fenced it; failback or
+        C(playbooks/unfence.yml) lifts it); null when it is not.
+      type: str
+      returned: always
+  sample: [{"name": "zone-a", "id": "6a7c...", "allocation": "Disabled", "hosts": 2, "hosts_up": 0, "lost": true,
             "health": "0 of 2 hypervisor hosts up (host-a1 Down, host-a2 Down)", "recovery_zone": "zone-b",
-            "lock": null, "lock_id": null}]
+            "lock": null, "lock_id": null, "fenced": "since 2026-11-30T03:12:40Z (failover of zone zone-a)"}]
 overview:
   description: Zones, DR offerings, storage maps with their replication now, and the VMs in trouble, as text lines.
   returned: always
@@ -275,6 +280,11 @@ vms:
     alert:
       description: Why the last preparation or move failed; empty when all is well.
       type: str
+      returned: always
+    runs_twice:
+      description: Both VMs of its pair are Running (a host of a lost zone came back and CloudStack started the
+        original again beside its recovery VM). Always listed in trouble.
+      type: bool
       returned: always
     drift:
       description:

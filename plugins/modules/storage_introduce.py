@@ -14,6 +14,9 @@ description:
     reports the replicated volume files CloudStack finds there (C(listVolumesForImport)).
   - With O(direction=failover), the replicas appear in the recovery zone; with O(direction=failback), the
     copies replicated back from the recovery zone appear in O(zone) itself.
+  - With O(direction=failback), the fence a disaster failover put on O(zone) is lifted first (as
+    M(cloudstack.dr.zone_fence) with O(cloudstack.dr.zone_fence#module:state=absent) does) - its hosts mount the
+    pools introduced there, so the hosts the fence powered off are powered on and awaited.
   - The introduced pool's id is recorded on the source pool, so re-runs and the volume import find it.
     Introducing is idempotent and never changes or removes an existing pool.
   - Needs a root admin's API key.
@@ -37,6 +40,11 @@ options:
     type: str
     choices: [failover, failback]
     default: failover
+  unfence_timeout:
+    description: With O(direction=failback), seconds to wait for the hosts of a fenced O(zone) to be Up once powered
+      back on; when they are not, the module fails, nothing introduced and the zone still fenced.
+    type: float
+    default: 900
 """
 
 EXAMPLES = r"""
@@ -90,6 +98,7 @@ failed_pools:
 from typing import ClassVar
 
 from ansible_collections.cloudstack.dr.plugins.module_utils.base import DrModule
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.fence import UNFENCE_TIMEOUT
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.introduce import (
     introduce_storage,
 )
@@ -99,11 +108,13 @@ class StorageIntroduceModule(DrModule):
     argument_spec: ClassVar[dict] = {
         "zone": {"type": "str", "required": True},
         "direction": {"type": "str", "choices": ["failover", "failback"], "default": "failover"},
+        "unfence_timeout": {"type": "float", "default": UNFENCE_TIMEOUT},
     }
 
     def run(self) -> dict:
         p = self.params
-        return introduce_storage(self.client, p["zone"], p["direction"], check_mode=self.module.check_mode)
+        return introduce_storage(self.client, p["zone"], p["direction"], check_mode=self.module.check_mode,
+                                 unfence_timeout=p["unfence_timeout"])
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ restarts no HA VM elsewhere); a host powered on comes back Up unless its zone is
 """
 
 from .. import errors
+from .power import machine_off
 from .texts import host_text
 from .vms import release_host
 
@@ -99,6 +100,7 @@ def power(ctx, host, operation):
 def _power_off(ctx, host):
     host.update(_power="Off", state="Down")
     ctx.store.touch("host", host)
+    machine_off(ctx.sim, host)
     for vm in ctx.store.find("vm", hostid=host["id"]):
         if vm.get("state") in ("Running", "Starting", "Stopping", "Migrating"):
             release_host(ctx, vm, "Stopped")

@@ -14,6 +14,7 @@ from .affinity import excluded_hosts
 from .hosts import fits, pick_host, usage_by_host
 from .networks import implement
 from .nics import add_nic, nics_of, remove_nic
+from .power import powered_off, powered_on
 from .texts import network_vo_text, vm_text, volume_text
 from .vm_snapshots import remove_all as remove_vm_snapshots
 from .volumes import (
@@ -174,17 +175,33 @@ def start_vm(ctx, vm, host=None, event=True):
     `deployvm` detail goes at the first start (VirtualMachineManagerImpl.orchestrateStart)."""
     sim = ctx.sim
     host = place(sim, vm, host)
+    check_usable_volumes(sim, vm)
     check_disks_writable(sim, vm)
     for vol in volumes_of(sim, vm):
         materialise(sim, vol, host)
     for nic in nics_of(sim, vm):
         implement(sim, ctx.store.get("network", nic["networkid"]))
     vm.update(state="Running", hostid=host["id"], hostname=host["name"], _lasthostid=host["id"])
+    powered_on(vm, host)
     ctx.store.touch("vm", vm)
     for row in ctx.store.find("detail", resource_kind="vm", resource_pk=vm["_pk"], key="deployvm"):
         ctx.store.delete("detail", row)
     if event:
         vm_event(ctx, "VM.START", "starting", vm)
+
+
+USABLE_VOLUME_STATES = ("Creating", "Ready", "Allocated")  # VolumeDaoImpl.findUsableVolumesForInstance
+
+
+def check_usable_volumes(sim, vm):
+    """DeploymentPlanningManagerImpl.findSuitablePoolsForVolumes, reached once the planner has a host: a VM
+    without a usable volume, or without a ROOT volume, is refused (CloudRuntimeException: 530), root admins and
+    HA restarts alike."""
+    vols = volumes_of(sim, vm)
+    if not any(v["state"] in USABLE_VOLUME_STATES for v in vols):
+        raise errors.internal(f"Unable to create deployment, no usable volumes found for the VM: {vm['id']}")
+    if not any(v["type"] == "ROOT" for v in vols):
+        raise errors.internal(f"Unable to deploy VM [{vm['id']}] because the ROOT volume is missing.")
 
 
 def agent_unreachable(sim, vm):
@@ -208,8 +225,11 @@ def stop_vm(ctx, vm, forced):
     if vm["state"] in ("Stopped", "Destroyed", "Expunging", "Error"):
         return
     host = ctx.store.get("host", vm.get("hostid"))
-    if not forced and (host is None or host["state"] != "Up"):
+    reached = host is not None and host["state"] == "Up"
+    if not forced and not reached:
         raise errors.internal(f"Unable to stop {vm_text(vm)}")
+    if reached:  # a forced stop of an unreachable host's VM only changes the database: the domain runs on
+        powered_off(vm)
     release_host(ctx, vm, "Stopped")
     vm_event(ctx, "VM.STOP", "stopping", vm)
 

@@ -3,6 +3,7 @@
 from .. import errors
 from .arrays import before_zone_fails
 from .hosts import hosts_in_zone
+from .power import host_reconnected
 
 
 def _set_state(sim, kind, items, state, only_from=None):
@@ -23,10 +24,14 @@ def fail_zone(sim, zone):
 
 
 def recover_zone(sim, zone):
-    """The zone comes back: its hosts reconnect, but a host powered off out of band stays Down."""
+    """The zone comes back: its hosts reconnect, but a host powered off out of band stays Down. A host that
+    reconnects reports the VMs still running on it, and CloudStack follows (model/power.py): a VM force-stopped
+    while the zone was dark comes back Running there. Returns those VMs."""
     zone["_down"] = False
     sim.store.touch("zone", zone)
-    _set_state(sim, "host", [h for h in hosts_in_zone(sim, zone["id"]) if h.get("_power", "On") == "On"], "Up")
+    hosts = [h for h in hosts_in_zone(sim, zone["id"]) if h.get("_power", "On") == "On"]
+    _set_state(sim, "host", hosts, "Up")
+    return [vm for host in hosts for vm in host_reconnected(sim, host)]
 
 
 def disabled_for(caller, zone):

@@ -3,6 +3,7 @@ driver that gets no answer does), and read what the machines' power really is.""
 
 from .. import control
 from ..errors import PARAM_ERROR, ApiError
+from ..model.oobm import sync_power
 
 
 def _host(sim, ref):
@@ -14,10 +15,13 @@ def _host(sim, ref):
 
 @control.op("bmc")
 def op_bmc(sim, host, reachable="true"):
-    """Make a host's BMC reachable or not (reachable=false: every out-of-band action on it fails)."""
+    """Make a host's BMC reachable or not (reachable=false: every out-of-band action on it fails, and the
+    background power sync of an enabled host reads its power Unknown, at once here)."""
     host = _host(sim, host)
     host["_bmc_reachable"] = str(reachable).lower() == "true"
     sim.store.touch("host", host)
+    if (host.get("_oobm") or {}).get("enabled"):
+        sync_power(sim, host)
     return {"host": host["name"], "bmc_reachable": host["_bmc_reachable"], "power": host.get("_power", "On")}
 
 

@@ -21,7 +21,8 @@ def op_fail_zone(sim, zone):
 
 @control.op("recover-zone")
 def op_recover_zone(sim, zone):
-    """Bring a failed zone back: hosts and pools Up."""
+    """Bring a failed zone back: its hosts reconnect (those powered off stay Down) and report the VMs still running
+    on them, which CloudStack turns Running (`resynced`: the VMs force-stopped while the zone was dark)."""
     zone = zone_by_ref(sim, zone)
-    recover_zone(sim, zone)
-    return _zone_summary(sim, zone)
+    resynced = recover_zone(sim, zone)
+    return dict(_zone_summary(sim, zone), resynced=sorted(vm["name"] for vm in resynced))

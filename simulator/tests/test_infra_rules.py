@@ -206,6 +206,8 @@ def test_add_host_refusals(admin):
 def test_hosts_answer_out_of_band_management_and_ha(admin):
     """HostJoinDaoImpl.setNewHostResponseBase: every host answers `outofbandmanagement` (not configured: power
     Disabled, not enabled) and `hostha` (no HA config: not enabled, Disabled)."""
-    host = admin.listHosts(type="Routing")["host"][0]
+    cluster = admin.listClusters(name="zone-b-cluster1")["cluster"][0]
+    host = admin.addHost(zoneid=cluster["zoneid"], podid=cluster["podid"], clusterid=cluster["id"], hypervisor="KVM",
+                         url="http://10.2.1.95", username="root", password="password")["host"][0]
     assert host["outofbandmanagement"] == {"powerstate": "Disabled", "enabled": False}
     assert host["hostha"] == {"haenable": False, "hastate": "Disabled"}

@@ -23,6 +23,14 @@ def host_of(api, vm_name):
 
 
 @pytest.fixture(scope="module")
+def bare(admin):
+    """Two zone-b hosts added without a BMC (the seed configures and enables one on every host it adds)."""
+    cluster = admin.listClusters(zoneid=hosts(admin, "zone-b")[0]["zoneid"])["cluster"][0]
+    return [admin.addHost(zoneid=cluster["zoneid"], podid=cluster["podid"], clusterid=cluster["id"], hypervisor="KVM",
+                          url=f"http://10.2.1.{n}", username="root", password="password")["host"][0] for n in (90, 91)]
+
+
+@pytest.fixture(scope="module")
 def configured(admin):
     """Every zone-a host with a BMC configured and enabled."""
     for host in hosts(admin):
@@ -39,10 +47,10 @@ def test_only_root_admins_manage_bmcs(acme, server, admin):
         assert status == 432
 
 
-def test_configure_checks_the_driver_and_masks_the_password(admin):
+def test_configure_checks_the_driver_and_masks_the_password(admin, bare):
     """OutOfBandManagementServiceImpl.configure: the driver must be one the server has (530, the row is kept);
     the answer (OutOfBandManagementResponse) masks the password; configuring does not enable."""
-    host = hosts(admin, "zone-b")[0]
+    host = bare[0]
     status, error = api_error(admin.configureOutOfBandManagement, hostid=host["id"], **dict(BMC, driver="ilo"))
     assert (status, error["errortext"]) == (530, ("Out-of-band management driver is not available. Please provide "
                                                  "a valid driver name."))
@@ -53,10 +61,10 @@ def test_configure_checks_the_driver_and_masks_the_password(admin):
     assert listed["enabled"] is False and listed["driver"] == "ipmitool" and listed["password"] == "s****"
 
 
-def test_actions_need_a_configured_and_enabled_bmc(admin):
+def test_actions_need_a_configured_and_enabled_bmc(admin, bare):
     """OutOfBandManagementServiceImpl.enableOutOfBandManagement(host) / executePowerOperation, in the job (530):
     an unconfigured host cannot be enabled; a configured but disabled one takes no action."""
-    unconfigured, configured_only = hosts(admin, "zone-b")[1], hosts(admin, "zone-b")[0]
+    unconfigured, configured_only = bare[1], bare[0]
     code, text = job_error(admin.enableOutOfBandManagementForHost, hostid=unconfigured["id"])
     assert (code, text) == (530, ("Out-of-band management is not configured for the host. Please configure the host "
                                  "before enabling/disabling it."))

@@ -105,6 +105,7 @@ VALID = {
     "vm_uuid_swap": {"vm": "globex-db-1", "holder": "recovery"},
     "volume_import": {"vms": ["globex-db-1"]},
     "dr_cleanup": {"zone": "zone-a", "confirm": True},
+    "zone_fence": {"zone": "zone-b"},
 }
 ROOT_KEY = "Use a root admin's key"
 CHECK_KEYS = "Check api_key and api_secret"
@@ -229,6 +230,12 @@ ROWS = [
         "whose pools cloudstack.dr.storage_map mapped"),
     row("dr_cleanup", "confirm-not-a-bool", {"zone": "zone-a", "confirm": "zone-a"}, "'confirm'",
         "Valid booleans include"),
+    # zone_fence
+    row("zone_fence", "unknown-zone", {"zone": "zone-z"}, "zone", "Use one of: zone-a, zone-b"),
+    row("zone_fence", "unknown-state", {"zone": "zone-a", "state": "off"}, "state",
+        "must be one of: present, absent"),
+    row("zone_fence", "timeout-not-a-number", {"zone": "zone-a", "state": "absent", "unfence_timeout": "soon"},
+        "unfence_timeout", "float"),
     # dr_report (no API call: no access rows)
     row("dr_report", "results-not-dicts", {"results": "acme-web-1"}, "'results'", "unable to convert to dict"),
     row("dr_report", "step-seconds-not-numbers", {"results": [{"name": "a", "step_seconds": {"stop": "slow"}}]},

@@ -169,7 +169,7 @@ def test_dr_info_shows_drift_and_status_playbook(prepared, tmp_path):
     assert '"zone-a  1     Prepared  3    acme-app-1, acme-web-1, globex-db-1"' in proc.stdout
     # The VM in trouble comes first, with what is wrong; zones and the storage's replication are shown too.
     assert '"VMs in trouble: 1",\n        "  acme-web-1 (acme, zone-a, Prepared): drifted: ' in proc.stdout, proc.stdout
-    assert re.search(r'"zone-a +Enabled +2 of 2 +no +zone-b +-"', proc.stdout), proc.stdout
+    assert re.search(r'"zone-a +Enabled +2 of 2 +no +zone-b +no +-"', proc.stdout), proc.stdout
     html = page.read_text()
     assert f"Status page: {page}" in proc.stdout and '<tr class="bad"><td>acme-web-1</td>' in html
     assert "no replication adapter: promoted by hand" in html, html  # this module's map names no adapter

@@ -58,6 +58,8 @@ HAZARDS = [
      lambda tmp: ["-e", "move_zone=zone-a", "-e", "move_confirm_zone_lost=zone-b"], "zone zone-a does not look lost"),
     ("cleanup-confirmed-for-another-zone", "cleanup.yml",
      lambda tmp: ["-e", "cleanup_zone=zone-a", "-e", "cleanup_confirm=zone-b"], "must name the same zone"),
+    ("unfence-confirmed-for-another-zone", "unfence.yml",
+     lambda tmp: ["-e", "unfence_zone=zone-a", "-e", "unfence_confirm=zone-b"], "must name the same zone"),
 ]
 
 
@@ -85,6 +87,27 @@ def test_each_dangerous_mistake_is_refused_before_any_change(cloud, name, args, 
     assert fingerprint(server) == before
 
 
+def test_a_lost_zone_with_a_host_that_cannot_be_powered_off_is_refused_before_any_change(cloud):
+    """The fence powers the lost zone's hosts off through their BMCs; one whose BMC does not answer could come back
+    and run its VMs again beside their recovery copies: refused until the operator names the zone."""
+    server, api, _, tmp = cloud
+    zone_a = next(z for z in api.list("listZones") if z["name"] == "zone-a")
+    host = api.list("listHosts", type="Routing", zoneid=zone_a["id"])[0]
+    server.ctl("bmc", host=host["name"], reachable="false")
+    server.ctl("fail-zone", zone=host["zonename"])
+    try:
+        before, calls = fingerprint(server), server.ctl("status")["api_calls"]
+        proc = run(server, tmp, "failover.yml", "-e", f"move_zone={host['zonename']}")
+        assert proc.returncode != 0, proc.stdout[-4000:]
+        assert f"zone {host['zonename']} cannot be fenced: CloudStack cannot power off {host['name']}: its BMC does " \
+               f"not answer (power state Unknown)" in proc.stdout, proc.stdout[-4000:]
+        assert f"-e move_confirm_zone_lost={host['zonename']}" in proc.stdout
+        assert api_writes(calls, server.ctl("status")["api_calls"]) == {} and fingerprint(server) == before
+    finally:
+        server.ctl("recover-zone", zone=host["zonename"])
+        server.ctl("bmc", host=host["name"], reachable="true")
+
+
 def test_check_mode_says_what_it_would_do_and_writes_nothing(cloud):
     server, _, _, tmp = cloud
     before = fingerprint(server)
@@ -106,3 +129,22 @@ def test_a_zone_the_operator_confirms_lost_fails_over_and_says_where_its_files_a
     assert f"HTML report: {report}" in proc.stdout and f"Progress log: {log}" in proc.stdout
     assert not list(ROOT.glob("dr-report-*")) and not list(ROOT.glob("dr-progress-*"))
     assert "3 done (0 earlier), 0 failed, 0 pending of 3 VMs" in log.read_text()
+    assert "fenced zone zone-a: disabled the zone; disabled 2 hosts; powered off " in proc.stdout, proc.stdout[-4000:]
+
+
+def test_unfence_says_what_it_would_do_then_lifts_the_fence_once_confirmed(cloud):
+    server, api, _, tmp = cloud
+    before, calls = fingerprint(server), server.ctl("status")["api_calls"]
+    proc = run(server, tmp, "unfence.yml", "-e", "unfence_zone=zone-a")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    assert "unfence zone zone-a: power on 2 hosts" in proc.stdout and "enable its allocation" in proc.stdout
+    assert "To lift the fence, run again with -e unfence_confirm=zone-a" in proc.stdout
+    assert api_writes(calls, server.ctl("status")["api_calls"]) == {} and fingerprint(server) == before
+    proc = run(server, tmp, "unfence.yml", "-e", "unfence_zone=zone-a", "-e", "unfence_confirm=zone-a")
+    assert proc.returncode == 0 and "unfenced zone zone-a: powered on " in proc.stdout, proc.stdout[-4000:]
+    zone = next(z for z in api.list("listZones") if z["name"] == "zone-a")
+    assert zone["allocationstate"] == "Enabled"
+    assert {(h["state"], h["resourcestate"]) for h in api.list("listHosts", zoneid=zone["id"], type="Routing")} == {
+        ("Up", "Enabled")}
+    proc = run(server, tmp, "unfence.yml", "-e", "unfence_zone=zone-a", "-e", "unfence_confirm=zone-a")
+    assert proc.returncode == 0 and "zone zone-a was not fenced: nothing to do" in proc.stdout, proc.stdout[-4000:]

@@ -35,6 +35,7 @@ from ..replication import registry
 from ..replication.adapter import AdapterError, ReplicationAdapter, Status
 from ..vocabulary import details, states
 from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL, REPLICATION
+from .fence import Fence
 from .introduce import StorageIntroducer, zone_id_of
 from .lock import ZoneLock
 
@@ -98,6 +99,9 @@ class Cleanup:
         self.snap = Snapshot(api, network=False)
         self.statuses: dict[tuple[int, str], Status | str] = {}
         self.clone_adapters: dict[str, ReplicationAdapter] = {}  # clone name -> the adapter that discovered it
+        zones = {z["id"]: z for z in api.list("listZones")}
+        # A fenced zone's hosts are off: CloudStack needs one of them to unmanage a volume or remove a pool there.
+        self.fenced = {zone_id: z["name"] for zone_id, z in zones.items() if Fence(api, z).record()}
         self.lock = ZoneLock(api, self.zone_id, zone, "clean-up")
         holder = self.lock.holder()
         self.locked = holder.text() if holder and not self.lock.expired(holder) else None  # a move runs now
@@ -175,6 +179,8 @@ class Cleanup:
         status = self.status(group, device) if device and group.adapter else None
         if vm is not None:
             item.reason = f"VM {vm} is in a move: finish it (run its playbook again), then clean up"
+        elif self.intro.pools[vol["storageid"]]["zoneid"] in self.fenced:
+            item.reason = self.fenced_reason(self.intro.pools[vol["storageid"]]["zoneid"])
         elif status is None:
             item.reason = ("no replication adapter names its storage: DR cannot tell whether it holds writes its "
                            "copies lack")
@@ -190,6 +196,10 @@ class Cleanup:
                            f"{self.intro.pools[copy['storageid']]['name']}; device {device} is read-only, the "
                            "file stays on it")
         return item
+
+    def fenced_reason(self, zone_id: str) -> str:
+        return (f"zone {self.fenced[zone_id]} is fenced (its hosts are off): clean up there after the failback, or "
+                "after playbooks/unfence.yml")
 
     def _pointers_to(self, pool_id: str) -> list[tuple[dict, str]]:
         """(pool, key) of each DR detail that names `pool_id` as an introduced pool."""
@@ -210,6 +220,8 @@ class Cleanup:
                      and not self.intro.details(p["id"]).get(REPLICA["url"].key())]
             if staying:
                 item.reason = f"volumes stay on it: {', '.join(sorted(staying)[:5])}"
+            elif pool["zoneid"] in self.fenced:
+                item.reason = self.fenced_reason(pool["zoneid"])
             elif self.locked:
                 item.reason = f"a DR run holds the zone's lock ({self.locked}): clean up once it ends"
             elif moving:

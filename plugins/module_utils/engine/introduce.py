@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..vocabulary import details
 from ..vocabulary.details import as_values
 from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL, KeySpec
+from .fence import UNFENCE_TIMEOUT, Fence
 
 DIRECTIONS = ("failover", "failback")
 
@@ -46,9 +47,10 @@ def _side(direction: str) -> dict[str, KeySpec]:
 
 
 class StorageIntroducer:
-    def __init__(self, api: Client, check_mode: bool = False) -> None:
+    def __init__(self, api: Client, check_mode: bool = False, unfence_timeout: float = UNFENCE_TIMEOUT) -> None:
         self.api = api
         self.check_mode = check_mode
+        self.unfence_timeout = unfence_timeout
         self.pools = {p["id"]: p for p in api.list("listStoragePools")}
         self._details: dict[str, dict[str, str]] = {}
 
@@ -84,6 +86,9 @@ class StorageIntroducer:
         """[Introduced] for every mapped pool of `zone_id` (the active zone of the link)."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}")
+        if direction == "failback" and not self.check_mode:
+            # The home zone's hosts mount the pools introduced there: the fence its failover put up goes first.
+            Fence(self.api, self.api.list("listZones", id=zone_id)[0]).lift(self.unfence_timeout)
         results = [self._one(pool, direction) for pool in self.sources(zone_id, direction)]
         if not self.check_mode:
             self._list_files(results)
@@ -167,10 +172,11 @@ class StorageIntroducer:
                 r.error = error.errortext
 
 
-def introduce_storage(api: Client, zone: str, direction: str, check_mode: bool = False) -> dict:
+def introduce_storage(api: Client, zone: str, direction: str, check_mode: bool = False,
+                       unfence_timeout: float = UNFENCE_TIMEOUT) -> dict:
     """The storage_introduce module's work: introduce every mapped pool of `zone`; its result."""
     check_caller(api, "the DR details of storage pools")
-    intro = StorageIntroducer(api, check_mode=check_mode)
+    intro = StorageIntroducer(api, check_mode=check_mode, unfence_timeout=unfence_timeout)
     zone_id = zone_id_of(api, zone)
     results = intro.introduce(zone_id, direction)
     if not results:

@@ -112,7 +112,8 @@ class MoveRun:
     def __init__(self, api: Client, snapshot: Snapshot, op: str, pool_map: dict[str, str], mode: str = "unplanned",
                  clock: WallClock = time, progress: Callable[[str, list[Move]], None] | None = None,
                  storage: replication.Replication | None = None,
-                 interrupted: Callable[[], str | None] = lambda: None) -> None:
+                 interrupted: Callable[[], str | None] = lambda: None,
+                 before_step: Callable[[str], None] = lambda step: None) -> None:
         self.api = api
         self.snap = snapshot
         self.direction = states.direction(op)
@@ -122,6 +123,7 @@ class MoveRun:
         self.progress = progress or (lambda step, moves: None)
         self.storage = storage  # the pools replicated through an adapter; None: the storage is promoted by hand
         self.interrupted = interrupted  # why to stop before the next step (progress.Heartbeat), or None
+        self.before_step = before_step  # what runs before each step (the fences' guard)
 
     def run(self, moves: list[Move], steps: Sequence[str] = STEPS) -> list[dict]:
         for m in moves:
@@ -141,6 +143,7 @@ class MoveRun:
                     m.error = f"stopped before {step}: {stop}; run the same command again to finish"
                 self.progress(steps[-1], [])
                 break
+            self.before_step(step)
             started = self.clock.time()
             getattr(self, f"_step_{step}")(live)
             ended = self.clock.time()

@@ -21,6 +21,7 @@ from ..model.snapshot import Snapshot
 from ..vocabulary.journal import SwapJournal
 from . import swap
 from .admission import Admission
+from .fence import UNFENCE_TIMEOUT, Fence, confirmed_zone, fence_lines
 from .introduce import StorageIntroducer
 from .lock import LEASE, ZoneLock, lock_account
 from .move import STEPS, Move, MoveRun, WallClock
@@ -40,6 +41,8 @@ class Orchestrator(Admission):
         self.progress_log = progress_log
         self.heartbeat = Heartbeat(heartbeat, heartbeat_timeout)
         self.pools: dict[str, dict] = {}  # the cloud's primary storage pools, once storage() read them
+        self.guards: list[Fence] = []  # the fenced zones whose moved originals must not run again
+        self.restopped: list[str] = []  # moved originals found running again in a fenced zone, and stopped
 
     # -- the run -----------------------------------------------------------------------------------
     def storage(self, zone_ids: list[str]) -> tuple[dict[str, str], Replication]:
@@ -81,7 +84,9 @@ class Orchestrator(Admission):
                     results += [self.hold(m, behind) for m in batch]
                     progress.write(f"tier {tier}: not started, {len(batch)} VMs wait for the tiers before it")
                     continue
-                results += self._engine(pool_map, progress.tier(tier, batch, steps), storage).run(batch, steps)
+                results += self._engine(pool_map, progress.tier(tier, batch, steps), storage,
+                                        lambda step: self.guard(progress.write, step)).run(batch, steps)
+            self.guard(progress.write)
             if storage:
                 storage.reverse()
         finally:
@@ -91,10 +96,44 @@ class Orchestrator(Admission):
                        f"{f', {len(refused)} refused before any change' if refused else ''}; {progress.left()}")
         return results
 
+    def fences(self, zone_ids: set[str], moves: list[Move]) -> list[Fence]:
+        """The zones this run fences (a disaster failover's lost zones) or unfences (a failback's home zones), when
+        it has VMs to move."""
+        if (self.direction.op == "failover" and self.mode != "unplanned") or all(m.done_before for m in moves):
+            return []
+        return [Fence(self.api, self.snap.zones[z], self.clock) for z in sorted(zone_ids)]
+
+    def fence(self, fences: list[Fence], confirmed: list[str] | None, unfence_timeout: float) -> list[str]:
+        """Fence the lost zones (failover) or lift their fences (failback), before any VM changes; the lines saying
+        what was done. A failover stops here when a host could not be powered off and the zone is not confirmed."""
+        lines = []
+        for fence in fences:
+            if self.direction.op == "failback":
+                lines += fence_lines(fence.lift(unfence_timeout))
+                continue
+            done = fence.apply(f"{self.direction.op} of zone {fence.name}")
+            lines += fence_lines(done)
+            fence.check(confirmed_zone(fence, confirmed), [f"{h}: {why}" for h, why in done["not_powered_off"].items()])
+            self.guards.append(fence)
+        return lines
+
+    def guard(self, say: Callable[[str], None], step: str = "finish") -> None:
+        """Stop the moved originals a reconnected host made run again in a fenced zone: before each step once the
+        originals were stopped (a running original cannot lose its volumes, and its recovery VM must not start
+        beside it), and once the last tier ran."""
+        if step in ("begin", "stop"):
+            return
+        for fence in self.guards:
+            stopped = fence.guard()
+            if stopped:
+                say(f"zone {fence.name}: {', '.join(stopped)} ran again (a host reconnected) and were stopped")
+            self.restopped += stopped
+
     def _engine(self, pool_map: dict[str, str], progress: Callable[[str, list[Move]], None],
-                storage: Replication | None = None) -> MoveRun:
+                storage: Replication | None = None,
+                before_step: Callable[[str], None] = lambda step: None) -> MoveRun:
         return MoveRun(self.api, self.snap, self.direction.op, pool_map, self.mode, clock=self.clock,
-                       progress=progress, storage=storage, interrupted=self.heartbeat.lost)
+                       progress=progress, storage=storage, interrupted=self.heartbeat.lost, before_step=before_step)
 
     def check_unchanged(self, moves: list[Move]) -> None:
         """Once the zones are locked: an InputError if another run changed the DR state of these VMs since this run
@@ -133,7 +172,7 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
              accept_data_loss: bool = False, sync_timeout: float = SYNC_TIMEOUT,
              confirm_zone_lost: list[str] | None = None, break_lock: str | None = None,
              lock_lease: float = LEASE, heartbeat: str | None = None,
-             heartbeat_timeout: float = HEARTBEAT_SECONDS) -> dict:
+             heartbeat_timeout: float = HEARTBEAT_SECONDS, unfence_timeout: float = UNFENCE_TIMEOUT) -> dict:
     """The vm_failover/vm_failback modules' work; their result. `tiers` move in the order given;
     without it, every tier of the selection, lowest first. An unplanned failover needs each source zone lost
     (CloudStack's evidence) or named in `confirm_zone_lost`."""
@@ -147,6 +186,10 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
     moves, drifted = orch.check_drift(moves)
     zone_ids = {home} if home else {m.original["zoneid"] for m in moves}
     orch.check_lost(zone_ids, moves, confirm_zone_lost)
+    fences = orch.fences(zone_ids, moves)
+    if op == "failover":
+        for fence in fences:
+            fence.check(confirmed_zone(fence, confirm_zone_lost))
     volumes = volumes_by_vm(api, [m.source for m in moves if not m.done_before and m.journal is None])
     mapped, unmapped = [], []
     for zone_id in sorted(zone_ids):
@@ -168,6 +211,7 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
         text = [f"{p['name']} (tier {p['tier']}, RTO {p['rto'] or '-'}): {p['action']}"
                 + "".join(f"; {n}" for n in p["notes"]) for p in plan]
         text += [f"{r['name']}: REFUSED: {r['error']}" for r in refused]
+        text = [f.plan() if op == "failover" else f.unplan() for f in fences if op == "failover" or f.record()] + text
         return {"changed": False, "plan": plan, "plan_text": text, "vms": refused, "summary": _summary(plan, refused)}
     pool_map, storage = orch.storage(sorted(zone_ids))
     if not any(not m.done_before for m in mapped):
@@ -177,14 +221,18 @@ def move_vms(api: Client, op: str, names: list[str] | None = None, zone: str | N
             lock.acquire(break_lock)
         if locks:
             orch.check_unchanged(mapped)
+        fence_text = orch.fence(fences if locks else [], confirm_zone_lost, unfence_timeout)
         results = orch.run(mapped, pool_map, order, refused, tier_gate, storage)
     finally:
         for lock in locks:
             lock.release()
     replication = storage.report()
-    return {"changed": any(r["changed"] for r in results) or any(p["promoted"] or p["reversed"] for p in replication),
+    return {"changed": any(r["changed"] for r in results) or any(p["promoted"] or p["reversed"] for p in replication)
+            or bool(fence_text) or bool(orch.restopped),
             "vms": results + refused, "summary": _summary(results, refused), "tier_text": _tier_text(results, order),
             "replication": replication, "replication_text": storage.text(),
+            "fence_text": fence_text + [f"stopped again: {name} (it ran again in its fenced zone)"
+                                        for name in orch.restopped],
             "run": orch.run_header(sorted(zone_ids), pool_map, started)}
 
 
@@ -250,6 +298,7 @@ def move_options() -> dict:
         "lock_lease": {"type": "float", "default": LEASE},
         "heartbeat": {"type": "path"},
         "heartbeat_timeout": {"type": "float", "default": HEARTBEAT_SECONDS},
+        "unfence_timeout": {"type": "float", "default": UNFENCE_TIMEOUT},
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..client.api import Client, CloudStackError
 from ..config.zone_link import link_view
+from ..engine.fence import Fence
 from ..engine.lock import ZoneLock, lock_account
 from ..engine.zone_loss import evidence
 from ..errors import InputError
@@ -24,6 +25,7 @@ from ..vocabulary.details import as_values
 from ..vocabulary.keys import (
     ALERT,
     FAILBACK,
+    FENCE,
     OFFERING_RECOVERY,
     OFFERING_RPO,
     OFFERING_RTO,
@@ -65,6 +67,8 @@ def vm_record(snap: Snapshot, vm: dict) -> dict:
         "recovery_public_ips": snap.known_public_ips(vm),
         "recovery_vm": recovery["id"] if recovery else None,
         "alert": shown(copy.get(ALERT.key())),
+        # Both VMs of the pair Running: a host of a lost zone came back and CloudStack started the original again.
+        "runs_twice": bool(recovery and vm.get("state") == "Running" and recovery.get("state") == "Running"),
     }
 
 
@@ -181,11 +185,13 @@ def zones(client: Client, snap: Snapshot) -> list[dict]:
     for zone_id, zone in sorted(snap.zones.items(), key=lambda item: item[1]["name"]):
         health = evidence(client, zone_id)
         holder = ZoneLock(client, zone_id, zone["name"], "status", account=account).holder()
+        fence = Fence(client, zone).record().get(FENCE.key())
         recovery = snap.zones.get(snap.recovery_zone_of(zone_id) or "", {}).get("name")
         out.append({"name": zone["name"], "id": zone_id, "allocation": zone.get("allocationstate"),
                     "hosts": len(health.hosts), "hosts_up": len(health.alive), "lost": health.lost,
                     "health": health.text(), "recovery_zone": recovery,
-                    "lock": holder.text() if holder else None, "lock_id": holder.id if holder else None})
+                    "lock": holder.text() if holder else None, "lock_id": holder.id if holder else None,
+                    "fenced": f"since {fence.get('at')} ({fence.get('run')})" if fence is not None else None})
     return out
 
 
@@ -196,6 +202,8 @@ TROUBLED_STATES = {states.PREPARE_FAILED: "preparation failed", states.FAILING_O
 def trouble(record: dict) -> str | None:
     """What is wrong with a protected VM now, in a few words, or None."""
     said = [TROUBLED_STATES[record["state"]]] if record["state"] in TROUBLED_STATES else []
+    said += ["RUNS IN BOTH ZONES: stop the one in the fenced zone (playbooks/unfence.yml and failback stop it)"
+             ] if record.get("runs_twice") else []
     said += [record["alert"]] if record.get("alert") else []
     said += [f"drifted: {'; '.join(record['drift'])}"] if record.get("drift") else []
     said += [f"drift unknown: {record['drift_error']}"] if record.get("drift_error") else []
@@ -247,9 +255,9 @@ def _device(state: dict | None) -> str:
 def overview(result: dict) -> list[str]:
     """The admin's picture in text: zones, offerings, storage and its replication, then the VMs in trouble."""
     lines = ["zones:"]
-    lines += align([("zone", "allocation", "hosts up", "lost", "recovers in", "DR lock")] + [
+    lines += align([("zone", "allocation", "hosts up", "lost", "recovers in", "fenced", "DR lock")] + [
         (z["name"], z["allocation"] or "-", f"{z['hosts_up']} of {z['hosts']}", "LOST" if z["lost"] else "no",
-         z["recovery_zone"] or "-", z["lock"] or "-") for z in result["zones"]])
+         z["recovery_zone"] or "-", z["fenced"] or "no", z["lock"] or "-") for z in result["zones"]])
     lines += ["", "DR offerings:"]
     lines += align([("offering", "tier", "RTO", "RPO", "recovery offering")] + [
         (o["name"], str(o["tier"]), o["rto"] or "-", o["rpo"] or "-", (o["recovery_offering"] or {}).get("name") or "-")

@@ -41,6 +41,12 @@ RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
 NETWORK_MAP = KeySpec("dr.network.", visible=False, family=True)
 PROTECTS = KeySpec("dr.protects.", visible=False, family=True)
 
+# -- a fenced zone (zone details, written by engine/fence.py) -------------------------------------
+# The fence: who fenced it, when, and the zone's allocation state before (JSON); one key per host with
+# what the fence changed on it (its allocation state and power before, JSON), so unfencing restores them.
+FENCE = KeySpec("dr.fence", visible=False)
+FENCE_HOST = KeySpec("dr.fence.host.", visible=False, family=True)
+
 # -- DR offering (service offering details) -------------------------------------------------------
 OFFERING_ENABLED = KeySpec("dr.enabled", visible=True)
 OFFERING_TIER = KeySpec("dr.tier", visible=True)

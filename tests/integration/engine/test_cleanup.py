@@ -4,6 +4,7 @@ runs as before."""
 
 import pytest
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.cleanup import clean_up, clone_name
+from ansible_collections.cloudstack.dr.plugins.module_utils.engine.fence import zone_fence
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.lock import ZoneLock
 from ansible_collections.cloudstack.dr.plugins.module_utils.engine.move import STEPS
 from ansible_collections.cloudstack.dr.plugins.module_utils.errors import InputError
@@ -83,6 +84,10 @@ def test_the_old_sources_volumes_after_a_forced_promotion_stay_until_the_storage
     server.ctl("fail-zone", zone="zone-a")
     assert not any(vm["error"] for vm in move(api, zones, "failover", "unplanned", accept_data_loss=True)["vms"])
     server.ctl("recover-zone", zone="zone-a")
+    result = clean_up(api, "zone-a", confirm=True)
+    home = [v for v in result["volumes"] if v["where"] == "pool-a1"]
+    assert home and all(v["action"] is None and "zone zone-a is fenced" in v["reason"] for v in home), home
+    zone_fence(api, "zone-a", "absent")
 
     result = clean_up(api, "zone-a", confirm=True)
     home = [v for v in result["volumes"] if v["where"] == "pool-a1"]
