@@ -93,6 +93,12 @@ failed_pools:
   description: How many pools could not be introduced.
   returned: always
   type: int
+fence_text:
+  description: With O(direction=failback), what lifting the fence of O(zone) did (empty when it was not fenced).
+  returned: always
+  type: list
+  elements: str
+  sample: ["unfenced zone zone-a: powered on kvm-a1, kvm-a2; enabled 2 hosts; enabled the zone"]
 """
 
 from typing import ClassVar

@@ -91,9 +91,10 @@ class Fence:
         for key, value in stored.items():
             if FENCE.owns(key) or FENCE_HOST.owns(key):
                 try:
-                    out[FENCE_HOST.suffix(key) if FENCE_HOST.owns(key) else key] = json.loads(value)
-                except ValueError:
-                    out[key] = {}
+                    said = json.loads(value)
+                except ValueError:  # not ours to read: still a fence, with nothing to restore
+                    said = {}
+                out[FENCE_HOST.suffix(key) if FENCE_HOST.owns(key) else key] = said
         return out
 
     def view(self) -> dict:
@@ -149,6 +150,7 @@ class Fence:
     def check(self, confirmed: bool, gaps: list[str] | None = None) -> None:
         """An InputError, before any change, when a host cannot be powered off (`gaps`: as listed now, by default)
         and the zone is not confirmed lost."""
+        changed = ("No VM was changed (the rest of the fence is up)" if gaps is not None else "Nothing was changed")
         gaps = self.gaps() if gaps is None else gaps
         if gaps and not confirmed:
             raise InputError(
@@ -158,7 +160,7 @@ class Fence:
                 "their recovery copies",
                 f"Power those hosts off (or cut them from their storage) by other means, then confirm the zone lost by "
                 f"name: confirm_zone_lost: [{self.name}] (-e move_confirm_zone_lost={self.name}); or enable "
-                "out-of-band management for them in CloudStack. No VM was changed")
+                f"out-of-band management for them in CloudStack. {changed}")
 
     # -- fencing ------------------------------------------------------------------------------------
     def apply(self, run: str) -> dict:

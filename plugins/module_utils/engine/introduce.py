@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..vocabulary import details
 from ..vocabulary.details import as_values
 from ..vocabulary.keys import FAILBACK, FAILBACK_POOL, REPLICA, REPLICA_POOL, KeySpec
-from .fence import UNFENCE_TIMEOUT, Fence
+from .fence import UNFENCE_TIMEOUT, Fence, fence_lines
 
 DIRECTIONS = ("failover", "failback")
 
@@ -51,6 +51,7 @@ class StorageIntroducer:
         self.api = api
         self.check_mode = check_mode
         self.unfence_timeout = unfence_timeout
+        self.unfenced: list[str] = []  # what lifting the home zone's fence did (failback)
         self.pools = {p["id"]: p for p in api.list("listStoragePools")}
         self._details: dict[str, dict[str, str]] = {}
 
@@ -88,7 +89,8 @@ class StorageIntroducer:
             raise ValueError(f"direction must be one of {DIRECTIONS}")
         if direction == "failback" and not self.check_mode:
             # The home zone's hosts mount the pools introduced there: the fence its failover put up goes first.
-            Fence(self.api, self.api.list("listZones", id=zone_id)[0]).lift(self.unfence_timeout)
+            self.unfenced = fence_lines(Fence(self.api, self.api.list("listZones", id=zone_id)[0])
+                                        .lift(self.unfence_timeout))
         results = [self._one(pool, direction) for pool in self.sources(zone_id, direction)]
         if not self.check_mode:
             self._list_files(results)
@@ -183,11 +185,13 @@ def introduce_storage(api: Client, zone: str, direction: str, check_mode: bool =
         raise InputError("zone", f"no primary storage pool of zone {zone} has a {direction} storage map",
                          "Map the zone's pools with cloudstack.dr.storage_map first")
     return {
-        "changed": any(r.created for r in results) or (check_mode and any(r.pool is None for r in results)),
+        "changed": any(r.created for r in results) or (check_mode and any(r.pool is None for r in results))
+                   or bool(intro.unfenced),
         "pools": [{"source": {"id": r.source["id"], "name": r.source["name"]},
                    "pool": {"id": r.pool["id"], "name": r.pool["name"]} if r.pool else None,
                    "created": r.created, "files": len(r.files), "error": r.error} for r in results],
         "failed_pools": sum(r.error is not None for r in results),
+        "fence_text": intro.unfenced,
     }
 
 

@@ -58,5 +58,6 @@ def check_lost(api: Client, zones: dict[str, str], confirmed: list[str] | None) 
             f"zone {name} does not look lost: CloudStack reports {health.text()}. A disaster (unplanned) failover "
             "force-stops its VMs and makes its replicas writable, so VMs still running there would run twice",
             f"If {name} is up, fail over with mode planned (-e move_mode=planned); if it is lost all the same, "
-            f"confirm it by name: confirm_zone_lost: [{name}] (-e move_confirm_zone_lost={name}). Nothing was "
+            f"confirm it by name: confirm_zone_lost: [{name}] (-e move_confirm_zone_lost={name}), and the failover "
+            "fences it first (its hosts powered off through their BMCs, hosts and zone disabled). Nothing was "
             "changed")

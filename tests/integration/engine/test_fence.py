@@ -242,3 +242,22 @@ def test_what_a_host_that_was_not_powered_off_brings_back_is_shown_and_stopped_b
     lifted = zone_fence(api, "zone-a", "absent")
     assert lifted["done"]["stopped"] == on_host
     assert not any(r["runs_twice"] for r in dr_info(api)["vms"])
+
+
+def test_a_power_off_that_fails_during_the_run_stops_it_before_any_vm_changes(fresh_cloud, originals):
+    """The BMCs answered when the run planned, then a power-off failed: the rest of the fence is up, no VM moved,
+    and the same command finishes once the power-off works."""
+    server, api, zones = fresh_cloud
+    server.ctl("fail-zone", zone="zone-a")
+    vms_before = fingerprint(api)[0]
+    server.ctl("faults", commands={"issueOutOfBandManagementPowerAction": 1.0})
+    try:
+        with pytest.raises(InputError) as refused:
+            move(api, zones, "failover", "unplanned")
+    finally:
+        server.ctl("faults", commands={})
+    assert refused.value.field == "confirm_zone_lost" and "No VM was changed" in refused.value.fix
+    assert fingerprint(api)[0] == vms_before and fence_record(api, zones["zone-a"])
+    result = move(api, zones, "failover", "unplanned")
+    assert [vm["error"] for vm in result["vms"]] == [None] * 3, result["vms"]
+    assert result["fence_text"][0].startswith("fenced zone zone-a: powered off ")  # the rest was up already

@@ -71,7 +71,7 @@ def test_records_of_originals_only_with_prepared_values_or_the_offering_and_link
         "account": "acme",
         "domain": "ROOT/customers", "offering": "dr-gold", "state": "Prepared", "tier": 1, "rto": "1h",
         "recovery_zone": "zone-b", "recovery_public_ips": {"198.51.100.7": "203.0.113.7"},
-        "recovery_vm": RECOVERY_OF_ACME_WEB, "alert": ""}
+        "recovery_vm": RECOVERY_OF_ACME_WEB, "alert": "", "runs_twice": False}
     app = vms["acme", "app"]  # never prepared: tier and RTO of its offering, recovery zone of its zone's link
     assert (app["state"], app["tier"], app["rto"], app["recovery_zone"]) == ("Unprepared", 2, "4h", "zone-b")
     assert vms["globex", "db"]["alert"] == "template missing in zone-b"
