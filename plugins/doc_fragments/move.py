@@ -174,8 +174,8 @@ vms:
       description: Seconds each step took for the VM's batch.
       type: dict
       returned: always
-      sample: {"begin": 0.2, "stop": 1.1, "record": 0.1, "hide": 0.1, "detach": 1.0, "import": 1.2,
-               "attach": 2.3, "swap": 0.2, "start": 1.1, "finish": 0.3}
+      sample: {"begin": 0.2, "stop": 1.1, "record": 0.1, "swap": 0.4, "detach": 1.0, "import": 1.2,
+               "attach": 2.3, "start": 1.1, "finish": 0.3}
     seconds:
       description: Seconds from the VM's first step to its last.
       type: float

@@ -53,7 +53,7 @@ from .cloud import (
     protected,
 )
 
-STEPS = ("begin", "stop", "record", "hide", "detach", "promote", "import", "attach", "swap", "start",
+STEPS = ("begin", "stop", "record", "swap", "detach", "promote", "import", "attach", "start",
          "finish")  # the engine's
 # op, the zone the VMs serve from before it, the DR state and zone after it
 PHASES = (("failover", HOME, "FailedOver", AWAY), ("failback", AWAY, "Prepared", HOME))

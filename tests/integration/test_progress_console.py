@@ -17,8 +17,8 @@ def test_the_console_follows_a_slow_failover_step_by_step(tmp_path):
         proc = playbook(ROOT / "playbooks" / "failover.yml", env, "-i", INVENTORY, "-e", "move_zone=zone-a",
                         "-e", f"move_report_dir={tmp_path}")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
-        shown = re.findall(r'"msg": "[0-9-]+ [0-9:]+ failover (tier 1 step \d+/11 \w+[^"]*)"', proc.stdout)
+        shown = re.findall(r'"msg": "[0-9-]+ [0-9:]+ failover (tier 1 step \d+/10 \w+[^"]*)"', proc.stdout)
         assert len(shown) >= 2 and all("left" in line for line in shown), proc.stdout[-3000:]
         assert "tier 1: 3 of 3 VMs done, 0 failed" in proc.stdout
         [log] = tmp_path.glob("dr-progress-failover-zone-a-*.log")
-        assert "step 11/11 finish: 3 done (0 earlier), 0 failed, 0 pending of 3 VMs" in log.read_text()
+        assert "step 10/10 finish: 3 done (0 earlier), 0 failed, 0 pending of 3 VMs" in log.read_text()

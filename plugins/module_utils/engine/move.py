@@ -3,10 +3,10 @@
 """Failover and failback: move a VM's service from one VM of its DR pair to the other.
 
 Both directions are one state machine. The *source* VM (the original on failover, the recovery
-VM on failback) is stopped and hidden, and its volumes (hidden with it) are detached and kept; the volumes'
-replicas are imported from the pools introduced on the other side and attached to the *target*
-VM (volumes.py); the UUIDs are swapped so the owner keeps the VM id (swap.py); the target is shown
-and started.
+VM on failback) is stopped; the UUIDs are swapped so the owner keeps the VM id (swap.py); the source is
+hidden and the target shown in its place; the source's volumes (hidden with it) are detached and kept; the
+volumes' replicas are imported from the pools introduced on the other side and attached to the *target*
+VM (volumes.py), which is started.
 
 What cannot be read back from the cloud (the source's volumes before they are detached, the
 owner's id) is journaled on the original before the step that loses it (vocabulary.journal), and
@@ -30,16 +30,24 @@ from ..model.listing import volumes_by_vm
 from ..model.snapshot import Snapshot
 from ..vocabulary import details, states
 from ..vocabulary.journal import Journal, cleared
-from ..vocabulary.keys import STATUS
+from ..vocabulary.keys import RUNS_SINCE, STATUS
 from ..vocabulary.states import Direction
 from ..vocabulary.tiers import rto_seconds
 from . import replication, swap, volumes
 
-# The source is hidden before its volumes are detached: CloudStack hides a VM's attached volumes with it,
-# so the detached volumes, kept for safety, are hidden from the owner (and not counted against its limits).
-# `promote` makes the replicas writable (replication.py) once the sources are stopped, before any import.
-STEPS = ("begin", "stop", "record", "hide", "detach", "promote", "import", "attach", "swap", "start", "finish")
+# The owner's id moves to the target as soon as the source is stopped and its volumes recorded: `swap` hides the
+# source, swaps the ids and shows the target in its place, so at every step boundary the owner sees one VM, with
+# its id and DR status. The source is hidden before its volumes are detached: CloudStack hides a VM's attached
+# volumes with it, so the detached volumes, kept for safety, are hidden from the owner (and not counted against its
+# limits). The target loses its placeholder root before it is shown: a VM without volumes cannot be started, so
+# the owner cannot boot it before its data is attached. `promote` makes the replicas writable
+# (replication.py) once the sources are stopped, before any import.
+STEPS = ("begin", "stop", "record", "swap", "detach", "promote", "import", "attach", "start", "finish")
 GONE = ("Destroyed", "Expunging")
+
+
+# Where a move's VM runs and since when, for its owner's copy; None leaves them as they are.
+Where = Callable[["Move"], "tuple[str, str] | None"]
 
 
 class WallClock(Protocol):
@@ -184,20 +192,23 @@ class MoveRun:
             m.open_journal.changed.clear()
 
     def _set_state(self, moves: list[Move], state: str, extra: Callable[[Move], dict[str, str]] = lambda m: {},
-                   on: Callable[[Move], dict] = lambda m: m.source) -> list[Move]:
+                   on: Callable[[Move], dict] = lambda m: m.source, where: Where = lambda m: None) -> list[Move]:
         """The hidden state (with `extra(m)` hidden details in the same write) on each original, then the
         owner's copy on the VM `on(m)` picks; returns the moves whose hidden write succeeded."""
         requests = [details.write(m.original["id"], "UserVm", m.original["id"], {STATUS.key(): state, **extra(m)},
                                   False) for m in moves]
         self.jobs(requests, {m.original["id"]: m for m in moves}, "writing the DR state")
         written = [m for m in moves if m.error is None]
-        self._copy(written, state, on)
+        self._copy(written, state, on, where)
         return written
 
-    def _copy(self, moves: list[Move], state: str, on: Callable[[Move], dict]) -> list[Move]:
-        """The owner's copy of the state on the VM `on(m)` picks, where it differs; the moves written."""
+    def _copy(self, moves: list[Move], state: str, on: Callable[[Move], dict],
+              where: Where = lambda m: None) -> list[Move]:
+        """The owner's copy of the state (and, with `where`, where the VM runs and since when) on the VM `on(m)`
+        picks, where it differs; the moves written."""
         copies = [r for m in moves
-                  if (r := tenant.request(self.snap, m.original, tenant.copy(self.snap, m.original, state), on=on(m)))]
+                  if (r := tenant.request(self.snap, m.original, tenant.copy(self.snap, m.original, state,
+                                                                             where=where(m)), on=on(m)))]
         by_tag = {f"copy:{m.original['id']}": m for m in moves}
         return [by_tag[tag] for tag in self.jobs(copies, by_tag, "writing the owner's copy of the state")]
 
@@ -208,7 +219,9 @@ class MoveRun:
         resumed = [m for m in moves if m.journal is not None]
         for m in fresh:
             m.journal = Journal(self.direction.op, self.snap.user_id(m.original))
-        self._set_state(fresh, self.direction.moving, lambda m: m.open_journal.header())
+        now = str(replication.iso(self.clock.time()))
+        self._set_state(fresh, self.direction.moving, lambda m: m.open_journal.header(),
+                        where=lambda m: (tenant.moving(m.source, m.target), now))
         for m in fresh:
             if m.error is not None:
                 m.journal = None  # not written: the VM is not moving
@@ -260,10 +273,11 @@ class MoveRun:
                 by_tag[vol["id"]] = m
         self.jobs(requests, by_tag, "detaching the source VM's volumes")
 
-    def _step_hide(self, moves: list[Move]) -> None:
-        for m in moves:
-            if m.source.get("displayvm", True):
-                self.sync(m, "updateVirtualMachine", id=m.source["id"], displayvm=False)
+    def _on_the_way(self, m: Move) -> tuple[str, str]:
+        """Where a VM in a move runs, and since when, as its source's copy says (when the move began)."""
+        said = self.snap.visible(m.source)
+        return (tenant.moving(m.source, m.target),
+                said.get(RUNS_SINCE.key()) or str(replication.iso(self.clock.time())))
 
     def _step_promote(self, moves: list[Move]) -> None:
         """The batch's replicas made writable, each device once; a VM whose device could not be waits, moving."""
@@ -285,6 +299,19 @@ class MoveRun:
         volumes.attach_replicas(self, moves)
 
     def _step_swap(self, moves: list[Move]) -> None:
+        """The source hidden (its volumes with it), the owner's id moved to the target, the target cleared of its
+        placeholder and shown in the source's place with the owner's copy of the moving state."""
+        for m in moves:
+            if m.source.get("displayvm", True):
+                self.sync(m, "updateVirtualMachine", id=m.source["id"], displayvm=False)
+        self._swap_ids([m for m in moves if m.error is None])
+        volumes.clear_targets(self, [m for m in moves if m.error is None])
+        for m in moves:
+            if m.error is None and m.target.get("displayvm") is not True:
+                self.sync(m, "updateVirtualMachine", id=m.target["id"], displayvm=True)
+        self._copy([m for m in moves if m.error is None], self.direction.moving, lambda m: m.target, self._on_the_way)
+
+    def _swap_ids(self, moves: list[Move]) -> None:
         todo = [m for m in moves
                 if m.target["id"] != m.open_journal.user_id or self.snap.swap_journal(m.original["id"]) is not None]
         errors = swap.run_many(self.api, self.snap, [({"original": m.original, "recovery": m.recovery},
@@ -302,8 +329,15 @@ class MoveRun:
                     if m.error is None and m.target.get("state") != "Running"]
         self.jobs(requests, {m.target["id"]: m for m in moves}, "starting the target VM")
 
+    def _running_since(self, m: Move) -> tuple[str, str]:
+        """Where the moved VM runs now, and since when: its target's zone, since it started (this run's start step,
+        or now for a target an earlier run started)."""
+        started = m.timings.get("start", [None, None])[1] or self.clock.time()
+        return str(m.target.get("zonename")), str(replication.iso(started))
+
     def _step_finish(self, moves: list[Move]) -> None:
         """The final state and the cleared journal in one hidden write; the owner's copy on the target."""
-        for m in self._set_state(moves, self.direction.done, lambda m: cleared(), on=lambda m: m.target):
+        for m in self._set_state(moves, self.direction.done, lambda m: cleared(), on=lambda m: m.target,
+                                 where=self._running_since):
             kept = ", ".join(f"{r.name} ({r.id})" for r in m.open_journal.volumes or [])
             m.notes.append(f"source volumes detached and kept for later clean-up: {kept}")

@@ -60,13 +60,20 @@ def _import_params(m: Move, rec: VolumeRecord, pool: str) -> dict:
     return params
 
 
-def attach_replicas(run: MoveRun, moves: list[Move]) -> None:
+def clear_targets(run: MoveRun, moves: list[Move]) -> dict[str, list[dict]]:
+    """Remove from each target what stands in the place of the moved volumes (any volume that is not one of its
+    imported replicas); the targets' volumes as they were found."""
     current = volumes_by_vm(run.api, [m.target for m in moves])
     slots = []
     for m in moves:
         wanted = {r.imported for r in m.open_journal.recorded}
         slots += [(m, vol) for vol in current.get(m.target["id"], []) if vol["id"] not in wanted]
     _clear_slots(run, slots)
+    return current
+
+
+def attach_replicas(run: MoveRun, moves: list[Move]) -> None:
+    current = clear_targets(run, moves)
     # Device order matters (root first, at 0), so each VM's volumes go one at a time while the
     # batch's VMs go together: one round per device position.
     for i in range(max((len(m.open_journal.recorded) for m in moves), default=0)):

@@ -12,15 +12,28 @@ from __future__ import annotations
 
 from ..vocabulary import details
 from ..vocabulary.journal import dump
-from ..vocabulary.keys import ALERT, NONE, RECOVERY_PUBLIC_IPS, RPO, RTO, STATE, TIER, VM_RECOVERY_ZONE
+from ..vocabulary.keys import (
+    ALERT,
+    NONE,
+    RECOVERY_PUBLIC_IPS,
+    RPO,
+    RTO,
+    RUNS_IN,
+    RUNS_SINCE,
+    STATE,
+    TIER,
+    VM_RECOVERY_ZONE,
+)
 from .snapshot import Snapshot
 
 
-def copy(snap: Snapshot, original: dict, state: str, alert: str = "") -> dict:
-    """The visible details an original's owner should see, by key (NONE for an empty field)."""
+def copy(snap: Snapshot, original: dict, state: str, alert: str = "", where: tuple[str, str] | None = None) -> dict:
+    """The visible details an original's owner should see, by key (NONE for an empty field). `where`: where the VM
+    runs now and since when; without it those keys are left as they are."""
     zone = snap.zones.get(snap.recovery_zone_of(original["zoneid"]) or "", {})
     tier = snap.tier(original)
-    return {
+    runs = dict(zip((RUNS_IN.key(), RUNS_SINCE.key()), where, strict=True)) if where else {}
+    return {**runs,
         STATE.key(): state,
         TIER.key(): NONE if tier is None else str(tier),
         RTO.key(): snap.rto(original) or NONE,
@@ -43,3 +56,26 @@ def request(snap: Snapshot, original: dict, wanted: dict, on: dict | None = None
         return None
     vm["details"] = {**(vm.get("details") or {}), **stale}
     return details.write(f"copy:{original['id']}", "UserVm", vm["id"], stale, visible=True)
+
+
+def home(snap: Snapshot, vm: dict) -> tuple[str, str] | None:
+    """Where a VM at home runs, for its owner's copy: its zone, since it was created; None when the copy already
+    names that zone (a failback wrote when the VM came home, which is what "since" means then)."""
+    zone = vm.get("zonename") or snap.zones.get(vm["zoneid"], {}).get("name") or vm["zoneid"]
+    if snap.visible(vm).get(RUNS_IN.key()) == zone:
+        return None
+    return zone, vm.get("created") or NONE
+
+
+def moving(source: dict, target: dict) -> str:
+    """Where a VM in a move runs: nowhere yet, on its way between the zones."""
+    return f"moving from {source.get('zonename')} to {target.get('zonename')}"
+
+
+def away(snap: Snapshot, original: dict) -> tuple[str, str] | None:
+    """Where a failed-over VM runs, for its owner's copy when it was erased: the recovery VM's zone, since an
+    unknown moment (the failover wrote it; nothing in CloudStack keeps it); None while the copy names it."""
+    serving = snap.serving(original)
+    if snap.visible(serving).get(RUNS_IN.key()):
+        return None
+    return str(serving.get("zonename")), NONE

@@ -18,9 +18,8 @@ from ..engine.move import rto_seconds
 # The steps of plugins/module_utils/move.py, in order, with one colour each; a step we do not
 # know yet still gets a stable colour from EXTRA_COLOURS.
 STEP_COLOURS = {
-    "begin": "#9e9e9e", "stop": "#e53935", "record": "#fdd835", "hide": "#8d6e63", "detach": "#fb8c00",
-    "promote": "#00bcd4", "import": "#1e88e5", "attach": "#3949ab", "swap": "#8e24aa", "start": "#43a047",
-    "finish": "#00897b",
+    "begin": "#9e9e9e", "stop": "#e53935", "record": "#fdd835", "swap": "#8e24aa", "detach": "#fb8c00",
+    "promote": "#00bcd4", "import": "#1e88e5", "attach": "#3949ab", "start": "#43a047", "finish": "#00897b",
 }
 EXTRA_COLOURS = ("#f4511e", "#6d4c41", "#546e7a", "#c0ca33", "#d81b60", "#00acc1")
 COLUMNS = ("VM", "account", "tier", "op", "state", "seconds", "RTO", "RTO met", "data as of", "RPO s", "RPO",

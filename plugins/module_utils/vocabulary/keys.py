@@ -102,7 +102,10 @@ RPO = KeySpec("dr.rpo", visible=True)
 VM_RECOVERY_ZONE = KeySpec("dr.recovery_zone", visible=True)
 RECOVERY_PUBLIC_IPS = KeySpec("dr.recovery_public_ips", visible=True)
 ALERT = KeySpec("dr.alert", visible=True)
-TENANT_COPY = (STATE, TIER, RTO, RPO, VM_RECOVERY_ZONE, RECOVERY_PUBLIC_IPS, ALERT)
+# Where the VM runs now (its zone, or "moving from A to B" during a move) and since when (ISO 8601).
+RUNS_IN = KeySpec("dr.runs_in", visible=True)
+RUNS_SINCE = KeySpec("dr.runs_since", visible=True)
+TENANT_COPY = (STATE, TIER, RTO, RPO, VM_RECOVERY_ZONE, RECOVERY_PUBLIC_IPS, ALERT, RUNS_IN, RUNS_SINCE)
 
 # -- recovery networks (hidden network details, answered inline by listNetworks to root admins) -------
 # The isolated network or VPC tier it mirrors (a recovery VPC is the VPC of its tiers).

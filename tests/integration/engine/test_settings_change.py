@@ -14,7 +14,8 @@ from ... import drapi
 from .conftest import LIVE, client_for
 from .test_resume import cut_after
 
-COPY = {"dr.state", "dr.tier", "dr.rto", "dr.rpo", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert"}
+COPY = {"dr.state", "dr.tier", "dr.rto", "dr.rpo", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert",
+        "dr.runs_in", "dr.runs_since"}
 
 
 def settings_change(server, vm_id: str, values: dict) -> None:

@@ -9,7 +9,8 @@ import pytest
 from ... import drapi
 from .conftest import client_for
 
-TENANT_COPY = {"dr.state", "dr.tier", "dr.rto", "dr.rpo", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert"}
+TENANT_COPY = {"dr.state", "dr.tier", "dr.rto", "dr.rpo", "dr.recovery_zone", "dr.recovery_public_ips", "dr.alert",
+               "dr.runs_in", "dr.runs_since"}
 # Every listing a tenant may call that could show a recovery object, with what narrows it to the recovery zone.
 LISTINGS = {
     "listVirtualMachines": "zoneid", "listVolumes": "zoneid", "listNetworks": "zoneid", "listVPCs": "zoneid",

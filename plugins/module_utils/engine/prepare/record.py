@@ -49,7 +49,8 @@ def requests(prep: PrepareRun, plans: list[VmPlan]) -> list[Request[str]]:
         if plan.recovery and plan.recovery["id"] not in snap.recovery_ids:
             writes.append(details.write(f"role:{vm['id']}", "UserVm", plan.recovery["id"],
                                         {ROLE.key(): ROLE_RECOVERY}, ROLE.visible))
-        copy = tenant.request(snap, vm, tenant.copy(snap, vm, result["state"], result["error"] or ""), on=vm)
+        copy = tenant.request(snap, vm, tenant.copy(snap, vm, result["state"], result["error"] or "",
+                                                    tenant.home(snap, vm)), on=vm)
         writes += [copy] if copy else []
         result["changed"] = result["changed"] or bool(writes)
         out += writes
@@ -60,7 +61,8 @@ def tenant_copies(prep: PrepareRun, originals: list[dict]) -> list[Request[str]]
     """The owner's copy on failed-over VMs (on the recovery VM that serves them), where it drifted."""
     out = []
     for vm in originals:
-        write = tenant.request(prep.snap, vm, tenant.copy(prep.snap, vm, states.FAILED_OVER))
+        write = tenant.request(prep.snap, vm, tenant.copy(prep.snap, vm, states.FAILED_OVER,
+                                                          where=tenant.away(prep.snap, vm)))
         if write:
             prep.results[vm["id"]]["changed"] = True
             prep.results[vm["id"]]["changes"].append("restored the owner's copy of the DR status")
