@@ -273,6 +273,12 @@ class MoveRun:
                 by_tag[vol["id"]] = m
         self.jobs(requests, by_tag, "detaching the source VM's volumes")
 
+    def _display(self, m: Move, vm: dict, shown: bool) -> None:
+        """Show or hide `vm` to its owner, unless it is already (a VM listed without the flag is shown)."""
+        if vm.get("displayvm", True) != shown and self.sync(m, "updateVirtualMachine", id=vm["id"],
+                                                            displayvm=shown) is not None:
+            vm["displayvm"] = shown
+
     def _on_the_way(self, m: Move) -> tuple[str, str]:
         """Where a VM in a move runs, and since when, as its source's copy says (when the move began)."""
         said = self.snap.visible(m.source)
@@ -302,13 +308,12 @@ class MoveRun:
         """The source hidden (its volumes with it), the owner's id moved to the target, the target cleared of its
         placeholder and shown in the source's place with the owner's copy of the moving state."""
         for m in moves:
-            if m.source.get("displayvm", True):
-                self.sync(m, "updateVirtualMachine", id=m.source["id"], displayvm=False)
+            self._display(m, m.source, False)
         self._swap_ids([m for m in moves if m.error is None])
         volumes.clear_targets(self, [m for m in moves if m.error is None])
         for m in moves:
-            if m.error is None and m.target.get("displayvm") is not True:
-                self.sync(m, "updateVirtualMachine", id=m.target["id"], displayvm=True)
+            if m.error is None:
+                self._display(m, m.target, True)
         self._copy([m for m in moves if m.error is None], self.direction.moving, lambda m: m.target, self._on_the_way)
 
     def _swap_ids(self, moves: list[Move]) -> None:
@@ -322,9 +327,6 @@ class MoveRun:
                 m.error = f"UUID swap: {getattr(error, 'errortext', error)}"
 
     def _step_start(self, moves: list[Move]) -> None:
-        for m in moves:
-            if m.target.get("displayvm") is not True:
-                self.sync(m, "updateVirtualMachine", id=m.target["id"], displayvm=True)
         requests = [(m.target["id"], "startVirtualMachine", {"id": m.target["id"]}) for m in moves
                     if m.error is None and m.target.get("state") != "Running"]
         self.jobs(requests, {m.target["id"]: m for m in moves}, "starting the target VM")

@@ -10,6 +10,8 @@ keys that differ, so a settings change that erased them is repaired by the next 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ..vocabulary import details
 from ..vocabulary.journal import dump
 from ..vocabulary.keys import (
@@ -64,7 +66,18 @@ def home(snap: Snapshot, vm: dict) -> tuple[str, str] | None:
     zone = vm.get("zonename") or snap.zones.get(vm["zoneid"], {}).get("name") or vm["zoneid"]
     if snap.visible(vm).get(RUNS_IN.key()) == zone:
         return None
-    return zone, vm.get("created") or NONE
+    return zone, _iso(vm.get("created"))
+
+
+def _iso(created: str | None) -> str:
+    """CloudStack's date ("2026-11-30T06:12:20+0000") in the form the moves write ("2026-11-30T06:12:20Z")."""
+    if not created:
+        return NONE
+    try:
+        return datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return created
 
 
 def moving(source: dict, target: dict) -> str:
