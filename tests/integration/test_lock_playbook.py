@@ -39,12 +39,14 @@ def wait_for(tmp_path, text, proc=None, seconds=120):
 
 
 def background_jobs(home):
-    """The pids of the move's async wrappers (their command line names the job id of a file in ~/.ansible_async)."""
-    jids = [f.name for f in (Path(home) / ".ansible_async").glob("j*")]
+    """The pids of the move running in the background: its async wrappers (their command line names the job id of
+    a file in ~/.ansible_async) and the module they run (from ~/.ansible/tmp, which a wrapper killed first may have
+    left to init)."""
+    marks = [f.name for f in (Path(home) / ".ansible_async").glob("j*")] + [f"{home}/.ansible/tmp/"]
     pids = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if any(jid in cmdline.read_text() for jid in jids):
+            if any(mark in cmdline.read_text() for mark in marks):
                 pids.append(int(cmdline.parent.name))
         except OSError:
             continue
@@ -76,8 +78,11 @@ def test_ctrl_c_stops_the_move_at_its_next_step_and_the_same_command_finishes_it
 def test_a_dead_controllers_lock_refuses_the_next_run_until_broken(tmp_path):
     with protected_cloud(tmp_path) as (server, api, _):
         env, args = start_failover(server, tmp_path)
-        for pid in background_jobs(tmp_path):  # the machine died: the move in the background with it
-            kill_tree(pid)
+        for _ in range(5):  # the machine died: the move in the background with it
+            for pid in background_jobs(tmp_path):
+                kill_tree(pid)
+            time.sleep(0.5)
+        assert background_jobs(tmp_path) == []
         server.ctl("faults", job_latency=0)
         assert locks(api)
 
