@@ -10,10 +10,11 @@ short_description: Bring failed-over CloudStack VMs back to their home zone
 version_added: 0.1.0
 description:
   - Moves each selected VM back from its recovery VM to the original in the home zone. The recovery VM is
-    stopped, its volumes are detached (kept on the replica pool, where a later failover reuses them) and it
-    is hidden again. The volumes replicated back from the recovery zone (users wrote to them) are imported
-    from the failback pools introduced by M(cloudstack.dr.storage_introduce) with O(mode=planned), attached
-    to the original, the UUIDs are swapped back, and the original is shown and started.
+    stopped, the UUIDs are swapped back, the recovery VM is hidden again and the original shown in its place;
+    the recovery VM's volumes are detached (kept on the replica pool, where a later failover reuses them). The
+    volumes replicated back from the recovery zone (users wrote to them) are imported from the failback pools
+    introduced by M(cloudstack.dr.storage_introduce) with O(mode=planned), attached to the original, and it is
+    started. The fence its failover put on the home zone is lifted first.
   - The recovery VM returns to its prepared, metadata-only state, so a later failover works again; the DR
     state becomes V(Prepared). The original's own earlier volumes stay detached and are reported for later
     clean-up.

@@ -10,11 +10,11 @@ short_description: Fail DR-protected CloudStack VMs over to their recovery zone
 version_added: 0.1.0
 description:
   - Moves each selected VM to its recovery VM in the recovery zone. The original is stopped (forced in
-    V(unplanned) mode, as its host may be gone), its volumes are detached and kept, and it is hidden.
-    The replicated volumes are imported from the pools introduced by M(cloudstack.dr.storage_introduce)
-    and attached to the recovery VM (root at device 0, data disks in their original order). The UUIDs
-    are swapped, so the owner keeps seeing one VM with the same id, and the recovery VM is shown and
-    started. The DR state becomes V(FailedOver).
+    V(unplanned) mode, as its host may be gone); the UUIDs are swapped, the original hidden and the recovery VM
+    shown in its place, so the owner keeps seeing one VM with the same id, and its DR status and where it runs,
+    throughout the move. The original's volumes are detached and kept. The replicated volumes are imported from
+    the pools introduced by M(cloudstack.dr.storage_introduce) and attached to the recovery VM (root at device 0,
+    data disks in their original order), which is started. The DR state becomes V(FailedOver).
   - Tiers move in order, lowest first; a tier's VMs are all started before the next tier begins.
 author:
   - cloudstack.dr contributors
