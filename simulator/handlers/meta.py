@@ -3,7 +3,7 @@
 from .. import errors
 from ..contract import GATES, SUCCESS, Job, api
 from ..jobs import PENDING
-from ..store import now
+from ..model.alerts import send_alert
 from ..views.common import public
 from ..views.meta import LazyViews, api_view
 
@@ -111,11 +111,8 @@ def generate_alert(ctx):
             raise errors.invalid(f"There is a default alert having type {alert_type} and name {min(names)}")
         if zone is None:  # sendAlert finds no zone 0: nothing recorded, and the job still succeeds
             return SUCCESS
-        pod_id = pod and pod["id"]
-        if ctx.store.first("alert", type=alert_type, _zoneid=zone["id"], _podid=pod_id, archived=False):
-            return SUCCESS  # AlertDaoImpl.getLastAlert: one unarchived alert per custom type, zone (and pod)
-        ctx.store.add("alert", {"type": alert_type, "name": ctx.p["name"], "description": ctx.p["description"],
-                                "sent": now(), "archived": False, "_zoneid": zone["id"], "_podid": pod_id})
+        # AlertDaoImpl.getLastAlert: one unarchived alert per custom type, zone (and pod)
+        send_alert(ctx.store, alert_type, ctx.p["name"], ctx.p["description"], zone["id"], pod and pod["id"])
         return SUCCESS
 
     return Job(run)

@@ -10,8 +10,7 @@ zone's or host's allocation state or its HA flag. Only a VM that is Destroyed, E
 or has a VM work job pending is left as it is. docs/design/fencing.md has the reading.
 """
 
-from ..store import now
-from .texts import vm_text
+from .alerts import send_alert
 
 SYNC_ALERT = 27  # AlertService.AlertType.ALERT_TYPE_SYNC
 SYNC_SUBJECT = "VM state sync alert"  # VirtualMachineManagerImpl: what listAlerts answers as the description
@@ -63,17 +62,10 @@ def _sync_alert(sim, vm):
     """ALERT_TYPE_SYNC through AlertManagerImpl.sendAlert, which keeps one unarchived alert of the type per zone and
     pod (AlertDaoImpl.getLastAlert)."""
     pod = sim.store.get("host", vm["hostid"])["podid"]
-    if sim.store.first("alert", type=SYNC_ALERT, _zoneid=vm["zoneid"], _podid=pod, archived=False):
-        return
-    sim.store.add("alert", {"type": SYNC_ALERT, "name": "ALERT.TYPE.SYNC", "description": SYNC_SUBJECT,
-                            "sent": now(), "archived": False, "_zoneid": vm["zoneid"], "_podid": pod,
-                            "_content": f"VM {vm['name']}({vm_text(vm)}) state is sync-ed (Running -> Running) from "
-                                        "out-of-context transition. VM network environment may need to be reset"})
+    send_alert(sim.store, SYNC_ALERT, "ALERT.TYPE.SYNC", SYNC_SUBJECT, vm["zoneid"], pod)
 
 
 def _power_on_event(sim, vm):
-    """ActionEventUtils.onActionEvent(UID_SYSTEM, ACCOUNT_ID_SYSTEM, vm domain, VM.START, "Out of band VM power on")."""
-    domain = sim.store.get("domain", vm["domainid"])
-    sim.store.add("event", {"type": "VM.START", "level": "INFO", "description": "Out of band VM power on",
-                            "state": "Completed", "account": "system", "accountid": None, "domainid": domain["id"],
-                            "domain": domain["name"], "username": "system", "created": now(), "_display": True})
+    """ActionEventUtils.onActionEvent(UID_SYSTEM, ACCOUNT_ID_SYSTEM, vm domain, VM.START, "Out of band VM power on"):
+    the system account's event, in the VM's domain."""
+    sim.event("VM.START", "Out of band VM power on", {"name": "system", "id": None, "domainid": vm["domainid"]})

@@ -11,6 +11,7 @@ from ..errors import ApiError
 from ..store import now
 from .accounts import owner_of
 from .affinity import excluded_hosts
+from .alerts import send_alert
 from .hosts import fits, pick_host, usage_by_host
 from .networks import implement
 from .nics import add_nic, nics_of, remove_nic
@@ -123,8 +124,7 @@ def failed_deploy(ctx, vm):
             vol["state"] = "Destroy"
             ctx.store.touch("volume", vol)
     text = f"Failed to deploy Vm {vm_text(vm)}, on Host null with Id: null"
-    ctx.store.add("alert", {"type": USERVM_ALERT, "name": "ALERT.USERVM", "description": text, "sent": now(),
-                            "archived": False, "_zoneid": vm["zoneid"], "_podid": None})
+    send_alert(ctx.store, USERVM_ALERT, "ALERT.USERVM", text, vm["zoneid"], once=False)  # USERVM is exempted
 
 
 # -- start and stop --------------------------------------------------------------------------

@@ -99,9 +99,10 @@ class Cleanup:
         self.snap = Snapshot(api, network=False)
         self.statuses: dict[tuple[int, str], Status | str] = {}
         self.clone_adapters: dict[str, ReplicationAdapter] = {}  # clone name -> the adapter that discovered it
-        zones = {z["id"]: z for z in api.list("listZones")}
         # A fenced zone's hosts are off: CloudStack needs one of them to unmanage a volume or remove a pool there.
-        self.fenced = {zone_id: z["name"] for zone_id, z in zones.items() if Fence(api, z).record()}
+        mapped = {self.intro.pools[pid]["zoneid"] for g in self.groups for pid in g.pools if pid in self.intro.pools}
+        self.fenced = {z["id"]: z["name"] for z in api.list("listZones")
+                       if z["id"] in mapped and Fence(api, z).record()}
         self.lock = ZoneLock(api, self.zone_id, zone, "clean-up")
         holder = self.lock.holder()
         self.locked = holder.text() if holder and not self.lock.expired(holder) else None  # a move runs now

@@ -33,8 +33,9 @@ from ..client.waiter import ticks
 from ..config.resources import check_caller
 from ..errors import InputError
 from ..model.listing import list_both
+from ..model.pairs import dr_states
 from ..vocabulary import details, states
-from ..vocabulary.keys import FENCE, FENCE_HOST, STATUS
+from ..vocabulary.keys import FENCE, FENCE_HOST
 from .lock import ZoneLock, owner
 from .move import WallClock
 from .replication import iso
@@ -97,11 +98,11 @@ class Fence:
                 out[FENCE_HOST.suffix(key) if FENCE_HOST.owns(key) else key] = said
         return out
 
-    def view(self) -> dict:
+    def view(self, hosts: list[Host] | None = None) -> dict:
         """The zone's fence as it stands, for a diff: whether it is fenced, its allocation, each host's."""
         return {"fenced": bool(self.record()), "allocationstate": self.zone.get("allocationstate"),
                 "hosts": {h.name: {"allocation": h.allocation, "power": h.power, "state": h.state}
-                          for h in self.hosts()}}
+                          for h in (self.hosts() if hosts is None else hosts)}}
 
     def gaps(self, hosts: list[Host] | None = None) -> list[str]:
         """'host: why' for each host CloudStack cannot power off (already off excepted)."""
@@ -209,7 +210,7 @@ class Fence:
     def guard(self) -> list[str]:
         """Stop the moved originals found running in the zone (a host that could not be powered off came back and
         reported them): their service runs in the recovery zone. The names of those stopped."""
-        watched = {vm_id for state in WATCHED for vm_id in details.ids_with(self.api, "UserVm", STATUS.key(), state)}
+        watched = dr_states(self.api, WATCHED)
         running = [vm for vm in list_both(self.api, "listVirtualMachines", zoneid=self.zone["id"], state="Running")
                    if vm["id"] in watched]
         answers = batch.run(self.api, [(vm["name"], "stopVirtualMachine", {"id": vm["id"], "forced": True})
@@ -297,9 +298,10 @@ def zone_fence(api: Client, ref: str, state: str, check_mode: bool = False, time
         raise InputError("zone", f"no zone is named or has the id {ref}",
                          f"Use one of: {', '.join(sorted(z['name'] for z in zones))}")
     fence = Fence(api, zone)
-    before = fence.view()
-    plan = fence.plan() if state == "present" else fence.unplan()
-    needed = (not before["fenced"] or bool(fence.todo(fence.hosts()))) if state == "present" else before["fenced"]
+    hosts = fence.hosts()
+    before = fence.view(hosts)
+    plan = fence.plan(hosts) if state == "present" else fence.unplan()
+    needed = (not before["fenced"] or bool(fence.todo(hosts))) if state == "present" else before["fenced"]
     result: dict = {"changed": needed, "zone": zone["name"], "plan": plan if needed else "nothing to do", "text": []}
     if check_mode or not needed:
         return dict(result, diff={"before": before, "after": before})

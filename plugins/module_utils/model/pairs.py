@@ -11,6 +11,7 @@ visible details (the owner's copy).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import details, ids, states
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
 GONE = ("Destroyed", "Expunging", "Expunged")
 
 
-def dr_states(api: Client) -> dict[str, str]:
-    """{original VM id: its DR state} of the whole cloud (hidden truth): one key+value listing per state."""
-    return {vm_id: state for state in states.STORED for vm_id in details.ids_with(api, "UserVm", STATUS.key(), state)}
+def dr_states(api: Client, wanted: Iterable[str] = states.STORED) -> dict[str, str]:
+    """{original VM id: its DR state} of the whole cloud (hidden truth), for the `wanted` states: one key+value
+    listing per state."""
+    return {vm_id: state for state in wanted for vm_id in details.ids_with(api, "UserVm", STATUS.key(), state)}
 
 
 class Pairs:
